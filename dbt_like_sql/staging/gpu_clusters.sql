@@ -1,0 +1,26 @@
+-- GPU clusters (AI supercomputers), existing and planned: capacity, cost and timing of each site.
+select
+    cluster_id,
+    cluster_name,
+    status,
+    certainty,
+    is_planned,
+    is_single_cluster,
+    country,
+    owner,
+    sector,
+    first_operational_date,
+    first_operational_date_precision,
+    first_operational_year_fraction,
+    decommissioned_date,
+    power_capacity_mw,
+    power_capacity_mw / 1000.0 as power_capacity_gw,
+    hardware_cost_usd,
+    h100_equivalents,
+    chip_type,
+    chip_quantity,
+    max_op_per_s,
+    source,
+    source_version,
+    source_row_number
+from clean.gpu_clusters

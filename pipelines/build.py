@@ -1,0 +1,90 @@
+"""`flopcast build`: the whole Dagster graph in-process, then a summary of what it produced.
+
+In-process on purpose: the multiprocess executor starts a process per step, which costs more
+than the whole build on two cores.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from pipelines.definitions import BUILD_JOB, build_definitions, default_sql_dir
+from pipelines.lib.warehouse import Locations, connect
+
+
+@dataclass
+class BuildOutcome:
+    success: bool
+    locations: Locations
+    failures: list[str] = field(default_factory=list)
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+    published: bool = False
+    manifest: dict | None = None
+    quarantined: dict[str, int] = field(default_factory=dict)
+
+    def summary(self, elapsed_seconds: float) -> str:
+        lines = [""]
+        if self.published and self.manifest:
+            lines.append("Published tables (rows):")
+            for name, table in sorted(self.manifest["tables"].items()):
+                lines.append(f"  {name:<44} {table['rows']:>8,}")
+            lines.append("Quarantined rows by source (see quarantine.rejected_rows):")
+            for source, count in sorted(self.quarantined.items()):
+                lines.append(f"  {source:<44} {count:>8,}")
+            lines.append("Sources: " + ", ".join(f"{s} {v['version']}" for s, v in sorted(self.manifest["sources"].items())))
+        lines.append(f"Checks: {self.checks_passed} passed, {len(self.checks_failed)} failed")
+        for failed in self.checks_failed:
+            lines.append(f"  failed check: {failed} (details: {self.locations.checks_dir}/ and the check's metadata)")
+        for failure in self.failures:
+            lines.append(f"  failed step: {failure}")
+        if self.published:
+            lines.append(f"Warehouse: {self.locations.published_db}")
+            lines.append(f"Parquet:   {self.locations.parquet_dir}/<schema>/<table>.parquet")
+            lines.append(f"Manifest:  {self.locations.manifest}")
+            lines.append(f"Build succeeded in {elapsed_seconds:.1f}s.")
+        else:
+            lines.append(f"Build FAILED after {elapsed_seconds:.1f}s: nothing was published; the last published warehouse is unchanged.")
+        return "\n".join(lines)
+
+
+def reset_build_database(locations: Locations) -> None:
+    """Every CLI build starts from an empty private database, so no table of an earlier build
+    (or of a build that was killed half-way) can leak into this one's publish."""
+    shutil.rmtree(locations.build_db.parent, ignore_errors=True)
+
+
+def run_build(locations: Locations) -> BuildOutcome:
+    reset_build_database(locations)
+    definitions = build_definitions(locations, default_sql_dir())
+    job = definitions.resolve_job_def(BUILD_JOB)
+    result = job.execute_in_process(
+        run_config={"loggers": {"progress": {}}},
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    outcome = BuildOutcome(success=result.success, locations=locations)
+    for event in result.get_asset_check_evaluations():
+        name = f"{event.asset_key.to_user_string()}:{event.check_name}"
+        if event.passed:
+            outcome.checks_passed += 1
+        else:
+            outcome.checks_failed.append(name)
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error if event.step_failure_data else None
+        message = (error.message.strip().splitlines() or [""])[-1] if error else "failed"
+        outcome.failures.append(f"{event.step_key}: {message}")
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    outcome.published = dg.AssetKey(["publish"]) in materialized
+    outcome.success = outcome.success and outcome.published
+    if outcome.published:
+        outcome.manifest = json.loads(locations.manifest.read_text(encoding="utf-8"))
+        with connect(locations.published_db, read_only=True) as con:
+            outcome.quarantined = dict(
+                con.execute("SELECT source, count(*) FROM quarantine.rejected_rows GROUP BY source ORDER BY source").fetchall()
+            )
+    return outcome

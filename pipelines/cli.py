@@ -1,0 +1,114 @@
+"""The `flopcast` command: build, query, export."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from pipelines.lib.warehouse import Locations, default_locations
+
+
+def _locations(args: argparse.Namespace) -> Locations:
+    defaults = default_locations()
+    return Locations(
+        sources_dir=Path(args.sources_dir).resolve() if args.sources_dir else defaults.sources_dir,
+        warehouse_dir=Path(args.warehouse_dir).resolve() if args.warehouse_dir else defaults.warehouse_dir,
+    )
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    from pipelines.build import BuildOutcome, run_build
+
+    locations = _locations(args)
+    print(f"flopcast build: sources {locations.sources_dir}, warehouse {locations.warehouse_dir}", flush=True)
+    started = time.monotonic()
+    outcome: BuildOutcome = run_build(locations)
+    print(outcome.summary(elapsed_seconds=time.monotonic() - started))
+    return 0 if outcome.success else 1
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from pipelines.lib.query import FORMATTERS, QueryRefused, run_query
+
+    locations = _locations(args)
+    try:
+        columns, rows = run_query(locations.published_db, args.sql)
+    except QueryRefused as exc:
+        print(f"flopcast query: refused: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"flopcast query: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # DuckDB errors (unknown table, bad SQL) are the user's to fix
+        print(f"flopcast query: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(FORMATTERS[args.format](columns, rows))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    locations = _locations(args)
+    if not locations.manifest.is_file():
+        print(f"flopcast export: no published warehouse in {locations.warehouse_dir}: run `flopcast build` first", file=sys.stderr)
+        return 2
+    manifest = json.loads(locations.manifest.read_text(encoding="utf-8"))
+    wanted = [t.strip() for t in args.tables.split(",")] if args.tables else sorted(manifest["tables"])
+    unknown = [t for t in wanted if t not in manifest["tables"]]
+    if unknown:
+        print(f"flopcast export: unknown table(s) {', '.join(unknown)}; published: {', '.join(sorted(manifest['tables']))}", file=sys.stderr)
+        return 2
+    destination = Path(args.to).resolve()
+    targets = [(t, destination / manifest["tables"][t]["parquet"].removeprefix("parquet/")) for t in wanted]
+    existing = [str(path) for _, path in targets if path.exists()]
+    if existing and not args.force:
+        print(f"flopcast export: {len(existing)} file(s) already exist (e.g. {existing[0]}); use --force to overwrite", file=sys.stderr)
+        return 2
+    for table, target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(locations.warehouse_dir / manifest["tables"][table]["parquet"], target)
+        print(f"  {table:<40} -> {target}")
+    shutil.copyfile(locations.manifest, destination / "manifest.json")
+    print(f"exported {len(targets)} table(s) to {destination} (manifest.json alongside)")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="flopcast", description="Reproducible dataset builder for the economics of AI scaling.")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    def locations_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--sources-dir", help="snapshot folders (default: FLOPCAST_SOURCES_DIR or ./sources)")
+        p.add_argument("--warehouse-dir", help="output folder (default: FLOPCAST_WAREHOUSE_DIR or ./warehouse)")
+
+    build = sub.add_parser("build", help="run the whole graph in-process and publish the warehouse")
+    locations_options(build)
+    build.set_defaults(func=cmd_build)
+
+    query = sub.add_parser("query", help="read-only SQL against the published warehouse")
+    query.add_argument("sql")
+    query.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    locations_options(query)
+    query.set_defaults(func=cmd_query)
+
+    export = sub.add_parser("export", help="copy the published Parquet files for an analyst")
+    export.add_argument("--to", required=True, help="destination folder")
+    export.add_argument("--tables", help="comma-separated schema.table names (default: all published tables)")
+    export.add_argument("--force", action="store_true", help="overwrite existing files")
+    locations_options(export)
+    export.set_defaults(func=cmd_export)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""The Dagster entry point: `dagster dev -m pipelines.definitions` and `flopcast build` load this.
+
+Nothing happens at import time; the graph (including reading dbt_like_sql/) is built when Dagster
+calls `defs`.
+"""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.lib.warehouse import PROJECT_ROOT, Locations, default_locations
+
+BUILD_JOB = "build_warehouse"
+
+
+def build_definitions(locations: Locations, sql_dir: Path) -> dg.Definitions:
+    from pipelines.defs.checks import clean_checks
+    from pipelines.defs.clean import clean_asset_key, clean_assets
+    from pipelines.defs.ingest import raw_assets
+    from pipelines.defs.progress import progress_logger
+    from pipelines.defs.publish import publish_asset
+    from pipelines.defs.resources import FlopcastResource
+    from pipelines.defs.sql_models import build_sql_definitions
+    from pipelines.lib.sources import SOURCES
+    from pipelines.lib.stages import QUARANTINE_TABLE, clean_table_name
+
+    # Tables the SQL models may read that Python assets produce, and the assets that produce them.
+    external = {f"raw.{s.name}": [dg.AssetKey(["raw", s.name])] for s in SOURCES}
+    external |= {f"clean.{clean_table_name(s.name)}": [clean_asset_key(s.name)] for s in SOURCES}
+    external[".".join(QUARANTINE_TABLE)] = [clean_asset_key(s.name) for s in SOURCES]
+    sql_assets, sql_checks = build_sql_definitions(sql_dir, external)
+
+    upstream = [a.key for a in (*raw_assets, *clean_assets, *sql_assets)]
+    assets = [*raw_assets, *clean_assets, *sql_assets, publish_asset(upstream)]
+    return dg.Definitions(
+        assets=assets,
+        asset_checks=[*clean_checks, *sql_checks],
+        jobs=[dg.define_asset_job(BUILD_JOB, selection=dg.AssetSelection.all(), description="The whole graph: sources to published warehouse.")],
+        resources={"flopcast": FlopcastResource(sources_dir=str(locations.sources_dir), warehouse_dir=str(locations.warehouse_dir))},
+        loggers={"progress": progress_logger},
+    )
+
+
+def default_sql_dir() -> Path:
+    return Path(os.environ.get("FLOPCAST_SQL_DIR", PROJECT_ROOT / "dbt_like_sql")).resolve()
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions(default_locations(), default_sql_dir())

@@ -1,0 +1,48 @@
+"""clean.*: typed, unit-suffixed tables; unusable rows go to quarantine.rejected_rows."""
+
+import dagster as dg
+
+from pipelines.defs.resources import FlopcastResource
+from pipelines.lib.sources import SOURCES, SourceSpec
+from pipelines.lib.stages import clean_table_name, materialize_clean
+from pipelines.lib.warehouse import connect
+
+
+def clean_asset_key(source: str) -> dg.AssetKey:
+    return dg.AssetKey(["clean", clean_table_name(source)])
+
+
+def clean_asset(spec: SourceSpec) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=clean_asset_key(spec.name),
+        deps=[dg.AssetKey(["raw", spec.name])],
+        group_name="clean",
+        kinds={"duckdb", "polars"},
+        description=f"{spec.description}: typed and checked; rejected rows with reasons in quarantine.rejected_rows.",
+    )
+    def _clean(flopcast: FlopcastResource) -> dg.MaterializeResult:
+        with connect(flopcast.locations.build_db) as con:
+            result = materialize_clean(con, flopcast.locations.sources_dir, spec.name)
+        preview = result.rejected_preview.select("row_number", "reasons")
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": result.clean_rows,
+                "raw_rows": result.raw_rows,
+                "quarantined_rows": result.rejected_rows,
+                "source_version": result.version,
+                "quarantine_preview": dg.MetadataValue.md(_markdown(preview)),
+            }
+        )
+
+    return _clean
+
+
+def _markdown(frame) -> str:
+    if frame.height == 0:
+        return "no rows quarantined"
+    lines = ["| row | reasons |", "| --- | --- |"]
+    lines += [f"| {row} | {'; '.join(reasons)} |" for row, reasons in frame.iter_rows()]
+    return "\n".join(lines)
+
+
+clean_assets = [clean_asset(spec) for spec in SOURCES]

@@ -1,0 +1,56 @@
+"""A Dagster logger that prints one line per asset and check, for `flopcast build`."""
+
+import logging
+import sys
+import time
+
+import dagster as dg
+from dagster._core.log_manager import get_log_record_metadata, has_log_record_metadata
+
+
+class _ProgressHandler(logging.Handler):
+    def __init__(self, stream):
+        super().__init__()
+        self.stream = stream
+        self.started: dict[str, float] = {}
+        self.check_labels: dict[str, str] = {}  # step key -> "asset:check" for check steps
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not has_log_record_metadata(record):
+            return
+        event = get_log_record_metadata(record).get("dagster_event")
+        if event is None:
+            return
+        kind = event.event_type_value
+        step = event.step_key or ""
+        if kind == "STEP_START":
+            self.started[step] = time.monotonic()
+        elif kind == "STEP_SUCCESS":
+            elapsed = time.monotonic() - self.started.get(step, time.monotonic())
+            label = self.check_labels.pop(step, None)
+            if label is not None:
+                self._say(f"  ok    check {label:<52} {elapsed:6.2f}s")
+            else:
+                self._say(f"  ok    {step:<58} {elapsed:6.2f}s")
+        elif kind == "STEP_FAILURE":
+            error = event.step_failure_data.error if event.step_failure_data else None
+            self._say(f"  FAIL  {step}: {error.message.strip() if error else 'failed'}")
+        elif kind == "STEP_SKIPPED":
+            self._say(f"  skip  {step} (an upstream step or blocking check failed)")
+        elif kind == "ASSET_CHECK_EVALUATION":
+            data = event.event_specific_data
+            label = f"{data.asset_key.to_user_string()}:{data.check_name}"
+            if data.passed:
+                self.check_labels[step] = label
+            else:
+                self._say(f"  FAIL  check {label} (blocking: downstream assets and publish will not run)")
+
+    def _say(self, line: str) -> None:
+        print(line, file=self.stream, flush=True)
+
+
+@dg.logger(description="One line per finished asset and check.")
+def progress_logger(init_context) -> logging.Logger:
+    logger = logging.Logger("flopcast_progress", level=logging.DEBUG)
+    logger.addHandler(_ProgressHandler(sys.stdout))
+    return logger

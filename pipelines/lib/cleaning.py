@@ -1,0 +1,188 @@
+"""The machinery shared by every clean.* table: explicit column mapping, typing, quarantine.
+
+A source's cleaning is declared as a tuple of ``Column``s (source header -> our name and type)
+plus a source-specific ``derive`` step. ``clean_source`` returns the clean rows and the rejected
+rows; together they hold every raw row exactly once (row conservation).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+import polars as pl
+
+from pipelines.lib import parsing
+from pipelines.lib.raw import LINEAGE_COLUMNS
+
+REASONS = "_reasons"  # working column: list of reasons a row cannot be used
+
+QUARANTINE_SCHEMA = {
+    "source": pl.String,
+    "source_version": pl.String,
+    "row_number": pl.Int64,
+    "reasons": pl.List(pl.String),
+    "raw_row": pl.String,  # the raw record as JSON, original headers as keys
+}
+
+
+class MissingColumnsError(ValueError):
+    """A column the mapping needs is not in the source header (missing or renamed upstream)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    source: str  # exact header in the source file
+    name: str  # our snake_case name, unit as suffix
+    kind: str  # text | name | list | number | integer | date | boolean
+    not_null: bool = False  # a row without a value here cannot be used
+    min_value: float | None = None  # numbers below this are unusable (e.g. negative FLOP)
+
+
+@dataclass(frozen=True)
+class CleaningSpec:
+    source: str
+    table: str  # clean.<table>
+    columns: tuple[Column, ...]
+    # Source-specific step on the typed frame: ids, derived columns, duplicate resolution. It may
+    # add reasons to REASONS but must keep every row (rejected rows are split off afterwards).
+    derive: Callable[[pl.DataFrame, "CleanContext"], pl.DataFrame]
+    key: tuple[str, ...]  # unique in the clean table
+
+
+@dataclass(frozen=True)
+class CleanContext:
+    source_file: str  # for messages
+    snapshot_date: "object"  # datetime.date: no row may be dated after its snapshot
+
+
+def require_columns(header: list[str], columns: tuple[Column, ...], *, source_file: str) -> None:
+    missing = [c.source for c in columns if c.source not in header]
+    if not missing:
+        return
+    hints = []
+    for name in missing:
+        close = difflib.get_close_matches(name, header, n=1, cutoff=0.6)
+        hints.append(f"{name!r}" + (f" (renamed to {close[0]!r}?)" if close else ""))
+    raise MissingColumnsError(
+        f"{source_file}: required column(s) missing from the header: {', '.join(hints)}. "
+        "The source changed its schema: update the column mapping in pipelines/lib/clean_sources.py."
+    )
+
+
+def _typed(col: Column) -> tuple[list[pl.Expr], pl.Expr]:
+    """Expressions producing our column(s) from one source column, plus its problem expression."""
+    cell = pl.col(col.source)
+    no_problem = pl.lit(None, dtype=pl.String)
+    if col.kind == "text":
+        value = cell.str.strip_chars()
+        return [pl.when(value == "").then(None).otherwise(value).alias(col.name)], no_problem
+    if col.kind == "name":
+        return [parsing.clean_name(cell).alias(col.name)], no_problem
+    if col.kind == "list":
+        return [parsing.distinct_list(cell).alias(col.name)], no_problem
+    if col.kind == "number":
+        value, problem = parsing.number(cell, col.name, min_value=col.min_value)
+        return [value.alias(col.name)], problem
+    if col.kind == "integer":
+        value, problem = parsing.integer(cell, col.name, min_value=col.min_value)
+        return [value.alias(col.name)], problem
+    if col.kind == "boolean":
+        value, problem = parsing.boolean(cell, col.name)
+        return [value.alias(col.name)], problem
+    if col.kind == "date":
+        day, precision, problem = parsing.date_with_precision(cell, col.name)
+        return [day.alias(col.name), precision.alias(f"{col.name}_precision")], problem
+    raise ValueError(f"unknown column kind {col.kind!r} for {col.name}")
+
+
+def _type_columns(raw: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFrame:
+    outputs: list[pl.Expr] = []
+    problems: list[pl.Expr] = []
+    for col in columns:
+        exprs, problem = _typed(col)
+        outputs += exprs
+        problems.append(problem)
+        if col.not_null:
+            problems.append(
+                pl.when(exprs[0].is_null() & problem.is_null()).then(pl.lit(f"{col.name}: missing")).otherwise(None)
+            )
+    reasons = pl.concat_list(problems).list.drop_nulls().alias(REASONS) if problems else pl.lit([]).alias(REASONS)
+    return raw.select(
+        pl.col("_source").alias("source"),
+        pl.col("_source_version").alias("source_version"),
+        pl.col("_row_number").alias("source_row_number"),
+        *outputs,
+        reasons,
+    )
+
+
+def add_reason(frame: pl.DataFrame, condition: pl.Expr, reason: pl.Expr | str) -> pl.DataFrame:
+    """Append a reason to every row where condition holds."""
+    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
+    return frame.with_columns(
+        pl.when(condition.fill_null(False))
+        .then(pl.col(REASONS).list.concat(pl.concat_list(reason_expr)))
+        .otherwise(pl.col(REASONS))
+        .alias(REASONS)
+    )
+
+
+def _raw_as_json(raw: pl.DataFrame) -> pl.Series:
+    data_columns = [c for c in raw.columns if c not in LINEAGE_COLUMNS]
+    rows = raw.select(data_columns).rows()
+    return pl.Series("raw_row", [json.dumps(dict(zip(data_columns, row)), ensure_ascii=False) for row in rows], dtype=pl.String)
+
+
+def clean_source(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(clean rows sorted by key, rejected rows with every reason and the raw record)."""
+    require_columns(raw.columns, spec.columns, source_file=context.source_file)
+    typed = spec.derive(_type_columns(raw, spec.columns), context)
+    usable = pl.col(REASONS).list.len() == 0
+    clean = typed.filter(usable).drop(REASONS).sort(list(spec.key))
+    rejected_numbers = typed.filter(~usable).select("source_row_number", REASONS)
+    rejected_raw = raw.join(
+        rejected_numbers, left_on="_row_number", right_on="source_row_number", how="inner"
+    ).sort("_row_number")
+    rejected = pl.DataFrame(
+        {
+            "source": rejected_raw["_source"],
+            "source_version": rejected_raw["_source_version"],
+            "row_number": rejected_raw["_row_number"],
+            "reasons": rejected_raw[REASONS],
+            "raw_row": _raw_as_json(rejected_raw.drop(REASONS)),
+        },
+        schema=QUARANTINE_SCHEMA,
+    )
+    return clean, rejected
+
+
+def resolve_duplicates(frame: pl.DataFrame, key: str, *, prefer: list[pl.Expr], what: str) -> pl.DataFrame:
+    """Keep one row per key deterministically; the others get a reason naming the row kept.
+
+    ``prefer`` orders candidates best first (e.g. most complete); the source row number breaks ties,
+    so the result never depends on the order rows arrive in.
+    """
+    candidates = frame.filter(pl.col(REASONS).list.len() == 0)
+    ranked = candidates.sort([*prefer, pl.col("source_row_number")]).with_columns(
+        pl.col("source_row_number").first().over(key).alias("_kept_row"),
+        (pl.int_range(pl.len()).over(key) > 0).alias("_is_duplicate"),
+    )
+    losers = ranked.filter(pl.col("_is_duplicate")).select("source_row_number", "_kept_row", key)
+    out = frame.join(losers.select("source_row_number", "_kept_row"), on="source_row_number", how="left")
+    out = add_reason(
+        out,
+        pl.col("_kept_row").is_not_null(),
+        pl.concat_str(
+            pl.lit(f"duplicate {what} {key} '"), pl.col(key), pl.lit("': row "),
+            pl.col("_kept_row").cast(pl.String), pl.lit(" kept instead"),
+        ),
+    )
+    return out.drop("_kept_row")
+
+
+def completeness(columns: list[str]) -> pl.Expr:
+    """How many of these columns hold a value (more complete duplicates win)."""
+    return pl.sum_horizontal([pl.col(c).is_not_null().cast(pl.Int32) for c in columns])

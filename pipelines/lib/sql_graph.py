@@ -1,0 +1,214 @@
+"""Discover a folder of plain DuckDB SQL models and infer their dependency graph.
+
+Layout::
+
+    <root>/<schema>/<table>.sql   one SELECT per file; it builds the table schema.table
+    <root>/tests/<name>.sql       assertions: a SELECT that returns the offending rows
+
+Dependencies are not declared; they are read from the SQL with sqlglot, so a model
+cannot quietly read a table that is built after it. This module has no Dagster import:
+it only returns plain data that the orchestration layer turns into assets and checks.
+"""
+
+from __future__ import annotations
+
+import difflib
+import heapq
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.optimizer.scope import traverse_scope
+
+DIALECT = "duckdb"
+TESTS_DIR = "tests"
+# Folder and file names become unquoted DuckDB identifiers, so keep them plain.
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+# sqlglot underlines the error position with terminal colour codes; they garble logs.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class SqlGraphError(ValueError):
+    """A problem in the SQL project; the message always starts with the offending file."""
+
+
+@dataclass(frozen=True)
+class SqlModel:
+    schema: str
+    name: str
+    path: Path
+    sql: str  # file text without surrounding whitespace or a final ";", ready to embed
+    depends_on: tuple[str, ...]  # sorted "schema.table" names: models and external tables
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True)
+class SqlTest:
+    name: str
+    path: Path
+    sql: str
+    depends_on: tuple[str, ...]
+
+
+def table_references(sql: str, *, path: Path | None = None) -> set[str]:
+    """Every physical table the query reads, as lower-case "schema.table"."""
+    where = str(path) if path is not None else "<sql>"
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
+    except SqlglotError as e:
+        raise SqlGraphError(f"{where}: cannot parse SQL: {_ANSI.sub('', str(e))}") from e
+    if not statements:
+        raise SqlGraphError(f"{where}: file holds no SQL statement")
+    if len(statements) > 1:
+        raise SqlGraphError(f"{where}: expected one statement, found {len(statements)}")
+    query = statements[0]
+    if not isinstance(query, exp.Query):  # Select, Union/Except/Intersect, (parenthesised)
+        raise SqlGraphError(f"{where}: expected a SELECT query, found {query.key.upper()}")
+
+    try:
+        scopes = traverse_scope(query)
+    except SqlglotError as e:
+        raise SqlGraphError(f"{where}: cannot analyse query: {e}") from e
+    refs: set[str] = set()
+    for scope in scopes:
+        # scope.sources maps each FROM/JOIN name to an exp.Table, or to a child Scope when it
+        # names a CTE or derived table. That is how CTEs drop out, including one that shadows
+        # a real table name, since sqlglot only resolves *unqualified* names to CTEs.
+        for source in scope.sources.values():
+            if not isinstance(source, exp.Table) or not isinstance(source.this, exp.Identifier):
+                continue  # a CTE/subquery scope, or a table function such as range(10)
+            if source.catalog:
+                raise SqlGraphError(
+                    f"{where}: {source.sql(DIALECT)!r}: use schema.table, not catalog.schema.table"
+                )
+            if not source.db:
+                # Without a schema we cannot tell which model is meant, so guessing would
+                # produce a wrong graph silently.
+                raise SqlGraphError(
+                    f"{where}: table {source.name!r} is not a CTE and has no schema; "
+                    "refer to tables as schema.table"
+                )
+            refs.add(f"{source.db}.{source.name}".lower())
+    return refs
+
+
+def load_sql_project(
+    root: Path, *, external_tables: Iterable[str]
+) -> tuple[list[SqlModel], list[SqlTest]]:
+    """Load models (in build order) and tests (by name) from ``root``.
+
+    ``external_tables`` are "schema.table" names produced outside the SQL folder, e.g. by
+    Python assets; models and tests may read them, but no model may redefine them.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise SqlGraphError(f"{root}: SQL project folder not found")
+    external = set()
+    for name in external_tables:
+        if name.count(".") != 1:
+            raise ValueError(f"external table {name!r} must be written as schema.table")
+        external.add(name.lower())
+
+    models: dict[str, SqlModel] = {}
+    tests: list[SqlTest] = []
+    for path in sorted(root.rglob("*.sql")):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue  # editor swap files, .ipynb_checkpoints and the like
+        if len(rel.parts) != 2:  # otherwise a stray file would silently never run
+            raise SqlGraphError(
+                f"{rel}: SQL files belong in <schema>/<table>.sql or {TESTS_DIR}/<name>.sql"
+            )
+        folder, name = rel.parts[0].lower(), path.stem.lower()
+        for ident in (folder, name):
+            if not _IDENTIFIER.fullmatch(ident):
+                raise SqlGraphError(f"{rel}: {ident!r} is not a plain name ([a-z_][a-z0-9_]*)")
+        try:
+            sql = path.read_text(encoding="utf-8").strip().rstrip(";").rstrip()
+        except UnicodeDecodeError as e:
+            raise SqlGraphError(f"{rel}: not UTF-8 text: {e}") from e
+        depends_on = tuple(sorted(table_references(sql, path=rel)))
+        if folder == TESTS_DIR:
+            tests.append(SqlTest(name, path, sql, depends_on))
+            continue
+        model = SqlModel(folder, name, path, sql, depends_on)
+        if model.qualified_name in external:
+            raise SqlGraphError(
+                f"{rel}: {model.qualified_name} is already produced outside the SQL folder"
+            )
+        if model.qualified_name in models:  # e.g. Orders.sql and orders.sql
+            other = models[model.qualified_name].path.relative_to(root)
+            raise SqlGraphError(f"{rel}: {model.qualified_name} is also defined by {other}")
+        models[model.qualified_name] = model
+
+    known = sorted(models.keys() | external)
+    for item in [*models.values(), *tests]:
+        unknown = [ref for ref in item.depends_on if ref not in models and ref not in external]
+        if unknown:
+            hints = []
+            for ref in unknown:
+                # A high cutoff, because every name in a schema shares the "schema." prefix;
+                # failing that, the same table name in another schema is the likely mistake.
+                close = difflib.get_close_matches(ref, known, n=3, cutoff=0.8) or [
+                    k for k in known if k.partition(".")[2] == ref.partition(".")[2]
+                ]
+                hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+                hints.append(f"{ref!r}{hint}")
+            raise SqlGraphError(f"{item.path.relative_to(root)}: unknown table {'; '.join(hints)}")
+
+    return topological_order(models.values(), root=root), sorted(tests, key=lambda t: t.name)
+
+
+def topological_order(models: Iterable[SqlModel], *, root: Path | None = None) -> list[SqlModel]:
+    """Models ordered so each comes after the models it reads; ties broken by name.
+
+    References to non-models (external tables) are ignored: they exist before any model runs.
+    ``root`` only shortens the file paths in error messages.
+    """
+    by_name = {m.qualified_name: m for m in models}
+    deps = {n: {d for d in m.depends_on if d in by_name} for n, m in by_name.items()}
+    dependants: dict[str, list[str]] = {n: [] for n in by_name}
+    for n, ds in deps.items():
+        for d in ds:
+            dependants[d].append(n)
+
+    # Kahn's algorithm with a heap, so the order never depends on file-system listing order.
+    waiting = {n: len(ds) for n, ds in deps.items()}
+    ready = sorted(n for n, count in waiting.items() if count == 0)
+    order: list[SqlModel] = []
+    while ready:
+        name = heapq.heappop(ready)
+        order.append(by_name[name])
+        for child in dependants[name]:
+            waiting[child] -= 1
+            if waiting[child] == 0:
+                heapq.heappush(ready, child)
+    if len(order) == len(by_name):
+        return order
+
+    # Every model left over waits on another left-over model, so following dependencies
+    # from any of them must loop; report just that loop, not its downstream victims.
+    stuck = {n for n, count in waiting.items() if count > 0}
+    path: list[str] = []
+    node = min(stuck)
+    while node not in path:
+        path.append(node)
+        node = min(deps[node] & stuck)
+    cycle = path[path.index(node):]
+
+    def show(n: str) -> str:
+        p = by_name[n].path
+        if root is not None and p.is_relative_to(root):
+            p = p.relative_to(root)
+        return f"{p} ({n})"
+
+    if len(cycle) == 1:
+        raise SqlGraphError(f"{show(node)} references itself")
+    raise SqlGraphError("dependency cycle: " + " -> ".join(show(n) for n in [*cycle, node]))

@@ -1,0 +1,128 @@
+"""The raw and clean stages as plain functions on a DuckDB connection (Dagster calls these)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.lib.clean_sources import CLEANING_SPECS
+from pipelines.lib.cleaning import QUARANTINE_SCHEMA, CleanContext, clean_source
+from pipelines.lib.raw import LINEAGE_COLUMNS, read_text_table
+from pipelines.lib.sources import SOURCES_BY_NAME, load_snapshot, verify_snapshot
+from pipelines.lib.warehouse import count_rows, quote, read_table, table_exists, write_table
+
+QUARANTINE_TABLE = ("quarantine", "rejected_rows")
+
+
+@dataclass(frozen=True)
+class RawResult:
+    source: str
+    version: str
+    sha256: str
+    rows: int
+    columns: int
+    path: str
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    source: str
+    table: str
+    version: str
+    raw_rows: int
+    clean_rows: int
+    rejected_rows: int
+    rejected_preview: pl.DataFrame
+
+
+def materialize_raw(con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str, version: str | None = None) -> RawResult:
+    """Verify the snapshot's checksum, then load every cell as text into raw.<source>."""
+    snapshot = load_snapshot(sources_dir, source, version)
+    digest = verify_snapshot(snapshot)
+    frame = read_text_table(snapshot.data_path, source=source, version=snapshot.version)
+    write_table(con, "raw", source, frame)
+    return RawResult(source, snapshot.version, digest, frame.height, frame.width - len(LINEAGE_COLUMNS), str(snapshot.data_path))
+
+
+def _raw_frame(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFrame:
+    return read_table(con, "raw", source, order_by="_row_number")
+
+
+def ensure_quarantine_table(con: duckdb.DuckDBPyConnection) -> None:
+    schema, table = QUARANTINE_TABLE
+    if not table_exists(con, schema, table):
+        write_table(con, schema, table, pl.DataFrame(schema=QUARANTINE_SCHEMA))
+
+
+def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str) -> CleanResult:
+    """Type and check raw.<source>; usable rows to clean.<table>, the rest to quarantine.rejected_rows."""
+    spec = CLEANING_SPECS[source]
+    raw = _raw_frame(con, source)
+    version = raw["_source_version"][0] if raw.height else load_snapshot(sources_dir, source).version
+    snapshot = load_snapshot(sources_dir, source, version)
+    context = CleanContext(
+        source_file=str(snapshot.data_path),
+        snapshot_date=dt.date.fromisoformat(snapshot.retrieved),
+    )
+    clean, rejected = clean_source(raw, spec, context)
+    write_table(con, "clean", spec.table, clean)
+    ensure_quarantine_table(con)
+    schema, table = QUARANTINE_TABLE
+    con.execute("BEGIN")
+    con.execute(f"DELETE FROM {schema}.{table} WHERE source = ?", [source])
+    con.register("_rejected", rejected.to_arrow())
+    con.execute(f"INSERT INTO {schema}.{table} SELECT * FROM _rejected")
+    con.unregister("_rejected")
+    con.execute("COMMIT")
+    return CleanResult(source, spec.table, version, raw.height, clean.height, rejected.height, rejected.head(10))
+
+
+@dataclass(frozen=True)
+class Conservation:
+    source: str
+    raw_rows: int
+    clean_rows: int
+    quarantined_rows: int
+
+    @property
+    def holds(self) -> bool:
+        return self.raw_rows == self.clean_rows + self.quarantined_rows
+
+
+def row_conservation(con: duckdb.DuckDBPyConnection, source: str) -> Conservation:
+    """raw rows = clean rows + quarantined rows, for one source (the blocking structural check)."""
+    spec = CLEANING_SPECS[source]
+    schema, table = QUARANTINE_TABLE
+    return Conservation(
+        source=source,
+        raw_rows=count_rows(con, f"raw.{quote(source)}"),
+        clean_rows=count_rows(con, f"clean.{quote(spec.table)}"),
+        quarantined_rows=count_rows(con, f"{schema}.{table}", "WHERE source = ?", [source]),
+    )
+
+
+def clean_table_name(source: str) -> str:
+    return CLEANING_SPECS[source].table
+
+
+def source_description(source: str) -> str:
+    return SOURCES_BY_NAME[source].description
+
+
+def validate_clean_table(con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str, checks_dir: Path):
+    """Run the great-expectations suite of clean.<table>; the result also goes to checks_dir/<table>.json."""
+    from pipelines.lib.suites import SUITES
+    from pipelines.lib.validation import run_suite, write_result_json
+
+    table = clean_table_name(source)
+    frame = read_table(con, "clean", table, order_by="source_row_number")
+    version = frame["source_version"][0] if frame.height else None
+    snapshot = load_snapshot(sources_dir, source, version)
+    suite = SUITES[table](dt.date.fromisoformat(snapshot.retrieved))
+    result = run_suite(frame, suite, table=f"clean.{table}")
+    write_result_json(result, checks_dir / f"clean.{table}.json")
+    return result

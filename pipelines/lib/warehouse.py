@@ -1,0 +1,95 @@
+"""Where the warehouse lives and how the build talks to its private DuckDB database.
+
+The build never writes the published file: it writes ``<warehouse>/.build/flopcast.duckdb`` and
+the publish step replaces ``<warehouse>/flopcast.duckdb`` atomically (see publish.py), because
+DuckDB allows one writer or many readers of a file, never both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+import polars as pl
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Locations:
+    sources_dir: Path
+    warehouse_dir: Path
+
+    @property
+    def build_db(self) -> Path:
+        return self.warehouse_dir / ".build" / "flopcast.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        return self.warehouse_dir / "flopcast.duckdb"
+
+    @property
+    def parquet_dir(self) -> Path:
+        return self.warehouse_dir / "parquet"
+
+    @property
+    def manifest(self) -> Path:
+        return self.warehouse_dir / "manifest.json"
+
+    @property
+    def checks_dir(self) -> Path:
+        return self.warehouse_dir / "checks"
+
+
+def default_locations() -> Locations:
+    """FLOPCAST_SOURCES_DIR / FLOPCAST_WAREHOUSE_DIR, defaulting to the project's own folders."""
+    return Locations(
+        sources_dir=Path(os.environ.get("FLOPCAST_SOURCES_DIR", PROJECT_ROOT / "sources")).resolve(),
+        warehouse_dir=Path(os.environ.get("FLOPCAST_WAREHOUSE_DIR", PROJECT_ROOT / "warehouse")).resolve(),
+    )
+
+
+@contextlib.contextmanager
+def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:
+    """Replace schema.table with the frame's rows, in the frame's order and types."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+    arrow_table = frame.to_arrow()
+    con.register("_incoming", arrow_table)
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE {quote(schema)}.{quote(table)} AS SELECT * FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
+def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, order_by: str) -> pl.DataFrame:
+    return pl.from_arrow(con.sql(f"SELECT * FROM {quote(schema)}.{quote(table)} ORDER BY {order_by}").to_arrow_table())
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, qualified: str, where: str = "", params: list | None = None) -> int:
+    return con.execute(f"SELECT count(*) FROM {qualified} {where}", params or []).fetchone()[0]
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
+        ).fetchone()[0]
+    )
