@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from pipelines.definitions import BUILD_JOB, build_definitions, default_sql_dir
+from pipelines.defs.progress import root_error_message
 from pipelines.lib.warehouse import Locations, connect
 
 
@@ -75,9 +76,7 @@ def run_build(locations: Locations) -> BuildOutcome:
         else:
             outcome.checks_failed.append(name)
     for event in result.get_step_failure_events():
-        error = event.step_failure_data.error if event.step_failure_data else None
-        message = (error.message.strip().splitlines() or [""])[-1] if error else "failed"
-        outcome.failures.append(f"{event.step_key}: {message}")
+        outcome.failures.append(f"{event.step_key}: {root_error_message(event)}")
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     outcome.published = dg.AssetKey(["publish"]) in materialized
     outcome.success = outcome.success and outcome.published

@@ -8,6 +8,17 @@ import dagster as dg
 from dagster._core.log_manager import get_log_record_metadata, has_log_record_metadata
 
 
+def root_error_message(event) -> str:
+    """The user's error (e.g. a checksum mismatch), not Dagster's wrapper around it."""
+    error = event.step_failure_data.error if event.step_failure_data else None
+    if error is None:
+        return "failed"
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
+
 class _ProgressHandler(logging.Handler):
     def __init__(self, stream):
         super().__init__()
@@ -33,8 +44,7 @@ class _ProgressHandler(logging.Handler):
             else:
                 self._say(f"  ok    {step:<58} {elapsed:6.2f}s")
         elif kind == "STEP_FAILURE":
-            error = event.step_failure_data.error if event.step_failure_data else None
-            self._say(f"  FAIL  {step}: {error.message.strip() if error else 'failed'}")
+            self._say(f"  FAIL  {step}: {root_error_message(event)}")
         elif kind == "STEP_SKIPPED":
             self._say(f"  skip  {step} (an upstream step or blocking check failed)")
         elif kind == "ASSET_CHECK_EVALUATION":

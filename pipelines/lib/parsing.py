@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 DATE_PRECISIONS = ("day", "month", "year")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _shown(cell: pl.Expr) -> pl.Expr:
@@ -33,6 +34,8 @@ def normalize_float_artefacts(value: float | None) -> float | None:
     if value is None or not math.isfinite(value) or value == 0:
         return value
     rounded = float(f"{value:.15g}")
+    if abs(value) > _FLOAT32_MAX:
+        return rounded
     as_f32 = np.float32(value)
     if float(as_f32) == value:
         short = np.format_float_positional(as_f32, unique=True, trim="-")

@@ -34,16 +34,17 @@ def check_read_only(sql: str) -> None:
     if not stripped:
         raise QueryRefused("empty query")
     first_word = stripped.split(None, 1)[0].upper()
-    if first_word in ("SHOW", "SUMMARIZE", "DESCRIBE"):
-        return
+    inspection = first_word in ("SHOW", "SUMMARIZE", "DESCRIBE")
     try:
         statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
     except SqlglotError as exc:
+        if inspection and ";" not in stripped:
+            return  # e.g. a bare DESCRIBE, which sqlglot cannot parse
         raise QueryRefused(f"could not parse the query: {str(exc).splitlines()[0]}") from None
     if len(statements) != 1:
         raise QueryRefused(f"one statement at a time, got {len(statements)}")
     statement = statements[0]
-    if not isinstance(statement, _QUERY_TYPES):
+    if not inspection and not isinstance(statement, _QUERY_TYPES):
         kind = first_word if first_word.isalpha() else type(statement).__name__.upper()
         raise QueryRefused(
             f"flopcast query is read-only: {kind} statements are refused. Only SELECT/WITH queries run here; "
@@ -56,7 +57,11 @@ def check_read_only(sql: str) -> None:
             name = (node.sql_name() if not isinstance(node, exp.Anonymous) else node.name).lower()
             if name.startswith(_FILE_FUNCTIONS):
                 raise QueryRefused(f"{name}() reads files or URLs outside the warehouse; only warehouse tables can be queried")
-        if isinstance(node, exp.Table) and isinstance(node.this, exp.Literal):
+        # sqlglot turns FROM '/etc/passwd' into a quoted identifier, so a literal alone is not enough.
+        if isinstance(node, exp.Table) and (
+            isinstance(node.this, exp.Literal)
+            or (isinstance(node.this, exp.Identifier) and node.this.quoted and any(ch in node.this.name for ch in "/\\:.*?"))
+        ):
             raise QueryRefused(f"reading the file {node.this.name!r} is refused; only warehouse tables can be queried")
 
 

@@ -1,0 +1,53 @@
+"""Shared fixtures: real builds of the real definitions into temporary folders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipelines.lib.warehouse import Locations
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+BUNDLED_SOURCES = PROJECT_ROOT / "sources"
+
+
+def copy_sources(destination: Path) -> Path:
+    """A private copy of the bundled snapshots that a test may tamper with."""
+    shutil.copytree(BUNDLED_SOURCES, destination, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return destination
+
+
+def build(locations: Locations):
+    from pipelines.build import run_build
+
+    return run_build(locations)
+
+
+def published_state(locations: Locations) -> tuple[bytes, bytes]:
+    """The published database and manifest bytes, to prove a failed build left them alone."""
+    return locations.published_db.read_bytes(), locations.manifest.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Locations:
+    """One successful build of the bundled sources, shared read-only by many tests."""
+    locations = Locations(sources_dir=BUNDLED_SOURCES, warehouse_dir=tmp_path_factory.mktemp("warehouse"))
+    outcome = build(locations)
+    assert outcome.success, outcome.summary(0)
+    return locations
+
+
+@pytest.fixture
+def published_copy(built, tmp_path) -> Locations:
+    """A writable copy of the built warehouse with its own copy of the sources."""
+    sources = copy_sources(tmp_path / "sources")
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(built.warehouse_dir, warehouse, ignore=shutil.ignore_patterns(".build"))
+    return Locations(sources_dir=sources, warehouse_dir=warehouse)
+
+
+def manifest(locations: Locations) -> dict:
+    return json.loads(locations.manifest.read_text(encoding="utf-8"))

@@ -1,0 +1,73 @@
+"""The `flopcast` command as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import PROJECT_ROOT
+
+pytestmark = pytest.mark.e2e
+
+
+def flopcast(*args: str, check: bool = False) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "pipelines.cli", *args], capture_output=True, text=True,
+                            cwd=PROJECT_ROOT, timeout=600)
+    if check:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def cli_warehouse(tmp_path_factory):
+    warehouse = tmp_path_factory.mktemp("cli") / "warehouse"
+    result = flopcast("build", "--warehouse-dir", str(warehouse), check=True)
+    return warehouse, result.stdout
+
+
+def test_build_shows_progress_and_a_summary(cli_warehouse):
+    warehouse, out = cli_warehouse
+    assert "ok    raw__epoch_notable_models" in out
+    assert "ok    check clean/notable_models:row_conservation" in out
+    assert "marts.training_runs" in out and "Quarantined rows by source" in out
+    assert "Build succeeded" in out and str(warehouse / "flopcast.duckdb") in out
+
+
+def test_query_answers_from_the_published_file(cli_warehouse):
+    warehouse, _ = cli_warehouse
+    rows = json.loads((warehouse / "manifest.json").read_text())["tables"]["marts.training_runs"]["rows"]
+    result = flopcast("query", "select count(*) as n from marts.training_runs", "--format", "json",
+                      "--warehouse-dir", str(warehouse), check=True)
+    assert json.loads(result.stdout) == [{"n": rows}]
+    csv_out = flopcast("query", "select model_id from marts.frontier_runs order by model_id limit 2", "--format", "csv",
+                       "--warehouse-dir", str(warehouse), check=True).stdout.splitlines()
+    assert csv_out[0] == "model_id" and len(csv_out) == 3
+    table = flopcast("query", "select reasons from quarantine.rejected_rows", "--warehouse-dir", str(warehouse), check=True).stdout
+    assert "publication_date: missing" in table
+
+
+@pytest.mark.parametrize("sql", ["delete from marts.training_runs", "create table marts.x as select 1",
+                                 "attach 'other.duckdb' as o", "copy marts.training_runs to 'out.csv'"])
+def test_query_refuses_writes(cli_warehouse, sql):
+    warehouse, _ = cli_warehouse
+    before = (warehouse / "flopcast.duckdb").read_bytes()
+    result = flopcast("query", sql, "--warehouse-dir", str(warehouse))
+    assert result.returncode == 2 and "refused" in result.stderr
+    assert (warehouse / "flopcast.duckdb").read_bytes() == before
+
+
+def test_export_copies_parquet_and_refuses_to_overwrite(cli_warehouse, tmp_path):
+    warehouse, _ = cli_warehouse
+    dest = tmp_path / "out"
+    flopcast("export", "--to", str(dest), "--tables", "marts.training_runs,marts.frontier_runs",
+             "--warehouse-dir", str(warehouse), check=True)
+    assert (dest / "marts" / "training_runs.parquet").read_bytes() == (warehouse / "parquet/marts/training_runs.parquet").read_bytes()
+    assert (dest / "manifest.json").is_file()
+    again = flopcast("export", "--to", str(dest), "--tables", "marts.training_runs", "--warehouse-dir", str(warehouse))
+    assert again.returncode == 2 and "--force" in again.stderr
+    flopcast("export", "--to", str(dest), "--tables", "marts.training_runs", "--force", "--warehouse-dir", str(warehouse), check=True)
+    unknown = flopcast("export", "--to", str(dest), "--tables", "marts.nope", "--warehouse-dir", str(warehouse))
+    assert unknown.returncode == 2 and "marts.nope" in unknown.stderr

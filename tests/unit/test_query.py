@@ -1,0 +1,200 @@
+"""`flopcast query`: read-only SQL against the published warehouse (pipelines.lib.query)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.lib.query import QueryRefused, check_read_only, format_csv, format_json, format_table, run_query
+
+ACCEPTED = [
+    "select 1",
+    "SELECT model_id, training_compute_flop FROM clean.notable_models WHERE training_compute_flop > 1e24;",
+    "with big as (select * from clean.notable_models) select count(*) from big",
+    "select 1 as x union select 2",
+    "select 1 union all select 2 except select 3",
+    "describe clean.notable_models",
+    "DESCRIBE",
+    "show tables",
+    "SHOW ALL TABLES",
+    "summarize clean.notable_models",
+    "  select 1 ;  ",
+]
+
+READ_ONLY = "read-only"
+# (statement, words the refusal must contain)
+REFUSED = [
+    ("insert into clean.notable_models values (1)", [READ_ONLY, "INSERT"]),
+    ("update clean.notable_models set parameters = 0", [READ_ONLY, "UPDATE"]),
+    ("delete from clean.notable_models", [READ_ONLY, "DELETE"]),
+    ("create table x (a int)", [READ_ONLY, "CREATE"]),
+    ("create table x as select 1", [READ_ONLY, "CREATE"]),
+    ("drop table clean.notable_models", [READ_ONLY, "DROP"]),
+    ("alter table clean.notable_models add column b int", [READ_ONLY, "ALTER"]),
+    ("attach 'other.duckdb' as other", [READ_ONLY, "ATTACH"]),
+    ("detach other", [READ_ONLY, "DETACH"]),
+    ("copy clean.notable_models to '/tmp/out.csv'", [READ_ONLY, "COPY"]),
+    ("copy (select 1) to '/tmp/out.parquet' (format parquet)", [READ_ONLY, "COPY"]),
+    ("install httpfs", [READ_ONLY, "INSTALL"]),
+    ("load httpfs", [READ_ONLY, "LOAD"]),
+    ("set memory_limit = '1GB'", [READ_ONLY, "SET"]),
+    ("pragma enable_profiling", [READ_ONLY, "PRAGMA"]),
+    ("checkpoint", [READ_ONLY, "CHECKPOINT"]),
+    ("select 1; select 2", ["one statement", "2"]),
+    ("select 1; drop table clean.notable_models", ["one statement"]),
+    ("show tables; drop table clean.notable_models", ["one statement"]),
+    ("describe clean.notable_models; delete from clean.notable_models", ["one statement"]),
+    ("select * from read_csv('/etc/passwd')", ["read_csv()", "outside the warehouse"]),
+    ("select * from '/etc/passwd'", ["/etc/passwd", "refused"]),
+    ("from '/etc/passwd'", ["/etc/passwd", "refused"]),
+    ("select * from clean.notable_models join 'data.csv' on true", ["data.csv", "refused"]),
+    ("describe '/etc/passwd'", ["/etc/passwd", "refused"]),
+    ("select * from read_parquet('http://x/y.parquet')", ["read_parquet()", "outside the warehouse"]),
+    ("select * from (select * from read_json_auto('s3://bucket/x.json'))", ["read_json_auto()"]),
+    ("", ["empty"]),
+]
+
+
+@pytest.mark.parametrize("sql", ACCEPTED)
+def test_queries_are_accepted(sql):
+    check_read_only(sql)
+
+
+@pytest.mark.parametrize("sql, words", REFUSED, ids=[sql or "<empty>" for sql, _ in REFUSED])
+def test_everything_else_is_refused(sql, words):
+    with pytest.raises(QueryRefused) as caught:
+        check_read_only(sql)
+    message = str(caught.value)
+    for word in words:
+        assert word in message, f"{word!r} not in {message!r}"
+
+
+def test_refusal_explains_how_to_change_the_warehouse():
+    with pytest.raises(QueryRefused, match="flopcast build"):
+        check_read_only("drop table clean.notable_models")
+
+
+# --- against a real DuckDB file -----------------------------------------------------------------
+
+@pytest.fixture()
+def warehouse(tmp_path) -> Path:
+    path = tmp_path / "warehouse.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE SCHEMA clean")
+    con.execute(
+        "CREATE TABLE clean.notable_models (model_id VARCHAR, training_compute_flop DOUBLE, "
+        "hardware_quantity BIGINT, publication_date DATE)"
+    )
+    con.execute(
+        "INSERT INTO clean.notable_models VALUES "
+        "('gpt-4', 2.1e25, 25000, DATE '2023-03-15'), ('resnet', 1.1e19, NULL, DATE '2015-12-10'), "
+        "('tiny', NULL, 1, NULL)"
+    )
+    con.close()
+    return path
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_run_query_returns_columns_and_rows(warehouse):
+    columns, rows = run_query(warehouse, "select model_id, training_compute_flop, publication_date "
+                                         "from clean.notable_models order by model_id")
+    assert columns == ["model_id", "training_compute_flop", "publication_date"]
+    assert rows == [
+        ("gpt-4", 2.1e25, dt.date(2023, 3, 15)),
+        ("resnet", 1.1e19, dt.date(2015, 12, 10)),
+        ("tiny", None, None),
+    ]
+
+
+def test_run_query_inspection_statements(warehouse):
+    columns, rows = run_query(warehouse, "describe clean.notable_models")
+    assert "column_name" in columns
+    assert [r[columns.index("column_name")] for r in rows] == [
+        "model_id", "training_compute_flop", "hardware_quantity", "publication_date",
+    ]
+    columns, rows = run_query(warehouse, "summarize clean.notable_models")
+    assert len(rows) == 4
+
+
+def test_run_query_refuses_before_touching_the_file(warehouse):
+    with pytest.raises(QueryRefused):
+        run_query(warehouse, "delete from clean.notable_models")
+    assert run_query(warehouse, "select count(*) from clean.notable_models")[1] == [(3,)]
+
+
+def test_missing_warehouse_says_how_to_build_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="build"):
+        run_query(tmp_path / "nope.duckdb", "select 1")
+    assert not (tmp_path / "nope.duckdb").exists()
+
+
+def test_works_while_another_program_holds_the_warehouse_open(warehouse):
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys\n"
+         f"con = duckdb.connect({str(warehouse)!r}, read_only=True)\n"
+         "print(con.sql('select count(*) from clean.notable_models').fetchone()[0], flush=True)\n"
+         "sys.stdin.read()\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "3"  # the other connection is open now
+        assert run_query(warehouse, "select max(training_compute_flop) from clean.notable_models")[1] == [(2.1e25,)]
+    finally:
+        holder.stdin.close()
+        assert holder.wait(timeout=30) == 0
+
+
+def test_queries_leave_the_file_byte_for_byte_unchanged(warehouse):
+    before = sha256(warehouse)
+    files_before = sorted(p.name for p in warehouse.parent.iterdir())
+    run_query(warehouse, "select * from clean.notable_models")
+    run_query(warehouse, "with x as (select * from clean.notable_models) select count(*) from x")
+    run_query(warehouse, "summarize clean.notable_models")
+    for sql in ("drop table clean.notable_models", "checkpoint", "select * from read_csv('/etc/passwd')"):
+        with pytest.raises(QueryRefused):
+            run_query(warehouse, sql)
+    assert sha256(warehouse) == before
+    assert sorted(p.name for p in warehouse.parent.iterdir()) == files_before  # no .wal left behind
+
+
+# --- output formats -----------------------------------------------------------------------------
+
+COLUMNS = ["model_id", "flop", "date"]
+ROWS = [("gpt-4", 2.1e25, dt.date(2023, 3, 15)), ("tiny", None, None)]
+
+
+def test_format_table():
+    assert format_table(COLUMNS, ROWS) == "\n".join([
+        "model_id  flop     date",
+        "--------  -------  ----------",
+        "gpt-4     2.1e+25  2023-03-15",
+        "tiny",
+        "(2 rows)",
+    ])
+    assert format_table(["n"], [(1,)]).endswith("(1 row)")
+    assert format_table(["n"], []) == "n\n-\n(0 rows)"
+
+
+def test_format_csv_quotes_and_leaves_nulls_empty():
+    assert format_csv(COLUMNS, ROWS) == "model_id,flop,date\ngpt-4,2.1e+25,2023-03-15\ntiny,,"
+    assert format_csv(["a,b"], [('say "hi"',)]) == '"a,b"\n"say ""hi"""'
+
+
+def test_format_json():
+    assert json.loads(format_json(COLUMNS, ROWS)) == [
+        {"model_id": "gpt-4", "flop": 2.1e25, "date": "2023-03-15"},
+        {"model_id": "tiny", "flop": None, "date": None},
+    ]
+    assert json.loads(format_json(["x"], [(float("nan"),), (float("inf"),)])) == [{"x": None}, {"x": None}]
+    assert json.loads(format_json(["x"], [])) == []
