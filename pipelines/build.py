@@ -59,9 +59,10 @@ def reset_build_database(locations: Locations) -> None:
     shutil.rmtree(locations.build_db.parent, ignore_errors=True)
 
 
-def run_build(locations: Locations) -> BuildOutcome:
+def run_build(locations: Locations, settings: dict | None = None) -> BuildOutcome:
+    """settings: FlopcastResource fields such as as_of, horizon_year, assumption_overrides."""
     reset_build_database(locations)
-    definitions = build_definitions(locations, default_sql_dir())
+    definitions = build_definitions(locations, default_sql_dir(), settings)
     job = definitions.resolve_job_def(BUILD_JOB)
     result = job.execute_in_process(
         run_config={"loggers": {"progress": {}}},

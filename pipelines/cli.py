@@ -25,10 +25,21 @@ def cmd_build(args: argparse.Namespace) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     from pipelines.build import BuildOutcome, run_build
 
+    from pipelines.lib.assumptions import UnknownAssumption, parse_overrides, resolve_assumptions
+
     locations = _locations(args)
+    try:
+        overrides = parse_overrides(args.set or [])
+        resolve_assumptions(overrides)
+    except (ValueError, UnknownAssumption) as exc:
+        print(f"flopcast build: {exc}", file=sys.stderr)
+        return 2
+    settings = {"horizon_year": args.horizon, "assumption_overrides": overrides, "bootstrap_resamples": args.resamples, "seed": args.seed}
+    if args.as_of:
+        settings["as_of"] = args.as_of
     print(f"flopcast build: sources {locations.sources_dir}, warehouse {locations.warehouse_dir}", flush=True)
     started = time.monotonic()
-    outcome: BuildOutcome = run_build(locations)
+    outcome: BuildOutcome = run_build(locations, settings)
     print(outcome.summary(elapsed_seconds=time.monotonic() - started))
     return 0 if outcome.success else 1
 
@@ -88,6 +99,11 @@ def parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", help="run the whole graph in-process and publish the warehouse")
     locations_options(build)
+    build.add_argument("--as-of", help="ISO date the fits and projections are made at (default: newest publication date)")
+    build.add_argument("--horizon", type=int, default=2035, help="last projected year (default 2035)")
+    build.add_argument("--set", action="append", metavar="NAME=VALUE", help="override an assumption (see marts.assumptions); repeatable")
+    build.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples per fit (default 2000)")
+    build.add_argument("--seed", type=int, default=20260719, help="base seed of the bootstraps")
     build.set_defaults(func=cmd_build)
 
     query = sub.add_parser("query", help="read-only SQL against the published warehouse")

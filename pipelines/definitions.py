@@ -14,7 +14,9 @@ from pipelines.lib.warehouse import PROJECT_ROOT, Locations, default_locations
 BUILD_JOB = "build_warehouse"
 
 
-def build_definitions(locations: Locations, sql_dir: Path) -> dg.Definitions:
+def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None = None) -> dg.Definitions:
+    """settings: optional FlopcastResource fields (as_of, horizon_year, assumption_overrides, ...)."""
+    from pipelines.defs.analysis import analysis_assets
     from pipelines.defs.checks import clean_checks
     from pipelines.defs.clean import clean_asset_key, clean_assets
     from pipelines.defs.ingest import raw_assets
@@ -31,13 +33,15 @@ def build_definitions(locations: Locations, sql_dir: Path) -> dg.Definitions:
     external[".".join(QUARANTINE_TABLE)] = [clean_asset_key(s.name) for s in SOURCES]
     sql_assets, sql_checks = build_sql_definitions(sql_dir, external)
 
-    upstream = [a.key for a in (*raw_assets, *clean_assets, *sql_assets)]
-    assets = [*raw_assets, *clean_assets, *sql_assets, publish_asset(upstream)]
+    computed = [*raw_assets, *clean_assets, *sql_assets, *analysis_assets]
+    upstream = sorted({key for a in computed for key in a.keys}, key=lambda k: k.to_user_string())
+    assets = [*computed, publish_asset(upstream)]
     return dg.Definitions(
         assets=assets,
         asset_checks=[*clean_checks, *sql_checks],
         jobs=[dg.define_asset_job(BUILD_JOB, selection=dg.AssetSelection.all(), description="The whole graph: sources to published warehouse.")],
-        resources={"flopcast": FlopcastResource(sources_dir=str(locations.sources_dir), warehouse_dir=str(locations.warehouse_dir))},
+        resources={"flopcast": FlopcastResource(
+            sources_dir=str(locations.sources_dir), warehouse_dir=str(locations.warehouse_dir), **(settings or {}))},
         loggers={"progress": progress_logger},
     )
 

@@ -1,18 +1,36 @@
-"""The one resource every stage shares: where sources and the warehouse live."""
+"""The one resource every stage shares: where sources and the warehouse live, and the analysis settings."""
 
+import datetime as dt
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
+from pipelines.lib.analysis import AnalysisConfig
 from pipelines.lib.warehouse import Locations
 
 
 class FlopcastResource(dg.ConfigurableResource):
-    """Locations are configuration (Dagster config, CLI options or FLOPCAST_* environment variables)."""
+    """Everything here is configuration (Dagster config, `flopcast build` options or FLOPCAST_* variables)."""
 
     sources_dir: str
     warehouse_dir: str
+    as_of: str | None = Field(default=None, description="ISO date the fits and projections are made at; default: newest publication date")
+    horizon_year: int = Field(default=2035, description="last projected year")
+    bootstrap_resamples: int = Field(default=2000, description="bootstrap resamples per trend fit")
+    seed: int = Field(default=20260719, description="base seed of every bootstrap")
+    assumption_overrides: dict[str, float] = Field(default_factory=dict, description="name -> value, see marts.assumptions")
 
     @property
     def locations(self) -> Locations:
         return Locations(sources_dir=Path(self.sources_dir), warehouse_dir=Path(self.warehouse_dir))
+
+    @property
+    def analysis(self) -> AnalysisConfig:
+        return AnalysisConfig(
+            as_of=dt.date.fromisoformat(self.as_of) if self.as_of else None,
+            horizon_year=self.horizon_year,
+            bootstrap_resamples=self.bootstrap_resamples,
+            seed=self.seed,
+            assumption_overrides=dict(self.assumption_overrides),
+        )

@@ -176,8 +176,8 @@ def resolve_duplicates(frame: pl.DataFrame, key: str, *, prefer: list[pl.Expr], 
         out,
         pl.col("_kept_row").is_not_null(),
         pl.concat_str(
-            pl.lit(f"duplicate {what} {key} '"), pl.col(key), pl.lit("': row "),
-            pl.col("_kept_row").cast(pl.String), pl.lit(" kept instead"),
+            pl.lit(f"duplicate {what}: {key} '"), pl.col(key), pl.lit("' is also on row "),
+            pl.col("_kept_row").cast(pl.String), pl.lit(", which is kept"),
         ),
     )
     return out.drop("_kept_row")

@@ -1,0 +1,96 @@
+"""The analysis stages as plain functions on the build database: fits, projections, constraints, claims."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from pipelines.lib.assumptions import Assumption, assumptions_table, resolve_assumptions
+from pipelines.lib.claims import compute_seed_claims
+from pipelines.lib.constraints import compute_constraints, compute_roadblocks, countries_exceeded_table
+from pipelines.lib.projections import compute_projections
+from pipelines.lib.trends import FitSettings, bootstrap_table, compute_trend_fits, trend_fits_table
+from pipelines.lib.warehouse import read_table, write_table
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    as_of: dt.date | None = None  # default: the newest publication date in the main source
+    horizon_year: int = 2035
+    bootstrap_resamples: int = 2000
+    seed: int = 20260719
+    assumption_overrides: dict | None = None
+
+    def assumptions(self) -> dict[str, Assumption]:
+        return resolve_assumptions(self.assumption_overrides)
+
+
+def resolve_as_of(con: duckdb.DuckDBPyConnection, configured: dt.date | None) -> dt.date:
+    if configured is not None:
+        return configured
+    newest = con.execute("SELECT max(publication_date) FROM marts.training_runs").fetchone()[0]
+    if newest is None:
+        raise ValueError("marts.training_runs has no dated model: cannot choose an as-of date (set one in configuration)")
+    return newest
+
+
+def materialize_trend_fits(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
+    settings = FitSettings(as_of=resolve_as_of(con, config.as_of), resamples=config.bootstrap_resamples, seed=config.seed)
+    results = compute_trend_fits(
+        read_table(con, "marts", "training_runs", order_by="model_id"),
+        read_table(con, "staging", "ml_hardware", order_by="hardware_id"),
+        read_table(con, "staging", "gpu_clusters", order_by="cluster_id"),
+        settings,
+    )
+    fits = trend_fits_table(results, settings)
+    write_table(con, "marts", "trend_fits", fits)
+    write_table(con, "intermediate", "trend_bootstrap", bootstrap_table(results))
+    return fits
+
+
+def materialize_assumptions(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
+    table = assumptions_table(config.assumptions(), config.assumption_overrides)
+    write_table(con, "marts", "assumptions", table)
+    return table
+
+
+def _fits(con):
+    return (read_table(con, "marts", "trend_fits", order_by="metric, population"),
+            read_table(con, "intermediate", "trend_bootstrap", order_by="metric, population, resample"))
+
+
+def materialize_projections(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
+    fits, boot = _fits(con)
+    as_of = fits["as_of"][0]
+    if config.horizon_year < as_of.year:
+        raise ValueError(f"horizon_year {config.horizon_year} is before the as-of year {as_of.year}")
+    projections = compute_projections(fits, boot, config.assumptions(), as_of.year, config.horizon_year)
+    write_table(con, "marts", "projections", projections)
+    return projections
+
+
+def materialize_constraints(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> tuple[pl.DataFrame, pl.DataFrame]:
+    projections = read_table(con, "marts", "projections", order_by="subject, metric, method, year, scenario")
+    countries = read_table(con, "marts", "country_electricity_latest", order_by="country_or_region")
+    assumptions = config.assumptions()
+    constraints = compute_constraints(projections, assumptions, countries)
+    roadblocks = compute_roadblocks(projections, assumptions, config.horizon_year)
+    write_table(con, "marts", "constraints", constraints)
+    write_table(con, "marts", "roadblocks", roadblocks)
+    write_table(con, "marts", "countries_exceeded", countries_exceeded_table(projections, countries))
+    return constraints, roadblocks
+
+
+def materialize_seed_claims(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
+    fits, _ = _fits(con)
+    claims = compute_seed_claims(
+        read_table(con, "marts", "training_runs", order_by="model_id"), fits,
+        read_table(con, "marts", "projections", order_by="subject, metric, method, year, scenario"),
+        read_table(con, "staging", "gpu_clusters", order_by="cluster_id"),
+        config.assumptions(), fits["as_of"][0].year,
+    )
+    write_table(con, "marts", "seed_claims", claims)
+    return claims

@@ -1,0 +1,248 @@
+"""Exponential trend fits: ordinary least squares of log10(value) on the fractional year.
+
+The slope b is in orders of magnitude (OOM) per year, so growth per year is 10**b and the
+doubling time is 12 * log10(2) / b months. Numpy only, no scipy. Every bootstrap and
+break search is vectorized; there is no Python loop over resamples or candidates.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+_LOG10_2 = math.log10(2.0)
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: comparing the array fields with == is ambiguous
+class Fit:
+    n: int
+    x_mean: float
+    y_mean: float
+    slope: float  # OOM per year
+    intercept: float  # y = intercept + slope * x
+    slope_se: float  # standard error of the slope (OLS, n-2 dof)
+    r2: float
+    residual_sd: float
+    slope_low: float  # `level` interval from slope_se with the Student t quantile (n-2 dof)
+    slope_high: float
+    boot_slopes: np.ndarray  # pairs-bootstrap slopes; resamples with constant x are dropped
+    boot_intercepts: np.ndarray
+    boot_slope_low: float  # lower / upper percentiles of boot_slopes (nan without bootstrap)
+    boot_slope_high: float
+
+    def growth(self, slope: float | None = None) -> float:
+        """Multiplicative growth per year: 10**slope."""
+        return float(10.0 ** (self.slope if slope is None else slope))
+
+    def doubling_time_months(self, slope: float | None = None) -> float:
+        """Months to double; inf for a flat trend (never doubles), nan for a shrinking one."""
+        b = self.slope if slope is None else slope
+        if not b > 0:
+            return math.inf if b == 0 else math.nan
+        return 12.0 * _LOG10_2 / b
+
+    def predict_log10(self, x) -> np.ndarray:
+        # Evaluated around x_mean: intercept alone is ~-1000 for years near 2000, and adding
+        # slope * 2000 back to it would lose digits for nothing.
+        return self.y_mean + self.slope * (np.asarray(x, dtype=float) - self.x_mean)
+
+    def predict_log10_band(self, x, level: float = 0.90) -> tuple[np.ndarray, np.ndarray]:
+        """Pointwise `level` band of the fitted line: percentiles across the bootstrap lines.
+
+        Without bootstrap, the slope_se interval pivoting at x_mean: the OLS line always passes
+        through (x_mean, y_mean) and its slope there is uncorrelated with its level, so that is
+        where slope uncertainty alone fans out from. (This fallback ignores the uncertainty of
+        the level itself, so it has zero width at x_mean.)
+        """
+        x = np.atleast_1d(np.asarray(x, dtype=float))
+        tail = 100.0 * (1.0 - level) / 2.0
+        if self.boot_slopes.size:
+            lines = self.boot_intercepts[:, None] + self.boot_slopes[:, None] * x[None, :]  # (B, len(x))
+            low, high = np.percentile(lines, [tail, 100.0 - tail], axis=0)
+            return low, high
+        half = t_quantile(0.5 + level / 2.0, self.n - 2) * self.slope_se
+        a = self.y_mean + (self.slope - half) * (x - self.x_mean)
+        b = self.y_mean + (self.slope + half) * (x - self.x_mean)
+        return np.minimum(a, b), np.maximum(a, b)
+
+
+def _validated(x, values) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x, dtype=float).ravel()
+    v = np.asarray(values, dtype=float).ravel()
+    if x.shape != v.shape:
+        raise ValueError(f"x and values differ in length ({x.size} vs {v.size})")
+    if x.size < 3:
+        raise ValueError(f"need at least 3 points to fit a trend with an uncertainty, got {x.size}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x contains non-finite years")
+    bad = ~(np.isfinite(v) & (v > 0))
+    if bad.any():
+        raise ValueError(f"values must be positive and finite for log10; {bad.sum()} are not, first: {v[bad][0]!r}")
+    if np.ptp(x) == 0:
+        raise ValueError(f"all x are equal ({x[0]!r}): zero variance in x, the slope is undefined")
+    return x, np.log10(v)
+
+
+def fit_log_linear(x, values, *, resamples: int = 2000, seed: int = 0, level: float = 0.90) -> Fit:
+    """OLS of log10(values) on x (fractional years), with a `level` t interval and a pairs bootstrap."""
+    if resamples < 0 or not 0.0 < level < 1.0:
+        raise ValueError(f"need resamples >= 0 and 0 < level < 1, got {resamples!r} and {level!r}")
+    x, y = _validated(x, values)
+    n = x.size
+    x_mean, y_mean = float(x.mean()), float(y.mean())
+    dx, dy = x - x_mean, y - y_mean
+    sxx, syy = float(dx @ dx), float(dy @ dy)
+    slope = float(dx @ dy) / sxx
+    sse = float(np.sum((dy - slope * dx) ** 2))  # from residuals, not syy - slope*sxy: exact near a perfect fit
+    residual_sd = math.sqrt(sse / (n - 2))
+    slope_se = residual_sd / math.sqrt(sxx)
+    half = t_quantile(0.5 + level / 2.0, n - 2) * slope_se
+
+    # Pairs bootstrap (resample (x, y) rows together) rather than residual bootstrap: it makes no
+    # assumption that the scatter is the same in every era, which it is not for compute data.
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, n, size=(resamples, n))  # every resample drawn at once
+    xb, yb = dx[idx], dy[idx]  # centred data: the sums below then lose no digits to year ~2000
+    xb_mean = xb.mean(axis=1)
+    xb_c = xb - xb_mean[:, None]
+    b_sxx = np.einsum("ij,ij->i", xb_c, xb_c)
+    b_sxy = np.einsum("ij,ij->i", xb_c, yb)
+    # A resample that drew a single distinct x (only likely for tiny n) has no slope: drop it,
+    # so boot_slopes can hold fewer than `resamples` values.
+    ok = b_sxx > 1e-12 * sxx
+    boot_slopes = b_sxy[ok] / b_sxx[ok]
+    boot_intercepts = (y_mean + yb.mean(axis=1)[ok]) - boot_slopes * (x_mean + xb_mean[ok])
+    tail = 100.0 * (1.0 - level) / 2.0
+    boot_low, boot_high = (np.percentile(boot_slopes, [tail, 100.0 - tail]) if boot_slopes.size else (np.nan, np.nan))
+    boot_slopes.setflags(write=False)
+    boot_intercepts.setflags(write=False)
+
+    return Fit(
+        n=n, x_mean=x_mean, y_mean=y_mean, slope=slope, intercept=y_mean - slope * x_mean,
+        slope_se=slope_se, r2=1.0 - sse / syy if syy > 0 else math.nan, residual_sd=residual_sd,
+        slope_low=slope - half, slope_high=slope + half,
+        boot_slopes=boot_slopes, boot_intercepts=boot_intercepts,
+        boot_slope_low=float(boot_low), boot_slope_high=float(boot_high),
+    )
+
+
+# --- Student t quantile without scipy ---------------------------------------------------------
+
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction for the incomplete beta (modified Lentz, Numerical Recipes betacf)."""
+    tiny, eps = 1e-300, 1e-15
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 100_000):
+        for aa in (m * (b - m) * x / ((qam + 2 * m) * (a + 2 * m)),
+                   -(a + m) * (qab + m) * x / ((a + 2 * m) * (qap + 2 * m))):
+            d = 1.0 + aa * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + aa / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < eps:
+            return h
+    raise ArithmeticError(f"incomplete beta continued fraction did not converge (a={a}, b={b}, x={x})")
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """Regularized incomplete beta I_x(a, b)."""
+    if x <= 0.0 or x >= 1.0:
+        return 0.0 if x <= 0.0 else 1.0
+    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    if x < (a + 1.0) / (a + b + 2.0):  # the fraction converges fast on this side; use symmetry otherwise
+        return math.exp(log_front) * _betacf(a, b, x) / a
+    return 1.0 - math.exp(log_front) * _betacf(b, a, 1.0 - x) / b
+
+
+def _t_upper_tail(t: float, dof: float) -> float:
+    """P(T > t) for t >= 0, computed directly so far tails keep their relative precision."""
+    return 0.5 * _betainc(dof / 2.0, 0.5, dof / (dof + t * t))
+
+
+def t_quantile(p: float, dof: float) -> float:
+    """Quantile of Student's t with `dof` degrees of freedom, by bisection on the exact tail."""
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"p must be strictly between 0 and 1, got {p!r}")
+    if not dof > 0:
+        raise ValueError(f"dof must be positive, got {dof!r}")
+    if p == 0.5:
+        return 0.0
+    if p < 0.5:
+        return -t_quantile(1.0 - p, dof)
+    target = 1.0 - p
+    lo, hi = 0.0, 1.0
+    while _t_upper_tail(hi, dof) > target:  # the tail falls as t grows: widen until it brackets
+        lo, hi = hi, hi * 2.0
+    while hi - lo > 1e-13 * hi:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if _t_upper_tail(mid, dof) > target else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+# --- Trend breaks -----------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class BreakSearch:
+    break_year: float  # first year of the `after` segment (x < break_year is `before`)
+    sse: float
+    candidates: np.ndarray
+    sse_by_candidate: np.ndarray  # inf where a candidate leaves a segment too short
+    before: Fit
+    after: Fit
+
+
+def find_break(x, values, *, candidates=None, min_points: int = 10, resamples: int = 0, seed: int = 0) -> BreakSearch:
+    """The year where the log-linear trend changes, by least total SSE of two separate OLS segments.
+
+    Segments are fitted independently (the line may jump at the break), so an abrupt change in
+    level as well as in slope is found. Ties go to the earliest candidate.
+    """
+    if min_points < 3:
+        raise ValueError(f"min_points must be at least 3 to fit each segment, got {min_points}")
+    x, y = _validated(x, values)
+    order = np.argsort(x, kind="stable")
+    xs, ys = x[order], y[order]
+    vs = np.asarray(values, dtype=float).ravel()[order]  # the segment fits take the original values
+    n = xs.size
+    if n < 2 * min_points:
+        raise ValueError(f"need at least {2 * min_points} points for two segments of {min_points}, got {n}")
+    if candidates is None:  # every half year with min_points on either side
+        start, stop = math.ceil(xs[min_points - 1] * 2) / 2, math.floor(xs[n - min_points] * 2) / 2
+        candidates = np.arange(start, stop + 0.25, 0.5)
+    candidates = np.sort(np.asarray(candidates, dtype=float).ravel())
+
+    # Prefix sums of centred data give every segment's SSE in O(1) per candidate.
+    dx, dy = xs - xs.mean(), ys - ys.mean()
+    sums = np.stack([np.ones(n), dx, dy, dx * dx, dx * dy, dy * dy], axis=1)
+    cum = np.concatenate([np.zeros((1, 6)), np.cumsum(sums, axis=0)])  # cum[i] = sums of the first i points
+    k = np.searchsorted(xs, candidates, side="left")  # points strictly before each candidate
+
+    def segment_sse(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        m, sx, sy, sxx, sxy, syy = (cum[hi] - cum[lo]).T
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vxx = sxx - sx * sx / m
+            vxy = sxy - sx * sy / m
+            sse = syy - sy * sy / m - vxy * vxy / vxx
+        return np.maximum(sse, 0.0), vxx
+
+    sse_before, vxx_before = segment_sse(np.zeros_like(k), k)
+    sse_after, vxx_after = segment_sse(k, np.full_like(k, n))
+    flat = 1e-12 * cum[-1, 3]  # a segment whose x barely varies (relative to all x) has no slope
+    usable = (k >= min_points) & (n - k >= min_points) & (vxx_before > flat) & (vxx_after > flat)
+    sse_total = np.where(usable, sse_before + sse_after, np.inf)
+    if not usable.any():
+        raise ValueError(f"no candidate break leaves {min_points} points with varying x on both sides")
+    best = int(np.argmin(sse_total))  # argmin returns the first minimum: ties -> earliest
+    cut = int(k[best])
+    return BreakSearch(
+        break_year=float(candidates[best]), sse=float(sse_total[best]),
+        candidates=candidates, sse_by_candidate=sse_total,
+        before=fit_log_linear(xs[:cut], vs[:cut], resamples=resamples, seed=seed),
+        after=fit_log_linear(xs[cut:], vs[cut:], resamples=resamples, seed=seed),
+    )

@@ -1,0 +1,170 @@
+"""marts.trend_fits: which series are fitted, on which populations, and the table of results.
+
+Every fit is log-linear OLS on the fractional year (fitting.py). Each fit gets its own seed,
+derived from the configured seed and the fit's name, so adding a fit never changes another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from pipelines.lib.fitting import Fit, find_break, fit_log_linear
+
+RUN_METRICS = {  # metric -> unit
+    "training_compute_flop": "FLOP",
+    "training_cost_usd": "USD (2023)",
+    "training_tokens": "tokens",
+    "parameters": "parameters",
+    "training_power_w": "W",
+}
+METHOD = "ols_log10_on_year"
+BREAK_METHOD = "ols_log10_on_year_two_segments"
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    as_of: dt.date
+    start_year: int = 2010  # the deep-learning era; fitted separately from what came before
+    # Epoch's GPU-cluster data covers AI supercomputers well from 2019 on (Pilz et al. 2025, "Trends
+    # in AI supercomputers"); earlier rows are mostly general-purpose HPC systems of flat size.
+    cluster_start_year: int = 2019
+    resamples: int = 2000
+    seed: int = 20260719
+
+
+@dataclass(frozen=True)
+class FitResult:
+    metric: str
+    population: str
+    unit: str
+    start_date: dt.date
+    end_date: dt.date
+    fit: Fit
+    seed: int
+    method: str = METHOD
+    break_year: float | None = None
+
+
+def fit_seed(base: int, metric: str, population: str) -> int:
+    return (base + zlib.crc32(f"{metric}/{population}".encode())) % (2**32)
+
+
+def _fit(frame: pl.DataFrame, x: str, metric: str, population: str, unit: str, settings: FitSettings,
+         start: dt.date, end: dt.date) -> FitResult | None:
+    data = frame.filter(pl.col(metric).is_not_null() & (pl.col(metric) > 0) & pl.col(x).is_not_null())
+    if data.height < 3:
+        return None
+    seed = fit_seed(settings.seed, metric, population)
+    fit = fit_log_linear(data[x].to_numpy(), data[metric].to_numpy(), resamples=settings.resamples, seed=seed)
+    return FitResult(metric, population, unit, start, end, fit, seed)
+
+
+def largest_at_date(frame: pl.DataFrame, value: str, date: str, key: str, top: int = 10) -> pl.Series:
+    """Whether each row was among the `top` largest by `value` of all rows dated on or before it
+    (ties broken by key), the same rule as marts.training_runs.is_frontier."""
+    known = frame.filter(pl.col(value).is_not_null() & pl.col(date).is_not_null()).select(key, value, date)
+    values, dates, keys = known[value].to_numpy(), known[date].to_numpy(), known[key].to_list()
+    flags = {}
+    for i in range(known.height):
+        earlier = dates <= dates[i]
+        larger = (values > values[i]) | ((values == values[i]) & np.array([k < keys[i] for k in keys]))
+        flags[keys[i]] = int(np.sum(earlier & larger)) < top
+    return frame[key].map_elements(lambda k: flags.get(k, False), return_dtype=pl.Boolean)
+
+
+def compute_trend_fits(runs: pl.DataFrame, hardware: pl.DataFrame, clusters: pl.DataFrame,
+                       settings: FitSettings) -> list[FitResult]:
+    """All fits, in a fixed order. runs = marts.training_runs, hardware = staging.ml_hardware,
+    clusters = staging.gpu_clusters."""
+    as_of, start = settings.as_of, dt.date(settings.start_year, 1, 1)
+    x = "publication_year_fraction"
+    past = runs.filter(pl.col("publication_date") <= as_of)
+    recent = past.filter(pl.col("publication_date") >= start)
+    populations = {
+        "notable_since_2010": recent,
+        "frontier": recent.filter(pl.col("is_frontier")),
+        "large_scale": recent.filter(pl.col("is_large_scale")),
+    }
+    results: list[FitResult | None] = []
+    for population, frame in populations.items():
+        for metric, unit in RUN_METRICS.items():
+            results.append(_fit(frame, x, metric, population, unit, settings, start, as_of))
+
+    # Compute before 2010 grew far more slowly: fit that era alone, then let the data say where the break is.
+    first = past["publication_date"].min()
+    results.append(_fit(past.filter(pl.col("publication_date") < start), x, "training_compute_flop", "notable_before_2010",
+                        "FLOP", settings, first, start - dt.timedelta(days=1)))
+    results += _break_fits(past, x, settings, first)
+
+    # Hardware energy efficiency: FLOP/s per watt of TDP, every accelerator with a release date.
+    chips = hardware.filter(pl.col("release_date") <= as_of)
+    results.append(_fit(chips, "release_year_fraction", "flop_per_s_per_w", "ml_hardware", "FLOP/s per W",
+                        settings, chips["release_date"].min(), as_of))
+
+    # Clusters: the 10 largest by power at the date they came online (planned sites excluded).
+    cluster_start = dt.date(settings.cluster_start_year, 1, 1)
+    operating = clusters.filter(pl.col("first_operational_date").is_between(cluster_start, as_of))
+    operating = operating.with_columns(
+        largest_at_date(operating, "power_capacity_mw", "first_operational_date", "cluster_id").alias("is_largest")
+    ).filter(pl.col("is_largest"))
+    for metric, unit in (("power_capacity_mw", "MW"), ("hardware_cost_usd", "USD")):
+        results.append(_fit(operating, "first_operational_year_fraction", metric, "largest_clusters", unit,
+                            settings, cluster_start, as_of))
+    return [r for r in results if r is not None]
+
+
+def _break_fits(past: pl.DataFrame, x: str, settings: FitSettings, first: dt.date) -> list[FitResult]:
+    data = past.filter(pl.col("training_compute_flop").is_not_null() & (pl.col("training_compute_flop") > 0))
+    seed = fit_seed(settings.seed, "training_compute_flop", "break")
+    search = find_break(data[x].to_numpy(), data["training_compute_flop"].to_numpy(), resamples=settings.resamples, seed=seed)
+    year = float(search.break_year)
+    break_date = dt.date(int(year), 1, 1) + dt.timedelta(days=round((year % 1) * 365))
+    return [
+        FitResult("training_compute_flop", "notable_before_break", "FLOP", first, break_date, search.before, seed, BREAK_METHOD, year),
+        FitResult("training_compute_flop", "notable_after_break", "FLOP", break_date, settings.as_of, search.after, seed, BREAK_METHOD, year),
+    ]
+
+
+TREND_FITS_SCHEMA = {
+    "metric": pl.String, "population": pl.String, "unit": pl.String, "start_date": pl.Date, "end_date": pl.Date,
+    "n": pl.Int64, "slope_oom_per_year": pl.Float64, "slope_se": pl.Float64, "intercept_log10": pl.Float64,
+    "x_mean": pl.Float64, "growth_per_year": pl.Float64, "growth_per_year_low": pl.Float64,
+    "growth_per_year_high": pl.Float64, "growth_per_year_boot_low": pl.Float64, "growth_per_year_boot_high": pl.Float64,
+    "doubling_time_months": pl.Float64, "r2": pl.Float64, "method": pl.String, "break_year": pl.Float64,
+    "bootstrap_resamples": pl.Int64, "seed": pl.Int64, "as_of": pl.Date,
+}
+
+
+def trend_fits_table(results: list[FitResult], settings: FitSettings) -> pl.DataFrame:
+    rows = []
+    for r in results:
+        f = r.fit
+        rows.append({
+            "metric": r.metric, "population": r.population, "unit": r.unit,
+            "start_date": r.start_date, "end_date": r.end_date, "n": f.n,
+            "slope_oom_per_year": f.slope, "slope_se": f.slope_se, "intercept_log10": f.intercept, "x_mean": f.x_mean,
+            "growth_per_year": f.growth(), "growth_per_year_low": f.growth(f.slope_low), "growth_per_year_high": f.growth(f.slope_high),
+            "growth_per_year_boot_low": f.growth(f.boot_slope_low), "growth_per_year_boot_high": f.growth(f.boot_slope_high),
+            "doubling_time_months": f.doubling_time_months(), "r2": f.r2, "method": r.method, "break_year": r.break_year,
+            "bootstrap_resamples": len(f.boot_slopes), "seed": r.seed,
+            "as_of": settings.as_of,
+        })
+    return pl.DataFrame(rows, schema=TREND_FITS_SCHEMA).sort("metric", "population")
+
+
+def bootstrap_table(results: list[FitResult]) -> pl.DataFrame:
+    """Every bootstrap line (slope, intercept) per fit: projections draw their bands from these."""
+    frames = [
+        pl.DataFrame({
+            "metric": r.metric, "population": r.population,
+            "resample": np.arange(len(r.fit.boot_slopes), dtype=np.int64),
+            "slope_oom_per_year": r.fit.boot_slopes, "intercept_log10": r.fit.boot_intercepts,
+        })
+        for r in results
+    ]
+    return pl.concat(frames).sort("metric", "population", "resample")
