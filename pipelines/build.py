@@ -14,6 +14,7 @@ import dagster as dg
 
 from pipelines.definitions import BUILD_JOB, build_definitions, default_sql_dir
 from pipelines.defs.progress import root_error_message
+from pipelines.lib.headline import headline_lines
 from pipelines.lib.warehouse import Locations, connect
 
 
@@ -27,6 +28,7 @@ class BuildOutcome:
     published: bool = False
     manifest: dict | None = None
     quarantined: dict[str, int] = field(default_factory=dict)
+    headline: list[str] = field(default_factory=list)
 
     def summary(self, elapsed_seconds: float) -> str:
         lines = [""]
@@ -43,6 +45,8 @@ class BuildOutcome:
             lines.append(f"  failed check: {failed} (details: {self.locations.checks_dir}/ and the check's metadata)")
         for failure in self.failures:
             lines.append(f"  failed step: {failure}")
+        if self.headline:
+            lines += ["", *self.headline, ""]
         if self.published:
             lines.append(f"Warehouse: {self.locations.published_db}")
             lines.append(f"Parquet:   {self.locations.parquet_dir}/<schema>/<table>.parquet")
@@ -87,4 +91,5 @@ def run_build(locations: Locations, settings: dict | None = None) -> BuildOutcom
             outcome.quarantined = dict(
                 con.execute("SELECT source, count(*) FROM quarantine.rejected_rows GROUP BY source ORDER BY source").fetchall()
             )
+            outcome.headline = headline_lines(con)
     return outcome
