@@ -1,4 +1,4 @@
-"""The `flopcast` command: build, query, export."""
+"""The `flopcast` command: build, query, export, report."""
 
 from __future__ import annotations
 
@@ -21,6 +21,20 @@ def _locations(args: argparse.Namespace) -> Locations:
     )
 
 
+def parse_pins(pairs: list[str]) -> dict[str, str]:
+    from pipelines.lib.sources import SOURCES_BY_NAME
+
+    pins = {}
+    for pair in pairs:
+        source, sep, version = pair.partition("=")
+        if not sep or not version.strip():
+            raise ValueError(f"--pin expects SOURCE=VERSION, got {pair!r}")
+        if source.strip() not in SOURCES_BY_NAME:
+            raise ValueError(f"--pin: unknown source {source.strip()!r}; known: {', '.join(SOURCES_BY_NAME)}")
+        pins[source.strip()] = version.strip()
+    return pins
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     from pipelines.build import BuildOutcome, run_build
@@ -34,7 +48,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     except (ValueError, UnknownAssumption) as exc:
         print(f"flopcast build: {exc}", file=sys.stderr)
         return 2
-    settings = {"horizon_year": args.horizon, "assumption_overrides": overrides, "bootstrap_resamples": args.resamples, "seed": args.seed}
+    try:
+        pins = parse_pins(args.pin or [])
+    except ValueError as exc:
+        print(f"flopcast build: {exc}", file=sys.stderr)
+        return 2
+    settings = {"horizon_year": args.horizon, "assumption_overrides": overrides, "bootstrap_resamples": args.resamples,
+                "seed": args.seed, "pins": pins}
     if args.as_of:
         settings["as_of"] = args.as_of
     print(f"flopcast build: sources {locations.sources_dir}, warehouse {locations.warehouse_dir}", flush=True)
@@ -89,6 +109,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    index = _locations(args).report_dir / "index.html"
+    if not index.is_file():
+        print(f"flopcast report: no report at {index}: run `flopcast build` first", file=sys.stderr)
+        return 2
+    print(index)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="flopcast", description="Reproducible dataset builder for the economics of AI scaling.")
     sub = top.add_subparsers(dest="command", required=True)
@@ -104,6 +133,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--set", action="append", metavar="NAME=VALUE", help="override an assumption (see marts.assumptions); repeatable")
     build.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples per fit (default 2000)")
     build.add_argument("--seed", type=int, default=20260719, help="base seed of the bootstraps")
+    build.add_argument("--pin", action="append", metavar="SOURCE=VERSION", help="use this snapshot version instead of the newest; repeatable")
     build.set_defaults(func=cmd_build)
 
     query = sub.add_parser("query", help="read-only SQL against the published warehouse")
@@ -118,6 +148,9 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--force", action="store_true", help="overwrite existing files")
     locations_options(export)
     export.set_defaults(func=cmd_export)
+    report = sub.add_parser("report", help="print where the published HTML report is")
+    locations_options(report)
+    report.set_defaults(func=cmd_report)
     return top
 
 

@@ -17,7 +17,7 @@ def raw_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     )
     def _raw(flopcast: FlopcastResource) -> dg.MaterializeResult:
         with connect(flopcast.locations.build_db) as con:
-            result = materialize_raw(con, flopcast.locations.sources_dir, spec.name)
+            result = materialize_raw(con, flopcast.locations.sources_dir, spec.name, flopcast.pins.get(spec.name))
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": result.rows,

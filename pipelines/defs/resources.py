@@ -20,6 +20,7 @@ class FlopcastResource(dg.ConfigurableResource):
     bootstrap_resamples: int = Field(default=2000, description="bootstrap resamples per trend fit")
     seed: int = Field(default=20260719, description="base seed of every bootstrap")
     assumption_overrides: dict[str, float] = Field(default_factory=dict, description="name -> value, see marts.assumptions")
+    pins: dict[str, str] = Field(default_factory=dict, description="source -> version to use instead of the newest")
 
     @property
     def locations(self) -> Locations:

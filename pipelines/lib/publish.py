@@ -3,7 +3,7 @@
 Readers hold ``warehouse/flopcast.duckdb`` open read-only; the build never opens that file. It
 copies its checkpointed private database next to it and ``os.replace``s it in: a reader keeps the
 file it opened (the old inode), a new connection sees the new build, and nobody ever sees half of
-one. Parquet copies and ``manifest.json`` are staged the same way.
+one. Parquet copies, the report and ``manifest.json`` are staged the same way.
 """
 
 from __future__ import annotations
@@ -140,6 +140,8 @@ def publish(locations: Locations) -> dict:
         staged_db = staging / "flopcast.duckdb"
         shutil.copyfile(build_db, staged_db)
         _fsync_file(staged_db)
+        if locations.build_report_dir.is_dir():
+            shutil.copytree(locations.build_report_dir, staging / "report")
         staged_manifest = staging / "manifest.json"
         staged_manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
@@ -149,6 +151,10 @@ def publish(locations: Locations) -> dict:
         if locations.parquet_dir.exists():
             os.replace(locations.parquet_dir, old_parquet)
         os.replace(staging / "parquet", locations.parquet_dir)
+        if (staging / "report").is_dir():
+            if locations.report_dir.exists():
+                os.replace(locations.report_dir, staging / "report-previous")
+            os.replace(staging / "report", locations.report_dir)
         os.replace(staged_manifest, locations.manifest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

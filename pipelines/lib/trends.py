@@ -48,6 +48,7 @@ class FitResult:
     seed: int
     method: str = METHOD
     break_year: float | None = None
+    upper_decile_offset_oom: float = 0.0  # 90th percentile of residuals: how far the top runs sit above the line
 
 
 def fit_seed(base: int, metric: str, population: str) -> int:
@@ -60,8 +61,11 @@ def _fit(frame: pl.DataFrame, x: str, metric: str, population: str, unit: str, s
     if data.height < 3:
         return None
     seed = fit_seed(settings.seed, metric, population)
-    fit = fit_log_linear(data[x].to_numpy(), data[metric].to_numpy(), resamples=settings.resamples, seed=seed)
-    return FitResult(metric, population, unit, start, end, fit, seed)
+    xs, values = data[x].to_numpy(), data[metric].to_numpy()
+    fit = fit_log_linear(xs, values, resamples=settings.resamples, seed=seed)
+    residuals = np.log10(values) - fit.predict_log10(xs)
+    return FitResult(metric, population, unit, start, end, fit, seed,
+                     upper_decile_offset_oom=float(np.quantile(residuals, 0.9)))
 
 
 def largest_at_date(frame: pl.DataFrame, value: str, date: str, key: str, top: int = 10) -> pl.Series:
@@ -135,7 +139,8 @@ TREND_FITS_SCHEMA = {
     "n": pl.Int64, "slope_oom_per_year": pl.Float64, "slope_se": pl.Float64, "intercept_log10": pl.Float64,
     "x_mean": pl.Float64, "growth_per_year": pl.Float64, "growth_per_year_low": pl.Float64,
     "growth_per_year_high": pl.Float64, "growth_per_year_boot_low": pl.Float64, "growth_per_year_boot_high": pl.Float64,
-    "doubling_time_months": pl.Float64, "r2": pl.Float64, "method": pl.String, "break_year": pl.Float64,
+    "doubling_time_months": pl.Float64, "r2": pl.Float64, "upper_decile_offset_oom": pl.Float64,
+    "method": pl.String, "break_year": pl.Float64,
     "bootstrap_resamples": pl.Int64, "seed": pl.Int64, "as_of": pl.Date,
 }
 
@@ -150,7 +155,8 @@ def trend_fits_table(results: list[FitResult], settings: FitSettings) -> pl.Data
             "slope_oom_per_year": f.slope, "slope_se": f.slope_se, "intercept_log10": f.intercept, "x_mean": f.x_mean,
             "growth_per_year": f.growth(), "growth_per_year_low": f.growth(f.slope_low), "growth_per_year_high": f.growth(f.slope_high),
             "growth_per_year_boot_low": f.growth(f.boot_slope_low), "growth_per_year_boot_high": f.growth(f.boot_slope_high),
-            "doubling_time_months": f.doubling_time_months(), "r2": f.r2, "method": r.method, "break_year": r.break_year,
+            "doubling_time_months": f.doubling_time_months(), "r2": f.r2,
+            "upper_decile_offset_oom": r.upper_decile_offset_oom, "method": r.method, "break_year": r.break_year,
             "bootstrap_resamples": len(f.boot_slopes), "seed": r.seed,
             "as_of": settings.as_of,
         })

@@ -41,6 +41,15 @@ class Locations:
         return self.warehouse_dir / "manifest.json"
 
     @property
+    def report_dir(self) -> Path:
+        return self.warehouse_dir / "report"
+
+    @property
+    def build_report_dir(self) -> Path:
+        """The report is rendered here during the build and moved to report_dir by publish."""
+        return self.build_db.parent / "report"
+
+    @property
     def checks_dir(self) -> Path:
         return self.warehouse_dir / "checks"
 

@@ -59,12 +59,18 @@ def test_fit_intervals_bracket_the_estimate_and_eras_differ(built):
     assert 2000 <= break_year <= 2016
 
 
-def test_projection_of_the_as_of_year_is_the_frontier_fit(built):
-    (slope, intercept, as_of) = query(built, """select slope_oom_per_year, intercept_log10, as_of from marts.trend_fits
-                                               where metric = 'training_compute_flop' and population = 'frontier'""")[0]
+def test_projection_of_the_largest_run_is_the_frontier_fit_raised_to_its_top_decile(built):
+    (slope, intercept, offset, as_of) = query(built, """
+        select slope_oom_per_year, intercept_log10, upper_decile_offset_oom, as_of from marts.trend_fits
+        where metric = 'training_compute_flop' and population = 'frontier'""")[0]
+    assert 0 < offset < 2
     (value,) = query(built, """select value from marts.projections where metric = 'training_compute_flop'
                               and scenario = 'central' and year = ?""", [as_of.year])[0]
-    assert value == pytest.approx(10 ** (intercept + slope * (as_of.year + 0.5)), rel=1e-9)
+    assert value == pytest.approx(10 ** (intercept + slope * (as_of.year + 0.5) + offset), rel=1e-9)
+    # The largest run of the as-of year is projected at least as large as the largest run observed the year before.
+    (observed,) = query(built, "select max(training_compute_flop) from marts.training_runs where year(publication_date) = ?",
+                        [as_of.year - 1])[0]
+    assert value >= observed
 
 
 def test_every_seed_claim_has_a_value_and_a_verdict(built):

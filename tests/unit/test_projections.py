@@ -49,6 +49,18 @@ def test_projection_reproduces_its_fit_at_mid_year():
         assert value_at(projections, "training_compute_flop", "trend", year) == pytest.approx(expected, rel=1e-9)
 
 
+def test_largest_run_sits_the_upper_decile_offset_above_the_line():
+    fits, boot = synthetic_fits()
+    raised = fits.with_columns(pl.lit(0.5).alias("upper_decile_offset_oom"))
+    base = compute_projections(fits.with_columns(pl.lit(0.0).alias("upper_decile_offset_oom")), boot, resolve_assumptions(), 2026, 2030)
+    high = compute_projections(raised, boot, resolve_assumptions(), 2026, 2030)
+    for scenario in ("low", "central", "high"):
+        ratio = value_at(high, "training_compute_flop", "trend", 2030, scenario) / value_at(base, "training_compute_flop", "trend", 2030, scenario)
+        assert ratio == pytest.approx(10**0.5)
+    # Hardware efficiency is a typical-chip trend, not an envelope: power from compute scales with compute only.
+    assert value_at(high, "training_power_gw", "from_compute", 2030) / value_at(base, "training_power_gw", "from_compute", 2030) == pytest.approx(10**0.5)
+
+
 def test_bands_bracket_the_central_path_and_widen_with_time():
     projections = project()
     width = []

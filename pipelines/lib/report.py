@@ -1,0 +1,1084 @@
+"""The reader's report: five charts and the tables behind them, in one self-contained HTML file.
+
+``load_report_data`` reads the published marts into plain polars frames; ``render_report`` draws
+the charts with matplotlib's object API (no pyplot global state) and writes ``index.html`` with
+every chart embedded as a ``data:`` URI, so the report opens offline, can be mailed or archived,
+and needs no JavaScript.
+
+Same input, same bytes: fixed figure size, dpi and style, no "Software" stamp in the PNGs, no
+timestamps, every table sorted before it is written.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import html
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+CHARTS = ("compute_trend", "projection_fan", "power", "data", "cost")
+HEADLINE_YEAR = 2030  # a round year just past the post's last milestone (2028); falls back to the horizon
+FIGSIZE_IN = (10.0, 5.6)
+DPI = 120
+# Countries drawn on the power chart: the median country, then ever larger ones up to the largest.
+COUNTRY_QUANTILES = (0.5, 0.75, 0.9, 0.975, 1.0)
+# The projection charts show observed frontier runs of at least this size as context: smaller
+# frontier runs from the early 2010s would stretch the log axis without saying anything about 2030.
+CONTEXT_SINCE_YEAR = 2019
+CONTEXT_MIN_FLOP = 1e23
+
+STYLE = {
+    "font.family": "DejaVu Sans",  # bundled with matplotlib: the same glyphs on every machine
+    "font.size": 10,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10,
+    "axes.grid": True,
+    "grid.alpha": 0.25,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.fontsize": 8.5,
+    "legend.framealpha": 0.92,
+    "svg.hashsalt": "flopcast",
+    "path.simplify": False,
+}
+COLORS = {
+    "frontier": "#c0392b",
+    "notable": "#2c6fbb",
+    "early": "#7f7f7f",
+    "observed": "#b0b0b0",
+    "run": "#2c6fbb",
+    "run_alt": "#16a085",
+    "cluster": "#e67e22",
+    "post": "#7b2cbf",
+    "reference": "#333333",
+    "country": "#8c6d31",
+    "stock": "#2e7d32",
+}
+
+SUBJECT_LABELS = {"largest_run": "largest training run", "largest_cluster": "largest cluster"}
+METRIC_LABELS = {
+    "training_compute_flop": "training compute",
+    "training_cost_usd": "training cost",
+    "cluster_hardware_cost_usd": "hardware cost",
+    "training_power_gw": "power draw",
+    "cluster_power_gw": "power capacity",
+    "training_tokens": "training tokens",
+    "parameters": "parameters",
+}
+METHOD_LABELS = {
+    "trend": "trend",
+    "from_compute": "from compute",
+    "power_draw_trend": "power-draw trend",
+    "compute_optimal": "compute-optimal",
+}
+REFERENCE_LABELS = {
+    "public_text_stock": "stock of public text",
+    "post_internet_text": "the post's 60T tokens",
+    "largest_us_power_station": "largest US power station",
+    "one_nuclear_reactor": "one nuclear reactor",
+    "largest_company_capex": "one company's yearly capex",
+    "usd_1b": "$1B",
+    "usd_10b": "$10B",
+}
+VERDICT_COLORS = {"consistent": "#1b7f3b", "overstated": "#b3261e", "understated": "#9a6700"}
+ATTRIBUTION = (
+    "Data on AI models, machine-learning hardware and GPU clusters: Epoch AI, 'Data on AI Models', "
+    "'Data on Machine Learning Hardware' and 'Data on GPU Clusters', published online at epoch.ai, "
+    "licensed under CC BY 4.0. Electricity demand per country: Ember, Yearly Electricity Data, "
+    "licensed under CC BY 4.0. flopcast derived the fits, projections and comparisons; neither "
+    "Epoch AI nor Ember endorses them."
+)
+CC_BY_URL = "https://creativecommons.org/licenses/by/4.0/"
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Plain polars frames, read by the caller from the build database."""
+
+    runs: pl.DataFrame
+    fits: pl.DataFrame
+    projections: pl.DataFrame
+    constraints: pl.DataFrame
+    roadblocks: pl.DataFrame
+    countries: pl.DataFrame
+    claims: pl.DataFrame
+    assumptions: pl.DataFrame
+    as_of: datetime.date
+    sources: dict  # source name -> {"version": ..., "citation": ..., "license": ...}
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+_QUERIES = {
+    "runs": "SELECT * FROM marts.training_runs ORDER BY model_id",
+    "fits": "SELECT * FROM marts.trend_fits ORDER BY metric, population, start_date",
+    "projections": "SELECT * FROM marts.projections ORDER BY subject, metric, method, year, scenario",
+    "constraints": "SELECT * FROM marts.constraints ORDER BY year, roadblock, subject, metric, method, scenario, reference",
+    "roadblocks": "SELECT * FROM marts.roadblocks ORDER BY roadblock, subject, metric, method, reference",
+    "countries": "SELECT * FROM marts.country_electricity_latest ORDER BY average_power_gw, country_or_region",
+    "claims": "SELECT * FROM marts.seed_claims ORDER BY claim_id",
+    "assumptions": "SELECT * FROM marts.assumptions ORDER BY name",
+}
+
+
+def load_report_data(con: duckdb.DuckDBPyConnection, sources: dict) -> ReportData:
+    """Read every table the report shows. ``sources`` is the manifest's ``sources`` mapping."""
+    frames = {name: con.execute(sql).pl() for name, sql in _QUERIES.items()}
+    # The as-of date is the one the fits were made with, never today: the report must not change
+    # when nothing upstream did.
+    as_of = frames["fits"]["as_of"].max() if frames["fits"].height else None
+    if as_of is None:
+        as_of = frames["runs"]["publication_date"].max()
+    if as_of is None:
+        raise ValueError("cannot date the report: marts.trend_fits and marts.training_runs are both empty")
+    return ReportData(**frames, as_of=as_of, sources=dict(sources))
+
+
+# --------------------------------------------------------------------------------------------
+# Number formatting: what a reader sees, in one place
+
+
+def _finite(value) -> bool:
+    return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def fmt_number(value, digits: int = 2) -> str:
+    """2 significant figures by default: 4.8, 0.36, 1,100, 3.1e26."""
+    if not _finite(value):
+        return "—"
+    if value == 0:
+        return "0"
+    rounded = float(f"{value:.{digits}g}")
+    magnitude = abs(rounded)
+    if 1e-2 <= magnitude < 1e5:
+        decimals = max(0, digits - 1 - math.floor(math.log10(magnitude)))
+        text = f"{rounded:,.{decimals}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")  # 1e26, not 1.0e26
+    return f"{mantissa}e{int(exponent)}"
+
+
+def fmt_usd(value) -> str:
+    if not _finite(value):
+        return "—"
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"${fmt_number(value / scale)}{suffix}"
+    return f"${fmt_number(value)}"
+
+
+def fmt_tokens(value) -> str:
+    return fmt_quantity(value, "tokens")
+
+
+def fmt_growth(value) -> str:
+    return "—" if not _finite(value) else f"{fmt_number(value)}×/yr"
+
+
+def fmt_interval(low, high, suffix: str = "") -> str:
+    if not (_finite(low) and _finite(high)):
+        return "—"
+    return f"{fmt_number(low)}–{fmt_number(high)}{suffix}"
+
+
+def fmt_months(value) -> str:
+    return "—" if not _finite(value) or value <= 0 else f"{fmt_number(value)} months"
+
+
+def _unit_parts(value: float, unit: str) -> tuple[str, str]:
+    """The number as a reader expects it for this unit, and the unit suffix to write once."""
+    if unit.startswith("USD"):
+        base_year = re.search(r"\((\d{4})\)", unit)
+        return fmt_usd(value), (f" ({base_year.group(1)} dollars)" if base_year else "")
+    if unit == "tokens":
+        # The post and the data-stock literature count text in trillions of tokens.
+        return f"{fmt_number(value / 1e12)}T", " tokens"
+    if unit in ("x/year", "×/year"):
+        return fmt_number(value), "×/yr"
+    if unit == "ratio":
+        return fmt_number(value), "×"
+    if unit == "fraction":
+        return fmt_number(value * 100), "%"
+    return fmt_number(value), (f" {unit}" if unit else "")
+
+
+def fmt_quantity(value, unit: str | None) -> str:
+    """A value with its unit: 3.1e29 FLOP, $17B (2023 dollars), 12 GW, 1,000T tokens, 4.8×/yr."""
+    if not _finite(value):
+        return "—"
+    number, suffix = _unit_parts(value, unit or "")
+    return number + suffix
+
+
+def fmt_range(low, high, unit: str | None) -> str:
+    """An interval with its unit written once: 1.8e29–5e29 FLOP, $6.5B–$41B."""
+    if not (_finite(low) and _finite(high)):
+        return "—"
+    (low_text, suffix), (high_text, _) = _unit_parts(low, unit or ""), _unit_parts(high, unit or "")
+    return f"{low_text}–{high_text}{suffix}"
+
+
+def _label(mapping: dict, key: str | None) -> str:
+    return mapping.get(key, (key or "").replace("_", " "))
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the frames
+
+
+def _year_fraction(day: datetime.date) -> float:
+    """The fits' time axis: the middle of the day, as a fraction of its year."""
+    days_in_year = 366 if (day.year % 4 == 0 and (day.year % 100 != 0 or day.year % 400 == 0)) else 365
+    return day.year + (day.timetuple().tm_yday - 0.5) / days_in_year
+
+
+def _fit(data: ReportData, metric: str, population: str) -> dict | None:
+    rows = data.fits.filter((pl.col("metric") == metric) & (pl.col("population") == population))
+    return rows.sort("start_date").row(0, named=True) if rows.height else None
+
+
+def _fit_interval(fit: dict) -> tuple[float | None, float | None, str]:
+    """The bootstrap 90% interval when there is one (it does not assume normal residuals)."""
+    if _finite(fit.get("growth_per_year_boot_low")) and _finite(fit.get("growth_per_year_boot_high")):
+        return fit["growth_per_year_boot_low"], fit["growth_per_year_boot_high"], "bootstrap"
+    return fit.get("growth_per_year_low"), fit.get("growth_per_year_high"), "standard error"
+
+
+@dataclass(frozen=True)
+class Band:
+    years: list[int]
+    low: list[float]
+    central: list[float]
+    high: list[float]
+    unit: str
+
+    @property
+    def x(self) -> list[float]:
+        return [year + 0.5 for year in self.years]  # a calendar year is drawn at its middle, as projected
+
+    def at(self, year: int) -> tuple[float, float, float] | None:
+        if year not in self.years:
+            return None
+        i = self.years.index(year)
+        return self.low[i], self.central[i], self.high[i]
+
+
+def _band(data: ReportData, metric: str, method: str) -> Band | None:
+    rows = data.projections.filter((pl.col("metric") == metric) & (pl.col("method") == method))
+    if rows.height == 0:
+        return None
+    wide = rows.pivot(on="scenario", index="year", values="value", aggregate_function="first").sort("year")
+    if not {"low", "central", "high"} <= set(wide.columns):
+        return None
+    return Band(wide["year"].to_list(), wide["low"].to_list(), wide["central"].to_list(), wide["high"].to_list(),
+                rows.sort("year")["unit"][0])
+
+
+def _assumption(data: ReportData, name: str) -> dict | None:
+    rows = data.assumptions.filter(pl.col("name") == name)
+    return rows.row(0, named=True) if rows.height else None
+
+
+def _claim(data: ReportData, claim_id: str) -> dict | None:
+    rows = data.claims.filter(pl.col("claim_id") == claim_id)
+    return rows.row(0, named=True) if rows.height else None
+
+
+def _headline_year(data: ReportData) -> int | None:
+    years = sorted(set(data.projections["year"].to_list())) if data.projections.height else []
+    if not years:
+        return None
+    return HEADLINE_YEAR if HEADLINE_YEAR in years else years[-1]
+
+
+def _horizon_year(data: ReportData) -> int | None:
+    if data.roadblocks.height and data.roadblocks["horizon_year"].max() is not None:
+        return int(data.roadblocks["horizon_year"].max())
+    return int(data.projections["year"].max()) if data.projections.height else None
+
+
+def _observed(data: ReportData, column: str, *, frontier_only: bool = True, since: float | None = None,
+              min_flop: float | None = None) -> pl.DataFrame:
+    runs = data.runs.filter(pl.col(column).is_not_null() & (pl.col(column) > 0)
+                            & pl.col("publication_year_fraction").is_not_null())
+    if frontier_only:
+        runs = runs.filter(pl.col("is_frontier").fill_null(False))
+    if since is not None:
+        runs = runs.filter(pl.col("publication_year_fraction") >= since)
+    if min_flop is not None:
+        runs = runs.filter(pl.col("training_compute_flop").fill_null(0) >= min_flop)
+    return runs.sort("publication_year_fraction", "model_id")
+
+
+def _largest_run(data: ReportData) -> dict | None:
+    runs = data.runs.filter(pl.col("training_compute_flop").is_not_null())
+    if runs.height == 0:
+        return None
+    # Ties broken by id so the label never depends on row order.
+    return runs.sort(["training_compute_flop", "model_id"], descending=[True, False]).row(0, named=True)
+
+
+def _named_run(data: ReportData, pattern: str, column: str) -> dict | None:
+    """The earliest run whose name matches ``pattern`` and has ``column``: e.g. the original GPT-4."""
+    runs = data.runs.filter(pl.col("model").str.contains(pattern) & pl.col(column).is_not_null()
+                            & pl.col("publication_year_fraction").is_not_null())
+    return runs.sort("publication_year_fraction", "model_id").row(0, named=True) if runs.height else None
+
+
+def _countries_for_chart(data: ReportData) -> list[dict]:
+    """Countries at fixed quantiles of average power: a deterministic small-to-large ladder."""
+    countries = data.countries.filter(pl.col("average_power_gw").is_not_null() & (pl.col("average_power_gw") > 0))
+    countries = countries.sort("average_power_gw", "country_or_region")
+    if countries.height == 0:
+        return []
+    picked, seen = [], set()
+    # From the top down, so a country two quantiles land on keeps the higher one ("largest").
+    for q in sorted(COUNTRY_QUANTILES, reverse=True):
+        row = countries.row(min(countries.height - 1, round(q * (countries.height - 1))), named=True)
+        if row["country_or_region"] not in seen:
+            seen.add(row["country_or_region"])
+            picked.append({**row, "quantile": q})
+    return picked[::-1]
+
+
+# --------------------------------------------------------------------------------------------
+# Chart helpers
+
+
+def _log_axis(ax, formatter=None) -> None:
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_yscale("log")
+    # At most ~16 labels: every decade on the projection charts, every other one across 80 years.
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=16))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    if formatter is not None:
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: formatter(v)))
+
+
+def _year_axis(ax, start: float, end: float) -> None:
+    from matplotlib.ticker import MultipleLocator
+
+    ax.set_xlim(start, end)
+    span = end - start
+    major = 10 if span > 40 else 5 if span > 25 else 2  # whole years, never 2027.5
+    ax.xaxis.set_major_locator(MultipleLocator(major))
+    ax.xaxis.set_minor_locator(MultipleLocator(major / 2 if major == 10 else 1))
+
+
+def _draw_band(ax, band: Band | None, color: str, label: str) -> None:
+    if band is None:
+        return
+    ax.fill_between(band.x, band.low, band.high, color=color, alpha=0.18, linewidth=0)
+    ax.plot(band.x, band.central, color=color, linewidth=2.2, label=f"{label} (central, 90% band)")
+
+
+def _reference_lines(ax, references: list[tuple[float, str, str, str]], x_axes: float = 0.01) -> None:
+    """Horizontal reference lines, labelled at the left edge right under (or over) each line.
+
+    Close neighbours (the 6.8 GW power station and a 6.5 GW country) would print on top of each
+    other: a label goes under its line, else over it, else as close above as free space allows.
+    The axis limits must already be set.
+    """
+    if not references:
+        return
+    low, high = (math.log10(v) for v in ax.get_ylim())
+    height = 0.032 * (high - low)  # one 8 pt line of text, in decades of this axis
+    taken: list[tuple[float, float]] = []
+
+    def free(bottom: float) -> bool:
+        return all(bottom + height <= b or bottom >= t for b, t in taken)
+
+    for value, text, color, linestyle in sorted(references, key=lambda r: (r[0], r[1])):
+        ax.axhline(value, color=color, linewidth=1.0, linestyle=linestyle, alpha=0.85, zorder=1)
+        line = math.log10(value)
+        below, above = line - height - 0.004 * (high - low), line + 0.004 * (high - low)
+        bottom = below if free(below) and below > low else above
+        while not free(bottom):
+            bottom = max(t for b, t in taken if not (bottom + height <= b or bottom >= t))
+        taken.append((bottom, bottom + height))
+        ax.text(x_axes, 10**bottom, text, transform=ax.get_yaxis_transform(), fontsize=8, color=color,
+                va="bottom", ha="left", zorder=6,
+                bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+
+
+def _post_marker(ax, x: float, y: float, text: str, label: str | None = None) -> None:
+    """A star for one of the post's figures, labelled above-left: projections rise to the right."""
+    ax.scatter([x], [y], marker="*", s=170, color=COLORS["post"], edgecolor="white", linewidth=0.6, zorder=7,
+               label=label)
+    ax.annotate(text, (x, y), xytext=(-7, 6), textcoords="offset points", fontsize=8, color=COLORS["post"],
+                ha="right", va="bottom", zorder=7,
+                bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+
+
+def _annotate_run(ax, x: float, y: float, text: str, offset=(14, -34)) -> None:
+    """A named run, labelled below-right: the space under a rising cloud of points is empty."""
+    ax.annotate(text, (x, y), xytext=offset, textcoords="offset points", fontsize=8, ha="left", va="top",
+                arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.8}, zorder=7)
+
+
+def _ylim_from(values: list[float], pad_low: float = 3.0, pad_high: float = 3.0) -> tuple[float, float] | None:
+    finite = [v for v in values if _finite(v) and v > 0]
+    if not finite:
+        return None
+    return min(finite) / pad_low, max(finite) * pad_high
+
+
+def _no_data(ax, what: str) -> str:
+    ax.text(0.5, 0.5, f"No {what} in this build", transform=ax.transAxes, ha="center", va="center", fontsize=12)
+    ax.set_axis_off()
+    return f"Empty chart: no {what} in this build."
+
+
+def _usd_tick(value: float) -> str:
+    return fmt_usd(value)
+
+
+def _gw_tick(value: float) -> str:
+    if value >= 1:
+        return f"{fmt_number(value, 3)} GW"
+    return f"{fmt_number(value * 1e3, 3)} MW"
+
+
+def _tokens_tick(value: float) -> str:
+    if value >= 1e12:
+        return f"{value / 1e12:,.0f}T" if value >= 1e13 else f"{fmt_number(value / 1e12, 3)}T"
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if value >= scale:
+            return f"{fmt_number(value / scale, 3)}{suffix}"
+    return fmt_number(value, 3)
+
+
+# --------------------------------------------------------------------------------------------
+# The five charts: each draws on one Axes and returns its alt text
+
+
+COMPUTE_FITS = (  # (population, legend name, colour, line style)
+    ("notable_before_2010", "Notable models before 2010", COLORS["early"], "--"),
+    ("notable_since_2010", "Notable models since 2010", COLORS["notable"], "-"),
+    ("frontier", "Frontier (top 10 at release)", COLORS["frontier"], "-"),
+)
+
+
+def chart_compute_trend(ax, data: ReportData) -> str:
+    runs = _observed(data, "training_compute_flop", frontier_only=False)
+    if runs.height == 0:
+        return _no_data(ax, "training compute estimates")
+    frontier = runs.filter(pl.col("is_frontier").fill_null(False))
+    others = runs.filter(~pl.col("is_frontier").fill_null(False))
+    ax.scatter(others["publication_year_fraction"], others["training_compute_flop"], s=10, color=COLORS["observed"],
+               alpha=0.55, linewidth=0, label=f"Notable models ({runs.height} with a compute estimate)", zorder=2)
+    ax.scatter(frontier["publication_year_fraction"], frontier["training_compute_flop"], s=16,
+               color=COLORS["frontier"], alpha=0.55, linewidth=0, label="of which frontier at release", zorder=3)
+    described = []
+    for population, name, color, linestyle in COMPUTE_FITS:
+        fit = _fit(data, "training_compute_flop", population)
+        if fit is None or fit["start_date"] is None or fit["end_date"] is None:
+            continue
+        x0, x1 = _year_fraction(fit["start_date"]), _year_fraction(fit["end_date"])
+        # log10 y = intercept + slope * x: a straight line on a log axis.
+        y0, y1 = (10 ** (fit["intercept_log10"] + fit["slope_oom_per_year"] * x) for x in (x0, x1))
+        low, high, _ = _fit_interval(fit)
+        label = (f"{name}, {fit['start_date'].year}–{fit['end_date'].year}: {fmt_growth(fit['growth_per_year'])} "
+                 f"(90% {fmt_interval(low, high, '×')}), n={fit['n']}")
+        ax.plot([x0, x1], [y0, y1], color=color, linestyle=linestyle, linewidth=2.4, label=label, zorder=4)
+        described.append(f"{name.lower()} {fmt_growth(fit['growth_per_year'])}")
+    _log_axis(ax)
+    _year_axis(ax, math.floor(runs["publication_year_fraction"].min()) - 1, data.as_of.year + 1.5)
+    ax.set_title("Training compute of notable AI models")
+    ax.set_xlabel("Publication date")
+    ax.set_ylabel("Training compute (FLOP, log scale)")
+    ax.legend(loc="upper left")
+    return (f"Scatter plot, log scale: training compute of {runs.height} notable AI models by publication date, "
+            f"{frontier.height} frontier models highlighted, with fitted trends: " + "; ".join(described) + ".")
+
+
+def chart_projection_fan(ax, data: ReportData) -> str:
+    band = _band(data, "training_compute_flop", "trend")
+    fit = _fit(data, "training_compute_flop", "frontier")
+    # Same window as the other projection charts: the fit's early years are in compute_trend.png.
+    since = float(CONTEXT_SINCE_YEAR)
+    frontier = _observed(data, "training_compute_flop", since=since)
+    if band is None and frontier.height == 0:
+        return _no_data(ax, "compute projection")
+    ax.scatter(frontier["publication_year_fraction"], frontier["training_compute_flop"], s=16,
+               color=COLORS["frontier"], alpha=0.45, linewidth=0, label="Observed frontier runs", zorder=2)
+    if fit is not None and band is not None:
+        # The fitted line over the observed window, so the fan visibly continues the data.
+        x0 = since
+        x1 = band.x[0]
+        ax.plot([x0, x1], [10 ** (fit["intercept_log10"] + fit["slope_oom_per_year"] * x) for x in (x0, x1)],
+                color=COLORS["frontier"], linestyle=":", linewidth=1.6,
+                label=f"Fitted frontier trend, {fmt_growth(fit['growth_per_year'])}")
+    _draw_band(ax, band, COLORS["frontier"], "Projected largest run")
+    values = frontier["training_compute_flop"].to_list() + (band.low + band.high if band else [])
+    post_growth, gpt4_claim = _claim(data, "growth_rate"), _claim(data, "gpt4_compute")
+    x_end = (band.x[-1] if band else data.as_of.year + 1)
+    if gpt4_claim and post_growth and _finite(post_growth["claimed_value"]) and _finite(gpt4_claim["claimed_value"]):
+        # The post's own extrapolation: x10 every two years from its GPT-4 figure.
+        x_start = gpt4_claim["year"] + 0.5
+        slope = math.log10(post_growth["claimed_value"])
+        ax.plot([x_start, x_end], [gpt4_claim["claimed_value"] * 10 ** (slope * (x - x_start)) for x in (x_start, x_end)],
+                color=COLORS["post"], linestyle="--", linewidth=1.3, alpha=0.8,
+                label=f"The post's path: {fmt_growth(post_growth['claimed_value'])} from 1e26 in 2022")
+    for claim_id in ("gpt4_compute", "frontier_2024_compute"):
+        claim = _claim(data, claim_id)
+        if claim and claim["year"] is not None and _finite(claim["claimed_value"]):
+            _post_marker(ax, claim["year"] + 0.5, claim["claimed_value"],
+                         f"post, {claim['year']}: {fmt_number(claim['claimed_value'])} FLOP",
+                         label="The post's milestones" if claim_id == "gpt4_compute" else None)
+            values.append(claim["claimed_value"])
+    gpt4, largest = _named_run(data, r"^GPT-4( |$)", "training_compute_flop"), _largest_run(data)
+    if gpt4:
+        _annotate_run(ax, gpt4["publication_year_fraction"], gpt4["training_compute_flop"],
+                      f"{gpt4['model']}: {fmt_number(gpt4['training_compute_flop'])} FLOP", offset=(22, -52))
+    if largest and (gpt4 is None or largest["model_id"] != gpt4["model_id"]):
+        _annotate_run(ax, largest["publication_year_fraction"], largest["training_compute_flop"],
+                      f"largest observed: {largest['model']}, {fmt_number(largest['training_compute_flop'])} FLOP",
+                      offset=(14, -30))
+    _log_axis(ax)
+    limits = _ylim_from(values, 5, 4)
+    if limits:
+        ax.set_ylim(*limits)
+    _year_axis(ax, math.floor(since), x_end + 0.8)
+    ax.set_title("Compute of the largest training run: observed and projected")
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Training compute (FLOP, log scale)")
+    ax.legend(loc="lower right")
+    summary = ""
+    if band:
+        summary = (f" The projection reaches {fmt_number(band.central[-1])} FLOP in {band.years[-1]} "
+                   f"(90% band {fmt_interval(band.low[-1], band.high[-1])}).")
+    return ("Log-scale chart of the training compute of frontier runs since "
+            f"{math.floor(since)}, continued by a projected band for the largest run, with the seed post's "
+            "milestones marked as stars." + summary)
+
+
+POWER_SERIES = (  # (metric, method, legend name, colour)
+    ("cluster_power_gw", "trend", "Largest cluster, power capacity", COLORS["cluster"]),
+    ("training_power_gw", "from_compute", "Largest run, from compute", COLORS["run"]),
+    ("training_power_gw", "power_draw_trend", "Largest run, power-draw trend", COLORS["run_alt"]),
+)
+
+
+def chart_power(ax, data: ReportData) -> str:
+    bands = [(_band(data, metric, method), name, color) for metric, method, name, color in POWER_SERIES]
+    bands = [b for b in bands if b[0] is not None]
+    observed = _observed(data, "training_power_w", since=CONTEXT_SINCE_YEAR, min_flop=CONTEXT_MIN_FLOP)
+    if not bands and observed.height == 0:
+        return _no_data(ax, "power projection")
+    ax.scatter(observed["publication_year_fraction"], observed["training_power_w"] / 1e9, s=18,
+               color=COLORS["run"], alpha=0.45, linewidth=0, zorder=3,
+               label=f"Observed frontier runs ≥{fmt_number(CONTEXT_MIN_FLOP)} FLOP (Epoch power draw)")
+    for band, name, color in bands:
+        _draw_band(ax, band, color, name)
+    values = (observed["training_power_w"] / 1e9).to_list() + [v for b, _, _ in bands for v in b.low + b.high]
+    for claim_id in ("cluster_2026_power", "cluster_2028_power"):
+        claim = _claim(data, claim_id)
+        if claim and claim["year"] is not None and _finite(claim["claimed_value"]):
+            _post_marker(ax, claim["year"] + 0.5, claim["claimed_value"],
+                         f"post: {fmt_number(claim['claimed_value'])} GW cluster ({claim['year']})",
+                         label="The post's cluster claims" if claim_id == "cluster_2026_power" else None)
+            values.append(claim["claimed_value"])
+    references = []
+    for name, text in (("nuclear_reactor_gw", "one nuclear reactor"), ("largest_us_power_station_gw", "largest US power station")):
+        item = _assumption(data, name)
+        if item and _finite(item["value"]):
+            references.append((item["value"], f"{text} ({fmt_number(item['value'])} GW)", COLORS["reference"], "--"))
+    countries = _countries_for_chart(data)
+    for country in countries:
+        rank = {0.5: "median", 1.0: "largest"}.get(country["quantile"], f"{round(country['quantile'] * 100, 1):g}th pct")
+        references.append((country["average_power_gw"],
+                           f"{country['country_or_region']} ({rank} country) {fmt_number(country['average_power_gw'])} GW",
+                           COLORS["country"], ":"))
+    _log_axis(ax, _gw_tick)
+    limits = _ylim_from(values + [r[0] for r in references], 2, 3)
+    if limits:
+        ax.set_ylim(*limits)
+    x_end = max((b.x[-1] for b, _, _ in bands), default=data.as_of.year + 1)
+    _year_axis(ax, CONTEXT_SINCE_YEAR, x_end + 0.8)
+    _reference_lines(ax, references)
+    ax.set_title("Power of the largest training run and cluster vs power stations and countries")
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Power (log scale)")
+    ax.legend(loc="lower right")
+    year = _headline_year(data)
+    summary = "; ".join(f"{name.lower()} {fmt_number(b.at(year)[1])} GW in {year}" for b, name, _ in bands if year and b.at(year))
+    return ("Log-scale chart of projected power with 90% bands, against one nuclear reactor, the largest US power "
+            f"station and the average electricity demand of {len(countries)} countries: " + summary + ".")
+
+
+def chart_data(ax, data: ReportData) -> str:
+    band = _band(data, "training_tokens", "compute_optimal")
+    observed = _observed(data, "training_tokens", since=CONTEXT_SINCE_YEAR, min_flop=CONTEXT_MIN_FLOP)
+    # Fine-tunes (Flan-PaLM, InstructGPT...) carry the base model's compute but only their
+    # fine-tuning tokens; keep runs whose tokens account for at least a tenth of their compute.
+    observed = observed.filter(pl.col("parameters").is_null()
+                               | (6 * pl.col("parameters") * pl.col("training_tokens") >= 0.1 * pl.col("training_compute_flop")))
+    if band is None and observed.height == 0:
+        return _no_data(ax, "token projection")
+    ax.scatter(observed["publication_year_fraction"], observed["training_tokens"], s=18, color=COLORS["frontier"],
+               alpha=0.45, linewidth=0, zorder=3, label=f"Observed frontier runs ≥{fmt_number(CONTEXT_MIN_FLOP)} FLOP (pre-training data)")
+    _draw_band(ax, band, COLORS["frontier"], "Compute-optimal tokens of the largest run")
+    values = observed["training_tokens"].to_list() + (band.low + band.high if band else [])
+    stock = _assumption(data, "data_stock_tokens")
+    if stock and _finite(stock["value"]):
+        if _finite(stock["low"]) and _finite(stock["high"]):
+            ax.axhspan(stock["low"], stock["high"], color=COLORS["stock"], alpha=0.10, linewidth=0, zorder=1,
+                       label=f"Stock of public text, 90% interval ({fmt_tokens(stock['low'])}–{fmt_tokens(stock['high'])})")
+            values += [stock["low"], stock["high"]]
+        ax.axhline(stock["value"], color=COLORS["stock"], linewidth=1.6, zorder=2,
+                   label=f"Stock of public text, central ({fmt_tokens(stock['value'])})")
+    post = _assumption(data, "post_internet_tokens")
+    if post and _finite(post["value"]):
+        ax.axhline(post["value"], color=COLORS["post"], linewidth=1.3, linestyle="--", zorder=2,
+                   label=f"The post's Internet text ({fmt_tokens(post['value'])})")
+    llama = _named_run(data, r"^Llama 3\.1-405B$", "training_tokens")
+    if llama:
+        ax.scatter([llama["publication_year_fraction"]], [llama["training_tokens"]], s=60, color=COLORS["frontier"],
+                   edgecolor="black", linewidth=0.8, zorder=5)
+        _annotate_run(ax, llama["publication_year_fraction"], llama["training_tokens"],
+                      f"{llama['model']}: {fmt_tokens(llama['training_tokens'])}")
+    _log_axis(ax, _tokens_tick)
+    limits = _ylim_from(values, 3, 3)
+    if limits:
+        ax.set_ylim(*limits)
+    x_end = band.x[-1] if band else data.as_of.year + 1
+    _year_axis(ax, CONTEXT_SINCE_YEAR, x_end + 0.8)
+    ax.set_title("Training data of the largest run vs the stock of public text")
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Training tokens (log scale, T = trillion)")
+    ax.legend(loc="upper left")
+    year = _headline_year(data)
+    summary = ""
+    if band and year and band.at(year):
+        summary = f" In {year} a compute-optimal largest run would use {fmt_tokens(band.at(year)[1])}."
+    return ("Log-scale chart of compute-optimal training tokens of the largest run with its 90% band, against the "
+            "stock of public text (central line and shaded 90% interval) and the post's 60 trillion tokens." + summary)
+
+
+COST_SERIES = (  # (metric, method, legend name, colour)
+    ("cluster_hardware_cost_usd", "trend", "Largest cluster, hardware cost", COLORS["cluster"]),
+    ("training_cost_usd", "trend", "Largest run, training cost in 2023 dollars", COLORS["run"]),
+)
+COST_REFERENCES = (("money_reference_1b_usd", ""), ("money_reference_10b_usd", ""),
+                   ("money_binding_usd", " ≈ one company's yearly capex"))
+
+
+def chart_cost(ax, data: ReportData) -> str:
+    bands = [(_band(data, metric, method), name, color) for metric, method, name, color in COST_SERIES]
+    bands = [b for b in bands if b[0] is not None]
+    observed = _observed(data, "training_cost_usd", since=CONTEXT_SINCE_YEAR, min_flop=CONTEXT_MIN_FLOP)
+    if not bands and observed.height == 0:
+        return _no_data(ax, "cost projection")
+    ax.scatter(observed["publication_year_fraction"], observed["training_cost_usd"], s=18, color=COLORS["run"],
+               alpha=0.45, linewidth=0, zorder=3, label=f"Observed frontier runs ≥{fmt_number(CONTEXT_MIN_FLOP)} FLOP")
+    for band, name, color in bands:
+        _draw_band(ax, band, color, name)
+    values = observed["training_cost_usd"].to_list() + [v for b, _, _ in bands for v in b.low + b.high]
+    first = True
+    for claim_id, what in (("gpt4_cost", "GPT-4 run"), ("frontier_2024_cost", "frontier run"), ("cluster_2028_cost", "cluster")):
+        claim = _claim(data, claim_id)
+        if claim and claim["year"] is not None and _finite(claim["claimed_value"]):
+            _post_marker(ax, claim["year"] + 0.5, claim["claimed_value"],
+                         f"post: {fmt_usd(claim['claimed_value'])} {what} ({claim['year']})",
+                         label="The post's cost claims" if first else None)
+            first = False
+            values.append(claim["claimed_value"])
+    references = []
+    for name, note in COST_REFERENCES:
+        item = _assumption(data, name)
+        if item and _finite(item["value"]):
+            references.append((item["value"], f"{fmt_usd(item['value'])}{note}", COLORS["reference"], "--"))
+    _log_axis(ax, _usd_tick)
+    limits = _ylim_from(values + [r[0] for r in references], 3, 3)
+    if limits:
+        ax.set_ylim(*limits)
+    x_end = max((b.x[-1] for b, _, _ in bands), default=data.as_of.year + 1)
+    _year_axis(ax, CONTEXT_SINCE_YEAR, x_end + 0.8)
+    _reference_lines(ax, references)
+    ax.set_title("Cost of the largest training run and cluster")
+    ax.set_xlabel("Year")
+    ax.set_ylabel("US dollars (log scale)")
+    ax.legend(loc="lower right")
+    year = _headline_year(data)
+    summary = "; ".join(f"{name.lower()} {fmt_usd(b.at(year)[1])} in {year}" for b, name, _ in bands if year and b.at(year))
+    return ("Log-scale chart of projected run cost and cluster hardware cost with 90% bands, against $1B, $10B and "
+            "$100B reference lines and the seed post's cost claims: " + summary + ".")
+
+
+CHART_DRAWERS = {
+    "compute_trend": chart_compute_trend,
+    "projection_fan": chart_projection_fan,
+    "power": chart_power,
+    "data": chart_data,
+    "cost": chart_cost,
+}
+
+CAPTIONS = {
+    "compute_trend": (
+        "Each dot is a notable AI model with a training-compute estimate (Epoch AI), placed at its publication "
+        "date; red dots were among the ten largest runs when released. The vertical axis is logarithmic, so a "
+        "straight line is a constant growth rate and each gridline is ×10. The lines are least-squares fits of "
+        "log10(compute) on time over each population's window; the legend gives growth per year with its 90% "
+        "interval. Compare the slopes: growth sped up sharply around 2010, and the frontier grows faster than "
+        "the field as a whole."
+    ),
+    "projection_fan": (
+        "The red dots are frontier runs; the dotted line is the fitted frontier trend and the solid line with its "
+        "shaded band carries it forward for the largest run of each year (central value with the 90% band from a "
+        "bootstrap of the fit; a calendar year is drawn at its middle). Purple stars are the seed post's "
+        "milestones and the dashed purple line its ×10-every-two-years path from 1e26 FLOP in 2022. A star above "
+        "the dots means the post was ahead of the record for that year."
+    ),
+    "power": (
+        "Three projections of power, each with its 90% band: the capacity of the largest GPU cluster (orange, "
+        "trend of Epoch's cluster list), the draw of the largest training run estimated from its compute and "
+        "hardware efficiency (blue), and the trend of Epoch's own power-draw estimates (green). Dashed lines are "
+        "one nuclear reactor and the largest US power station; dotted lines are countries' average electricity "
+        "demand (annual TWh / 8.76), from the median country to the largest, chosen by quantile. Where a band "
+        "crosses a country's line, the run or cluster draws as much power as that whole country."
+    ),
+    "data": (
+        "The band is the number of training tokens a compute-optimal (Chinchilla, about 20 tokens per parameter) "
+        "largest run would use, derived from the compute projection. The green line and shaded area are the "
+        "estimated stock of human-generated public text (Villalobos et al., 2024) with its 90% interval; the "
+        "dashed purple line is the post's 60 trillion tokens. When the band crosses the green line, fresh public "
+        "text alone no longer suffices: repeated epochs, synthetic or private data would be needed."
+    ),
+    "cost": (
+        "Projected cost of the largest training run (blue, in 2023 dollars, amortised hardware and energy per "
+        "Epoch AI) and hardware cost of the largest cluster (orange), each with its 90% band, against $1B, $10B "
+        "and $100B (about one hyperscaler's yearly capital spending, the money roadblock). The post's figures "
+        "are purple stars: note they mix one run's cost (2022, 2024) with a whole cluster's price (2028)."
+    ),
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Rendering
+
+
+def _draw_charts(data: ReportData, out_dir: Path) -> dict[str, tuple[Path, str]]:
+    import matplotlib
+
+    matplotlib.use("Agg")  # here, not at import: importing the module must not touch matplotlib's state
+    from matplotlib import style
+    from matplotlib.figure import Figure
+
+    drawn: dict[str, tuple[Path, str]] = {}
+    # "default" first so a user's matplotlibrc cannot change the bytes.
+    with style.context(["default", STYLE]):
+        for name in CHARTS:
+            figure = Figure(figsize=FIGSIZE_IN, dpi=DPI, layout="constrained")
+            alt = CHART_DRAWERS[name](figure.add_subplot(), data)
+            path = out_dir / f"{name}.png"
+            figure.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+            drawn[name] = (path, alt)
+    return drawn
+
+
+def render_report(data: ReportData, out_dir: Path) -> dict[str, Path]:
+    """Write ``out_dir/index.html`` and one PNG per chart; return their paths by name."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    drawn = _draw_charts(data, out_dir)
+    index = out_dir / "index.html"
+    # Bytes, not text mode: no platform newline translation.
+    index.write_bytes(_html(data, drawn).encode("utf-8"))
+    return {"index": index, **{name: path for name, (path, _alt) in drawn.items()}}
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+
+
+def esc(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+CSS = """
+body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1f2328;
+       margin: 0; background: #fafafa; line-height: 1.5; }
+main { max-width: 1100px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; }
+h2 { border-bottom: 1px solid #d0d7de; padding-bottom: 0.2em; margin-top: 2em; }
+.asof { color: #57606a; margin-top: 0; }
+.lead { font-size: 1.12em; background: #f3f6fa; border-left: 4px solid #2c6fbb; padding: 10px 14px; }
+figure { margin: 1.6em 0; }
+figure img { width: 100%; height: auto; border: 1px solid #e5e7eb; }
+figcaption { color: #333; font-size: 0.95em; margin-top: 0.4em; }
+table { border-collapse: collapse; width: 100%; font-size: 0.88em; margin: 0.8em 0; }
+th, td { border-bottom: 1px solid #e5e7eb; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f3f4f6; }
+tbody tr:nth-child(even) { background: #fbfbfc; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.verdict { font-weight: bold; padding: 1px 6px; border-radius: 3px; color: #fff; white-space: nowrap; }
+.small { color: #57606a; font-size: 0.9em; }
+code { font-size: 0.92em; }
+"""
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), table_id: str = "") -> str:
+    """Cells are already-escaped HTML fragments; headers are plain text."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = "\n".join(
+        "<tr>" + "".join(f'<td class="num">{cell}</td>' if i in numeric else f"<td>{cell}</td>"
+                         for i, cell in enumerate(row)) + "</tr>"
+        for row in rows
+    )
+    id_attr = f' id="{esc(table_id)}"' if table_id else ""
+    return f"<table{id_attr}>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+
+
+def _roadblock_when(row: dict) -> str:
+    if row.get("first_year_central") is not None:
+        earliest, latest = row.get("first_year_earliest"), row.get("first_year_latest")
+        band = f" (90% range {earliest if earliest is not None else '?'}–{latest if latest is not None else 'after ' + str(row.get('horizon_year'))})"
+        return f"{row['first_year_central']}{band}"
+    text = f"not before {row.get('horizon_year')}"
+    if row.get("first_year_earliest") is not None:
+        text += f" (possible from {row['first_year_earliest']} on the high path)"
+    return text
+
+
+def first_binding(data: ReportData) -> list[tuple[str, dict]]:
+    """Each roadblock's earliest binding row (central path), earliest roadblock first."""
+    best: dict[str, dict] = {}
+    for row in data.roadblocks.sort("roadblock", "subject", "metric", "method").iter_rows(named=True):
+        year = row.get("first_year_central")
+        current = best.get(row["roadblock"])
+        if current is None or (year is not None and (current["first_year_central"] is None or year < current["first_year_central"])):
+            best[row["roadblock"]] = row
+    never = 10**6
+    return sorted(best.items(), key=lambda item: (item[1]["first_year_central"] or never, item[0]))
+
+
+def _binding_sentence(data: ReportData) -> str:
+    """Which roadblock binds first on the central path, and whether the data can tell."""
+    order = first_binding(data)
+    horizon = _horizon_year(data)
+    binding = [(name, row) for name, row in order if row["first_year_central"] is not None]
+    if not order:
+        return "No roadblock was evaluated in this build."
+    if not binding:
+        return f"No roadblock binds on the central path before {esc(horizon)}."
+    lead_name, lead = binding[0]
+    leaders = [name for name, row in binding if row["first_year_central"] == lead["first_year_central"]]
+    what = (f"the {_label(METRIC_LABELS, lead['metric'])} of the {_label(SUBJECT_LABELS, lead['subject'])} "
+            f"({_label(METHOD_LABELS, lead['method'])}) would cross the {_label(REFERENCE_LABELS, lead['reference'])} "
+            f"({fmt_quantity(lead['reference_value'], lead['unit'])})")
+    text = (f"<strong>{esc(' and '.join(leaders).capitalize())}</strong> {'binds' if len(leaders) == 1 else 'bind'} "
+            f"first: in {esc(_roadblock_when(lead))} {esc(what)}.")
+    later = [(name, row) for name, row in order if name not in leaders]
+    if later:
+        text += " Then " + " and ".join(
+            esc(f"{name} ({row['first_year_central']})" if row["first_year_central"] is not None
+                else f"{name} (not before {horizon})") for name, row in later) + "."
+    # Overlapping 90% ranges: the data cannot order these roadblocks with confidence.
+    lead_latest = lead.get("first_year_latest") or horizon
+    overlapping = [name for name, row in later
+                   if row.get("first_year_earliest") is not None and lead_latest is not None
+                   and row["first_year_earliest"] <= lead_latest]
+    if overlapping:
+        text += (f" The 90% range of {esc(lead_name)} overlaps those of {esc(' and '.join(overlapping))}, "
+                 "so the data do not settle the order.")
+    return text
+
+
+def _country_sentences(data: ReportData, year: int | None) -> list[str]:
+    if year is None or data.constraints.height == 0 or "n_countries_exceeded" not in data.constraints.columns:
+        return []
+    rows = (data.constraints
+            .filter((pl.col("year") == year) & (pl.col("roadblock") == "energy") & (pl.col("scenario") == "central")
+                    & pl.col("n_countries_exceeded").is_not_null())
+            .unique(["subject", "metric", "method"], keep="first")
+            .sort("subject", "metric", "method", descending=[False, False, False]))
+    total = data.countries.height
+    sentences = []
+    for row in rows.iter_rows(named=True):
+        what = f"{_label(SUBJECT_LABELS, row['subject'])} ({_label(METHOD_LABELS, row['method'])})"
+        text = (f"In {year} the {esc(what)} would draw about <strong>{esc(fmt_quantity(row['projected_value'], row['unit']))}</strong>, "
+                f"more than the average electricity demand of {esc(row['n_countries_exceeded'])} of {esc(total)} countries")
+        if row.get("largest_country_exceeded"):
+            text += f" (the largest of them: {esc(row['largest_country_exceeded'])})"
+        sentences.append(text + ".")
+    return sentences
+
+
+HEADLINE_PROJECTIONS = (  # (metric, method, what)
+    ("training_compute_flop", "trend", "Compute of the largest run"),
+    ("training_cost_usd", "trend", "Cost of the largest run"),
+    ("cluster_hardware_cost_usd", "trend", "Hardware cost of the largest cluster"),
+    ("training_power_gw", "from_compute", "Power of the largest run (from compute)"),
+    ("training_power_gw", "power_draw_trend", "Power of the largest run (power-draw trend)"),
+    ("cluster_power_gw", "trend", "Power capacity of the largest cluster"),
+    ("training_tokens", "compute_optimal", "Compute-optimal tokens of the largest run"),
+)
+
+
+def _headline_html(data: ReportData) -> str:
+    parts = []
+    year = _headline_year(data)
+    fit = _fit(data, "training_compute_flop", "frontier")
+    growth = ""
+    if fit:
+        low, high, kind = _fit_interval(fit)
+        growth = (f"Training compute of frontier runs has grown <strong>{esc(fmt_growth(fit['growth_per_year']))}</strong> "
+                  f"(90% {esc(kind)} interval {esc(fmt_interval(low, high, '×'))}) since {esc(fit['start_date'].year)}, "
+                  f"doubling every <strong>{esc(fmt_months(fit['doubling_time_months']))}</strong> (n = {esc(fit['n'])}).")
+        post = _claim(data, "growth_rate")
+        if post and _finite(post["claimed_value"]):
+            growth += f" The post's ×10 every two years is {esc(fmt_growth(post['claimed_value']))}."
+    countries = _country_sentences(data, year)
+    # The answer in three sentences: how fast, how big against countries, what stops it first.
+    lead = " ".join([growth, *countries[:1], _binding_sentence(data)]).strip()
+    parts.append(f'<p class="lead">{lead}</p>')
+    largest = _largest_run(data)
+    if largest:
+        parts.append(f"<p>The largest run on record is {esc(largest['model'])} "
+                     f"({esc(fmt_number(largest['training_compute_flop']))} FLOP, published {esc(largest['publication_date'])}).</p>")
+    if len(countries) > 1:
+        parts.append("<ul>" + "".join(f"<li>{s}</li>" for s in countries[1:]) + "</ul>")
+    if year is not None:
+        rows = []
+        for metric, method, what in HEADLINE_PROJECTIONS:
+            band = _band(data, metric, method)
+            point = band.at(year) if band else None
+            if point is None:
+                continue
+            low, central, high = point
+            rows.append([esc(what), esc(fmt_quantity(central, band.unit)), esc(fmt_range(low, high, band.unit))])
+        if rows:
+            parts.append(f"<h3>Projections for {esc(year)}</h3>")
+            parts.append(_table(["Quantity", "Central", "90% band"], rows, numeric={1, 2}, table_id="projections"))
+    if data.roadblocks.height:
+        rows = []
+        for row in data.roadblocks.sort("roadblock", "subject", "metric", "method", "reference").iter_rows(named=True):
+            rows.append([
+                f"<strong>{esc(row['roadblock'])}</strong>",
+                esc(f"{_label(SUBJECT_LABELS, row['subject'])}: {_label(METRIC_LABELS, row['metric'])} "
+                    f"({_label(METHOD_LABELS, row['method'])})"),
+                esc(f"{_label(REFERENCE_LABELS, row['reference'])} ({fmt_quantity(row['reference_value'], row['unit'])})"),
+                esc(_roadblock_when(row)),
+            ])
+        parts.append("<h3>Roadblocks: first year the projection reaches the reference</h3>")
+        parts.append(_table(["Roadblock", "Projected quantity", "Reference", "First year it binds"], rows,
+                            table_id="roadblocks"))
+    return "\n".join(parts)
+
+
+def _figures_html(data: ReportData, drawn: dict[str, tuple[Path, str]]) -> str:
+    titles = {"compute_trend": "Compute trend", "projection_fan": "Projection of the largest run",
+              "power": "Energy: power vs reactors and countries", "data": "Data: tokens vs the stock of text",
+              "cost": "Money: run and cluster cost"}
+    figures = []
+    for name in CHARTS:
+        path, alt = drawn[name]
+        encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+        width, height = int(FIGSIZE_IN[0] * DPI), int(FIGSIZE_IN[1] * DPI)
+        figures.append(
+            f'<figure id="figure-{name}">\n<h3>{esc(titles[name])}</h3>\n'
+            f'<img id="chart-{name}" src="data:image/png;base64,{encoded}" alt="{esc(alt)}" width="{width}" height="{height}">\n'
+            f"<figcaption>{esc(CAPTIONS[name])}</figcaption>\n</figure>")
+    return "\n".join(figures)
+
+
+def _fits_html(data: ReportData) -> str:
+    rows = []
+    for fit in data.fits.sort("metric", "population", "start_date").iter_rows(named=True):
+        window = f"{fit['start_date']} – {fit['end_date']}" if fit.get("start_date") else "—"
+        note = f" (break at {fit['break_year']:g})" if _finite(fit.get("break_year")) else ""
+        rows.append([
+            f"<code>{esc(fit['metric'])}</code>", f"<code>{esc(fit['population'])}</code>{esc(note)}", esc(fit["n"]),
+            esc(window), esc(fmt_growth(fit["growth_per_year"])),
+            esc(fmt_interval(fit.get("growth_per_year_low"), fit.get("growth_per_year_high"), "×")),
+            esc(fmt_interval(fit.get("growth_per_year_boot_low"), fit.get("growth_per_year_boot_high"), "×")),
+            esc(fmt_months(fit["doubling_time_months"])), esc(fmt_number(fit["r2"])),
+        ])
+    return _table(["Metric", "Population", "n", "Window", "Growth", "90% (SE)", "90% (bootstrap)", "Doubling time", "r²"],
+                  rows, numeric={2, 4, 5, 6, 7, 8}, table_id="trend-fits")
+
+
+def _verdict_html(verdict: str | None) -> str:
+    color = VERDICT_COLORS.get(verdict or "", "#57606a")
+    return f'<span class="verdict" style="background:{color}">{esc(verdict or "n/a")}</span>'
+
+
+def _claims_html(data: ReportData) -> str:
+    rows = []
+    # Timeless claims first, then in the post's chronological order.
+    for claim in data.claims.sort(["year", "claim_id"], nulls_last=False).iter_rows(named=True):
+        interval = ""
+        if _finite(claim.get("data_low")) and _finite(claim.get("data_high")):
+            interval = f"({fmt_range(claim['data_low'], claim['data_high'], claim['unit'])})"
+        statement = claim["statement"] or claim["claim_id"]
+        if claim.get("year") is not None and str(claim["year"]) not in statement:
+            statement += f" ({claim['year']})"
+        rows.append([
+            esc(statement), esc(fmt_quantity(claim["claimed_value"], claim["unit"])),
+            esc(fmt_quantity(claim["data_value"], claim["unit"])) + f'<br><span class="small">{esc(interval)}</span>',
+            esc(claim.get("basis")) + f'<br><span class="small">{esc(claim.get("evidence"))}</span>',
+            _verdict_html(claim.get("verdict")),
+        ])
+    return _table(["Claim", "Claimed", "Data (90% interval)", "Basis", "Verdict"], rows, numeric={1},
+                  table_id="seed-claims")
+
+
+def _assumptions_html(data: ReportData) -> str:
+    rows = []
+    for item in data.assumptions.sort("name").iter_rows(named=True):
+        value = fmt_number(item["value"], 3)
+        if _finite(item.get("low")) and _finite(item.get("high")):
+            value += f" ({fmt_number(item['low'], 3)}–{fmt_number(item['high'], 3)})"
+        rows.append([f"<code>{esc(item['name'])}</code>", esc(value), esc(item.get("unit")),
+                     esc(item.get("citation")) + (' <span class="small">(overridden)</span>' if item.get("is_overridden") else "")])
+    return _table(["Name", "Value (range)", "Unit", "Citation"], rows, numeric={1}, table_id="assumptions")
+
+
+def _sources_html(data: ReportData) -> str:
+    rows = []
+    for name in sorted(data.sources):
+        info = data.sources[name] or {}
+        rows.append([f"<code>{esc(name)}</code>", esc(info.get("version")), esc(info.get("license")), esc(info.get("citation"))])
+    table = _table(["Source", "Version", "Licence", "Citation"], rows, table_id="sources") if rows else ""
+    return (f'<p id="attribution">{esc(ATTRIBUTION)} Licence: <a href="{esc(CC_BY_URL)}">CC BY 4.0</a>.</p>\n{table}')
+
+
+def _html(data: ReportData, drawn: dict[str, tuple[Path, str]]) -> str:
+    as_of = esc(data.as_of.isoformat())
+    sections = [
+        '<section id="headline">\n<h2>Headline</h2>\n' + _headline_html(data) + "\n</section>",
+        '<section id="charts">\n<h2>Charts</h2>\n' + _figures_html(data, drawn) + "\n</section>",
+        '<section id="fits">\n<h2>Trend fits</h2>\n<p>Ordinary least squares of log10(value) on the fractional year of '
+        "publication. Growth is 10<sup>slope</sup> per year; intervals are 90%, from the slope's standard error and "
+        "from a seeded bootstrap.</p>\n" + _fits_html(data) + "\n</section>",
+        '<section id="claims">\n<h2>The seed post\'s claims, checked</h2>\n' + _claims_html(data) + "\n</section>",
+        '<section id="assumptions">\n<h2>Assumptions</h2>\n<p>Every constant the projections use, with its source.</p>\n'
+        + _assumptions_html(data) + "\n</section>",
+        '<section id="sources">\n<h2>Sources and credits</h2>\n' + _sources_html(data) + "\n</section>",
+    ]
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<title>flopcast: will AI training draw as much power as whole countries?</title>\n"
+        f"<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
+        "<h1>Will frontier AI training draw as much power as whole countries?</h1>\n"
+        f'<p class="asof">flopcast report, data as of <strong>{as_of}</strong>. Which roadblock binds first: '
+        "money, energy or data?</p>\n"
+        + "\n".join(sections)
+        + f'\n<footer class="small"><p>Data as of {as_of}. Generated by flopcast from the published warehouse; '
+        "the same warehouse always gives the same report.</p></footer>\n</main>\n</body>\n</html>\n"
+    )
