@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -84,28 +82,18 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    locations = _locations(args)
-    if not locations.manifest.is_file():
-        print(f"flopcast export: no published warehouse in {locations.warehouse_dir}: run `flopcast build` first", file=sys.stderr)
+    from pipelines.lib.export import ExportError, export_tables
+
+    tables = [t.strip() for t in args.tables.split(",")] if args.tables else None
+    formats = tuple(f.strip() for f in args.format.split(","))
+    try:
+        done = export_tables(_locations(args), args.to, tables=tables, formats=formats, force=args.force)
+    except ExportError as exc:
+        print(f"flopcast export: {exc}", file=sys.stderr)
         return 2
-    manifest = json.loads(locations.manifest.read_text(encoding="utf-8"))
-    wanted = [t.strip() for t in args.tables.split(",")] if args.tables else sorted(manifest["tables"])
-    unknown = [t for t in wanted if t not in manifest["tables"]]
-    if unknown:
-        print(f"flopcast export: unknown table(s) {', '.join(unknown)}; published: {', '.join(sorted(manifest['tables']))}", file=sys.stderr)
-        return 2
-    destination = Path(args.to).resolve()
-    targets = [(t, destination / manifest["tables"][t]["parquet"].removeprefix("parquet/")) for t in wanted]
-    existing = [str(path) for _, path in targets if path.exists()]
-    if existing and not args.force:
-        print(f"flopcast export: {len(existing)} file(s) already exist (e.g. {existing[0]}); use --force to overwrite", file=sys.stderr)
-        return 2
-    for table, target in targets:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(locations.warehouse_dir / manifest["tables"][table]["parquet"], target)
-        print(f"  {table:<40} -> {target}")
-    shutil.copyfile(locations.manifest, destination / "manifest.json")
-    print(f"exported {len(targets)} table(s) to {destination} (manifest.json alongside)")
+    for item in done:
+        print(f"  {item.table:<36} -> {item.target} ({item.bytes:,} bytes)")
+    print(f"exported {len(done)} file(s) to {args.to} (manifest.json alongside)")
     return 0
 
 
@@ -143,11 +131,15 @@ def parser() -> argparse.ArgumentParser:
     query.set_defaults(func=cmd_query)
 
     export = sub.add_parser("export", help="copy the published Parquet files for an analyst")
-    export.add_argument("--to", required=True, help="destination folder")
+    export.add_argument("--to", required=True, help="destination folder or fsspec URI (file://, memory://, s3://... if its driver is installed)")
+    export.add_argument("--format", default="parquet", help="parquet, csv or parquet,csv (default parquet)")
     export.add_argument("--tables", help="comma-separated schema.table names (default: all published tables)")
     export.add_argument("--force", action="store_true", help="overwrite existing files")
     locations_options(export)
     export.set_defaults(func=cmd_export)
+    from pipelines.sources_cli import register as register_sources
+
+    register_sources(sub)
     report = sub.add_parser("report", help="print where the published HTML report is")
     locations_options(report)
     report.set_defaults(func=cmd_report)
