@@ -6,7 +6,10 @@ than the whole build on two cores.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import shutil
 from dataclasses import dataclass, field
 
@@ -15,6 +18,7 @@ import dagster as dg
 from pipelines.definitions import BUILD_JOB, build_definitions, default_sql_dir
 from pipelines.defs.progress import root_error_message
 from pipelines.lib.headline import headline_lines
+from pipelines.lib.publish import remove_stale_staging
 from pipelines.lib.warehouse import Locations, connect
 
 
@@ -57,6 +61,47 @@ class BuildOutcome:
         return "\n".join(lines)
 
 
+def release_diff_lines(con) -> list[str]:
+    """What changed in the main source since its previous snapshot version, if there is one."""
+    import polars as pl
+
+    from pipelines.lib.release_diff import format_summary, summarize_diff
+
+    diff = pl.from_arrow(con.sql("SELECT * FROM marts.release_diff").to_arrow_table())
+    if diff.height == 0:
+        return ["Release diff: no earlier version of the main source to compare with (or no change)."]
+    versions = f"{diff['old_version'][0]} -> {diff['new_version'][0]}"
+    return [f"Release diff of the main source ({versions}), see marts.release_diff or `flopcast diff`:",
+            *("  " + line for line in format_summary(summarize_diff(diff)))]
+
+
+class BuildLocked(RuntimeError):
+    pass
+
+
+@contextlib.contextmanager
+def build_lock(locations: Locations):
+    """One build at a time per warehouse. flock is released by the kernel when its holder dies, so
+    a killed build never leaves a lock that needs clearing by hand."""
+    locations.warehouse_dir.mkdir(parents=True, exist_ok=True)
+    path = locations.warehouse_dir / ".build.lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise BuildLocked(f"another flopcast build is running on {locations.warehouse_dir} (pid {holder}); wait for it to finish") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def reset_build_database(locations: Locations) -> None:
     """Every CLI build starts from an empty private database, so no table of an earlier build
     (or of a build that was killed half-way) can leak into this one's publish."""
@@ -65,7 +110,13 @@ def reset_build_database(locations: Locations) -> None:
 
 def run_build(locations: Locations, settings: dict | None = None) -> BuildOutcome:
     """settings: FlopcastResource fields such as as_of, horizon_year, assumption_overrides."""
+    with build_lock(locations):
+        return _run_build(locations, settings)
+
+
+def _run_build(locations: Locations, settings: dict | None) -> BuildOutcome:
     reset_build_database(locations)
+    remove_stale_staging(locations.warehouse_dir)
     definitions = build_definitions(locations, default_sql_dir(), settings)
     job = definitions.resolve_job_def(BUILD_JOB)
     result = job.execute_in_process(
@@ -91,5 +142,5 @@ def run_build(locations: Locations, settings: dict | None = None) -> BuildOutcom
             outcome.quarantined = dict(
                 con.execute("SELECT source, count(*) FROM quarantine.rejected_rows GROUP BY source ORDER BY source").fetchall()
             )
-            outcome.headline = headline_lines(con)
+            outcome.headline = headline_lines(con) + release_diff_lines(con)
     return outcome

@@ -35,7 +35,7 @@ def parse_pins(pairs: list[str]) -> dict[str, str]:
 
 def cmd_build(args: argparse.Namespace) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    from pipelines.build import BuildOutcome, run_build
+    from pipelines.build import BuildLocked, BuildOutcome, run_build
 
     from pipelines.lib.assumptions import UnknownAssumption, parse_overrides, resolve_assumptions
 
@@ -57,7 +57,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         settings["as_of"] = args.as_of
     print(f"flopcast build: sources {locations.sources_dir}, warehouse {locations.warehouse_dir}", flush=True)
     started = time.monotonic()
-    outcome: BuildOutcome = run_build(locations, settings)
+    try:
+        outcome: BuildOutcome = run_build(locations, settings)
+    except BuildLocked as exc:
+        print(f"flopcast build: {exc}", file=sys.stderr)
+        return 3
     print(outcome.summary(elapsed_seconds=time.monotonic() - started))
     return 0 if outcome.success else 1
 
@@ -143,6 +147,9 @@ def parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="print where the published HTML report is")
     locations_options(report)
     report.set_defaults(func=cmd_report)
+    from pipelines.diff_cli import register as register_diff
+
+    register_diff(sub)
     return top
 
 

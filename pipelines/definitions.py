@@ -22,6 +22,7 @@ def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None
     from pipelines.defs.ingest import raw_assets
     from pipelines.defs.progress import progress_logger
     from pipelines.defs.publish import publish_asset
+    from pipelines.defs.release import release_diff
     from pipelines.defs.report import report
     from pipelines.defs.resources import FlopcastResource
     from pipelines.defs.sql_models import build_sql_definitions
@@ -34,7 +35,7 @@ def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None
     external[".".join(QUARANTINE_TABLE)] = [clean_asset_key(s.name) for s in SOURCES]
     sql_assets, sql_checks = build_sql_definitions(sql_dir, external)
 
-    computed = [*raw_assets, *clean_assets, *sql_assets, *analysis_assets, report]
+    computed = [*raw_assets, *clean_assets, *sql_assets, *analysis_assets, release_diff, report]
     upstream = sorted({key for a in computed for key in a.keys}, key=lambda k: k.to_user_string())
     assets = [*computed, publish_asset(upstream)]
     return dg.Definitions(

@@ -45,7 +45,7 @@ def published_copy(built, tmp_path) -> Locations:
     """A writable copy of the built warehouse with its own copy of the sources."""
     sources = copy_sources(tmp_path / "sources")
     warehouse = tmp_path / "warehouse"
-    shutil.copytree(built.warehouse_dir, warehouse, ignore=shutil.ignore_patterns(".build"))
+    shutil.copytree(built.warehouse_dir, warehouse, symlinks=True, ignore=shutil.ignore_patterns(".build"))
     return Locations(sources_dir=sources, warehouse_dir=warehouse)
 
 

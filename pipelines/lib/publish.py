@@ -1,18 +1,24 @@
-"""Publish: checkpoint the private build database and atomically replace the published warehouse.
+"""Publish: checkpoint the private build database and atomically switch the published warehouse.
 
-Readers hold ``warehouse/flopcast.duckdb`` open read-only; the build never opens that file. It
-copies its checkpointed private database next to it and ``os.replace``s it in: a reader keeps the
-file it opened (the old inode), a new connection sees the new build, and nobody ever sees half of
-one. Parquet copies, the report and ``manifest.json`` are staged the same way.
+Every build publishes a complete *release* folder, ``warehouse/releases/<id>/`` (database copy,
+Parquet files, report, manifest, data card), staged under a temporary name and fsynced. The
+symlink ``warehouse/current`` is then swapped to it in one rename, the single commit point; the
+published names (``warehouse/flopcast.duckdb``, ``parquet/``, ``manifest.json``, ``report/``...) are
+fixed symlinks through ``current``. A reader holding the database open keeps the file it opened; a
+new connection sees the new release; nobody ever sees parts of two builds, and a build killed at
+any moment leaves the previous release current.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
@@ -110,9 +116,11 @@ def build_manifest(stats: list[TableStats], sources: dict[str, dict]) -> dict:
     }
 
 
-def _fsync_file(path: Path) -> None:
-    with open(path, "rb") as handle:
-        os.fsync(handle.fileno())
+def _fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, stats: list[TableStats], folder: Path) -> None:
@@ -124,38 +132,82 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, stats: list[TableStats], fold
         )
 
 
-def publish(locations: Locations) -> dict:
-    """Checkpoint the build database, stage a copy, Parquet files and manifest, then swap them in."""
-    build_db = locations.build_db
-    staging = locations.warehouse_dir / f".publish-{os.getpid()}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+# The published names in warehouse/, each a symlink through `current` into the live release.
+PUBLISHED_ENTRIES = ("flopcast.duckdb", "parquet", "manifest.json", "report", "DATA_CARD.md", "datapackage.json")
+RELEASES, CURRENT = "releases", "current"
+
+
+def release_name(manifest: dict) -> str:
+    """The manifest's hash says what the release holds; the random suffix keeps every publish in a
+    folder of its own (a rebuild with new report code but the same data must not reuse the old one)."""
+    digest = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode("utf-8")).hexdigest()[:12]
+    return f"{digest}-{uuid.uuid4().hex[:8]}"
+
+
+def _atomic_symlink(target: str, link: Path) -> None:
+    """Point `link` at `target` in one rename (readers see the old or the new target, never none)."""
+    temporary = link.with_name(f".{link.name}.tmp-{os.getpid()}")
+    if temporary.is_symlink() or temporary.exists():
+        temporary.unlink()
+    os.symlink(target, temporary)
+    if link.is_dir() and not link.is_symlink():
+        # A warehouse from before releases existed: move the real folder out of the way first.
+        shutil.rmtree(link)
+    os.replace(temporary, link)
+
+
+def remove_stale_staging(warehouse_dir: Path) -> None:
+    """Half-written releases of a build that was killed; callers hold the build lock."""
+    releases = warehouse_dir / RELEASES
+    for stale in sorted(releases.glob(".staging-*")) if releases.is_dir() else []:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def _prune_releases(warehouse_dir: Path, keep: set[str]) -> None:
+    releases = warehouse_dir / RELEASES
+    for folder in sorted(releases.iterdir()):
+        if folder.name not in keep and not folder.name.startswith("."):
+            # Readers that still hold files of an old release keep reading them (unlinked inodes).
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def publish(locations: Locations, extras: Callable[[duckdb.DuckDBPyConnection, dict, Path], None] | None = None) -> dict:
+    """Stage a complete release (database copy, Parquet, report, manifest, extras), then make it
+    current with one atomic rename of the `current` symlink: that rename is the commit point.
+
+    `extras(con, manifest, release_dir)` may write more files into the release (the data card).
+    """
+    warehouse = locations.warehouse_dir
+    releases = warehouse / RELEASES
+    releases.mkdir(parents=True, exist_ok=True)
+    staging = releases / f".staging-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir()
     try:
-        with connect(build_db) as con:
+        with connect(locations.build_db) as con:
             con.execute("CHECKPOINT")
             stats = table_stats(con)
             manifest = build_manifest(stats, source_versions(con, locations.sources_dir))
             _write_parquet(con, stats, staging / "parquet")
-        staged_db = staging / "flopcast.duckdb"
-        shutil.copyfile(build_db, staged_db)
-        _fsync_file(staged_db)
+            if extras is not None:
+                extras(con, manifest, staging)
+        shutil.copyfile(locations.build_db, staging / "flopcast.duckdb")
         if locations.build_report_dir.is_dir():
             shutil.copytree(locations.build_report_dir, staging / "report")
-        staged_manifest = staging / "manifest.json"
-        staged_manifest.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _fsync_tree(staging)
 
-        # The database file is the commit point: replaced in one rename, then its companions.
-        os.replace(staged_db, locations.published_db)
-        old_parquet = staging / "parquet-previous"
-        if locations.parquet_dir.exists():
-            os.replace(locations.parquet_dir, old_parquet)
-        os.replace(staging / "parquet", locations.parquet_dir)
-        if (staging / "report").is_dir():
-            if locations.report_dir.exists():
-                os.replace(locations.report_dir, staging / "report-previous")
-            os.replace(staging / "report", locations.report_dir)
-        os.replace(staged_manifest, locations.manifest)
+        name = release_name(manifest)
+        os.rename(staging, releases / name)
+        previous = os.readlink(warehouse / CURRENT) if (warehouse / CURRENT).is_symlink() else None
+        _atomic_symlink(f"{RELEASES}/{name}", warehouse / CURRENT)  # the commit point
+        for entry in PUBLISHED_ENTRIES:
+            link = warehouse / entry
+            wanted = f"{CURRENT}/{entry}"
+            if (releases / name / entry).exists() and not (link.is_symlink() and os.readlink(link) == wanted):
+                _atomic_symlink(wanted, link)
+        keep = {name} | ({Path(previous).name} if previous else set())
+        _prune_releases(warehouse, keep)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return manifest

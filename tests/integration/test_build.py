@@ -136,6 +136,10 @@ def test_reader_holding_the_published_file_never_blocks_or_sees_a_half_build(pub
     with duckdb.connect(str(published_copy.published_db), read_only=True) as fresh:
         assert fresh.execute("select count(*) from marts.training_runs").fetchone()[0] == old_count - 1
         assert fresh.execute("select distinct source_version from marts.training_runs").fetchall() == [("2026-07-20",)]
+        # The release diff names exactly the dropped model, against the previous snapshot version.
+        assert fresh.execute("select change, model_id, old_version, new_version from marts.release_diff").fetchall() == [
+            ("removed", "inkling", "2026-07-19", "2026-07-20")]
+    assert any("removed 1" in line for line in outcome.headline)
 
 
 def _drop_first_record(text: str) -> str:
