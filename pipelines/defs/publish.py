@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.defs.resources import FlopcastResource
+from pipelines.lib.datacard import write_data_card
 from pipelines.lib.publish import publish
 
 
@@ -12,10 +13,11 @@ def publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         deps=upstream,
         group_name="publish",
         kinds={"duckdb", "parquet"},
-        description="Checkpoint the private build database and atomically replace warehouse/flopcast.duckdb, Parquet files and manifest.json.",
+        description="Checkpoint the private build database and atomically replace warehouse/flopcast.duckdb, Parquet files, "
+                    "manifest.json and the data card (DATA_CARD.md, datapackage.json).",
     )
     def _publish(flopcast: FlopcastResource) -> dg.MaterializeResult:
-        manifest = publish(flopcast.locations)
+        manifest = publish(flopcast.locations, extras=write_data_card)
         tables = manifest["tables"]
         return dg.MaterializeResult(
             metadata={

@@ -160,27 +160,29 @@ def clean_source(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -
 
 
 def resolve_duplicates(frame: pl.DataFrame, key: str, *, prefer: list[pl.Expr], what: str) -> pl.DataFrame:
-    """Keep one row per key deterministically; the others get a reason naming the row kept.
+    """Keep one row per key deterministically; the others get a reason saying which row won.
 
-    ``prefer`` orders candidates best first (e.g. most complete); the source row number breaks ties,
-    so the result never depends on the order rows arrive in.
+    ``prefer`` orders candidates best first (ascending: e.g. minus completeness). Remaining ties
+    are broken by the row's values, not its position, so shuffling a source never changes which
+    row is kept; the reason names the kept row by its key, not by a row number, for the same reason.
     """
     candidates = frame.filter(pl.col(REASONS).list.len() == 0)
-    ranked = candidates.sort([*prefer, pl.col("source_row_number")]).with_columns(
-        pl.col("source_row_number").first().over(key).alias("_kept_row"),
+    values = [c for c in frame.columns if c not in (REASONS, "source_row_number")]
+    content = pl.concat_str([pl.col(c).cast(pl.String).fill_null("\x00") for c in values], separator="\x1f")
+    ranked = candidates.sort([*prefer, content, pl.col("source_row_number")]).with_columns(
         (pl.int_range(pl.len()).over(key) > 0).alias("_is_duplicate"),
     )
-    losers = ranked.filter(pl.col("_is_duplicate")).select("source_row_number", "_kept_row", key)
-    out = frame.join(losers.select("source_row_number", "_kept_row"), on="source_row_number", how="left")
+    losers = ranked.filter(pl.col("_is_duplicate")).select("source_row_number", "_is_duplicate")
+    out = frame.join(losers, on="source_row_number", how="left")
     out = add_reason(
         out,
-        pl.col("_kept_row").is_not_null(),
+        pl.col("_is_duplicate").fill_null(False),
         pl.concat_str(
-            pl.lit(f"duplicate {what}: {key} '"), pl.col(key), pl.lit("' is also on row "),
-            pl.col("_kept_row").cast(pl.String), pl.lit(", which is kept"),
+            pl.lit(f"duplicate {what}: another row with {key} '"), pl.col(key),
+            pl.lit("' is more complete (or equal and first by value) and is kept"),
         ),
     )
-    return out.drop("_kept_row")
+    return out.drop("_is_duplicate")
 
 
 def completeness(columns: list[str]) -> pl.Expr:

@@ -22,6 +22,7 @@ from typing import Callable
 
 import duckdb
 
+from pipelines.lib.column_docs import apply_comments
 from pipelines.lib.sources import SOURCES, load_snapshot
 from pipelines.lib.warehouse import Locations, connect, quote
 
@@ -53,18 +54,26 @@ def public_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     ).fetchall()
 
 
+# Where a row sat in its source file is lineage, not content: a reshuffled snapshot must publish
+# the same content hash (the columns stay in the tables and in Parquet).
+POSITION_COLUMNS = ("source_row_number", "row_number")
+
+
 def content_hash(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> tuple[int, list[list[str]], str]:
     """A hash of the table's content, not of its bytes: column names and types, then every row
-    rendered as text, sorted, so storage layout, row order and file format never change it."""
+    rendered as text (position columns left out), sorted, so storage layout, row order and file
+    format never change it."""
     target = f"{quote(schema)}.{quote(table)}"
     columns = [list(c) for c in con.execute(
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
         [schema, table],
     ).fetchall()]
+    hashed = [name for name, _ in columns if name not in POSITION_COLUMNS]
+    row = "struct_pack(" + ", ".join(f"{quote(n)} := {quote(n)}" for n in hashed) + ")"
     rows, digest = con.execute(
-        f"SELECT count(*), sha256(? || coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), '')) "
-        f"FROM {target} AS t",
+        f"SELECT count(*), sha256(? || coalesce(string_agg(CAST({row} AS VARCHAR), chr(10) ORDER BY CAST({row} AS VARCHAR)), '')) "
+        f"FROM {target}",
         [json.dumps(columns) + "\n"],
     ).fetchone()
     return rows, columns, digest
@@ -88,7 +97,12 @@ def source_versions(con: duckdb.DuckDBPyConnection, sources_dir: Path) -> dict[s
             continue
         for version in versions:
             snapshot = load_snapshot(sources_dir, spec.name, version)
+            origin = snapshot.manifest["origin"]
             used[spec.name] = {
+                "title": origin.get("title"),
+                "producer": origin.get("producer"),
+                "url": origin.get("url"),
+                "license_url": origin.get("license_url"),
                 "version": version,
                 "file": snapshot.manifest["file"]["name"],
                 "sha256": snapshot.sha256,
@@ -185,6 +199,7 @@ def publish(locations: Locations, extras: Callable[[duckdb.DuckDBPyConnection, d
     staging.mkdir()
     try:
         with connect(locations.build_db) as con:
+            apply_comments(con)  # COMMENT ON every public table and column (pipelines/lib/column_docs.py)
             con.execute("CHECKPOINT")
             stats = table_stats(con)
             manifest = build_manifest(stats, source_versions(con, locations.sources_dir))

@@ -67,6 +67,9 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
+    threads = os.environ.get("FLOPCAST_DUCKDB_THREADS")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
     try:
         yield con
     finally:

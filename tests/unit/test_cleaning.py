@@ -140,7 +140,7 @@ def test_more_complete_duplicate_is_kept_in_any_order(tmp_path):
         kept_row = kept["source_row_number"][0]
         assert shuffled[kept_row - 1] is DUPLICATES[1]
         loser = rejected.filter(pl.col("row_number") == shuffled.index(DUPLICATES[0]) + 1)
-        assert loser["reasons"][0].to_list() == [f"duplicate model: model_id 'deeplabv3' is also on row {kept_row}, which is kept"]
+        assert loser["reasons"][0].to_list() == ["duplicate model: another row with model_id 'deeplabv3' is more complete (or equal and first by value) and is kept"]
         results.append(clean_rows.drop("source_row_number"))
     for other in results[1:]:
         assert other.equals(results[0])

@@ -1,0 +1,425 @@
+"""The data card (DATA_CARD.md) and Frictionless Data Package descriptor (datapackage.json).
+
+Both are written at publish time from the checkpointed build database and the manifest
+``publish.build_manifest`` returns, into the staging folder the publish step then moves into
+``warehouse/``. They hold no timestamps and list everything in a fixed order, so two builds from
+the same inputs write the same bytes. Descriptions and units come from ``column_docs``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import duckdb
+
+from pipelines.lib import column_docs
+
+DATA_CARD_NAME = "DATA_CARD.md"
+DATAPACKAGE_NAME = "datapackage.json"
+
+CC_BY_4 = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "Creative Commons Attribution 4.0 International",
+}
+
+# The sentences the licences ask for, per source. CC BY 4.0 requires credit, a link to the licence
+# and an indication that changes were made; data derived from these sources carries the same terms.
+EPOCH_ATTRIBUTION = "Epoch AI, 'Data on AI Models'. Published online at epoch.ai."
+EMBER_ATTRIBUTION = "Ember, 'Yearly Electricity Data'. Published online at ember-climate.org."
+ATTRIBUTIONS: dict[str, str] = {
+    "epoch_notable_models": f"{EPOCH_ATTRIBUTION} Retrieved from https://epoch.ai/data/ai-models. Licensed under CC BY 4.0.",
+    "epoch_ml_hardware": "Epoch AI, 'Data on Machine Learning Hardware'. Published online at epoch.ai. Retrieved from "
+                         "https://epoch.ai/data/machine-learning-hardware. Licensed under CC BY 4.0.",
+    "epoch_gpu_clusters": "Epoch AI, 'Data on GPU Clusters'. Published online at epoch.ai. Retrieved from "
+                          "https://epoch.ai/data/gpu-clusters. Licensed under CC BY 4.0.",
+    "ember_country_electricity": f"{EMBER_ATTRIBUTION} Retrieved from https://ember-climate.org/data/global-electricity/. "
+                                 "Licensed under CC BY 4.0.",
+    "fred_ppi_data_processing": "U.S. Bureau of Labor Statistics, Producer Price Index by Industry: Data Processing, "
+                                "Hosting and Related Services (PCU518210518210), retrieved from FRED, Federal Reserve "
+                                "Bank of St. Louis. Public domain; FRED asks for this citation.",
+}
+CHANGES_NOTICE = (
+    "flopcast changed the data: columns were renamed and typed, unusable rows quarantined, duplicates resolved, "
+    "and marts, trend fits and projections derived. The producers of the sources do not endorse flopcast."
+)
+
+RECENT_SINCE = "2025-01-01"  # "recent" for the caveat on missing compute estimates
+
+# Known caveats, in the order the card lists them. {placeholders} are filled from the build
+# (see _caveat_facts); a fact the build cannot give shows as "?".
+CAVEATS: tuple[str, ...] = (
+    "`training_tokens` is Epoch's 'Training dataset size (total)' for language models. For some fine-tuned models "
+    "it counts only the fine-tuning data, and some of these are flagged frontier by flopcast's top-10 rule "
+    "(e.g. InstructGPT 175B with about 1.7e7 tokens); small token counts of fine-tuned models are not pre-training "
+    "data.",
+    "Some of Epoch's training power draw values look wrong: Megatron-LM (1.2B) is listed at about 338 W (one V100) "
+    "while Megatron-LM (8.3B) on 512 GPUs draws about 263 kW. Power fits use the values as published.",
+    "Many recent models lack a compute estimate: {recent_without_compute} of the {recent_models} models published "
+    "since {since} have no `training_compute_flop`, including {recent_epoch_frontier_without_compute} of the "
+    "{recent_epoch_frontier} that Epoch flags as frontier. Fits, ranks and flopcast's frontier only see models with "
+    "an estimate, so the latest years are thin.",
+    "Costs are constant 2023 US dollars as Epoch publishes them ('Training compute cost (2023 USD)'); flopcast does "
+    "not re-deflate them (`clean.price_index` is kept for reference). Accelerator release prices and cluster "
+    "hardware costs are as Epoch gives them, not deflated.",
+    "Projections extrapolate the fitted log-linear trends. Their low/high bands are the 5th/95th percentiles of "
+    "bootstrap lines and reflect the fits' statistical uncertainty only, not trend breaks, new limits or changes in "
+    "what gets reported.",
+    "Ember's latest year differs by country ({ember_first_latest} to {ember_last_latest} in this build); "
+    "`marts.country_electricity_latest` uses each country's own latest year.",
+    "Epoch's cluster list includes planned sites ({planned_clusters} of {clusters} rows), mostly undated "
+    "({planned_undated} without a first operational date) and some uncertain (`certainty`); the cluster trend fits "
+    "exclude planned sites.",
+)
+
+# DuckDB type -> Frictionless Table Schema field type.
+_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                  "UBIGINT", "UHUGEINT"}
+_NUMBER_TYPES = {"DOUBLE", "FLOAT", "REAL"}
+_STRING_TYPES = {"VARCHAR", "TEXT", "STRING", "UUID", "CHAR", "BPCHAR"}
+
+
+def frictionless_type(duckdb_type: str) -> str:
+    t = duckdb_type.strip().upper()
+    if t.endswith("]") or t.startswith(("LIST", "ARRAY")):
+        return "array"
+    if t.startswith(("STRUCT", "MAP")):
+        return "object"
+    if t in _STRING_TYPES or t.startswith("VARCHAR") or t.startswith("ENUM"):
+        return "string"
+    if t in _NUMBER_TYPES or t.startswith(("DECIMAL", "NUMERIC")):
+        return "number"
+    if t in _INTEGER_TYPES:
+        return "integer"
+    if t == "BOOLEAN":
+        return "boolean"
+    if t == "DATE":
+        return "date"
+    if t.startswith("TIMESTAMP"):
+        return "datetime"
+    if t.startswith("TIME"):
+        return "time"
+    if t == "INTERVAL":
+        return "duration"
+    return "any"
+
+
+# --- reading the build ----------------------------------------------------------------------------
+
+
+def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, table = qualified.split(".", 1)
+    return bool(con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ? "
+        "AND table_catalog = current_database()", [schema, table]).fetchone()[0])
+
+
+def reason_family(reason: str) -> str:
+    """A reason without its values: quoted text becomes '…' and bare numbers or dates become …, so
+    "training_dataset_size: cannot read '1,2' as a number" and the same with '3,4' fall together."""
+    text = re.sub(r"'.*'", "'…'", reason)  # greedy: a value may itself hold a quote
+    return re.sub(r"(?<![\w.'])-?\d[\d.:eE+\-]*(?![\w'])", "…", text)
+
+
+def quarantine_families(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str]]:
+    """(source, reason family, rows, first example) from quarantine.rejected_rows, most rows first.
+    A row with several reasons counts once in each of its families."""
+    if not _exists(con, "quarantine.rejected_rows"):
+        return []
+    rows = con.execute("SELECT source, row_number, reasons FROM quarantine.rejected_rows ORDER BY source, row_number").fetchall()
+    groups: dict[tuple[str, str], tuple[set, str]] = {}
+    for source, row_number, reasons in rows:
+        for reason in sorted(set(reasons or [])):
+            key = (source, reason_family(reason))
+            numbers, example = groups.setdefault(key, (set(), reason))
+            numbers.add(row_number)
+    result = [(source, family, len(numbers), example) for (source, family), (numbers, example) in groups.items()]
+    return sorted(result, key=lambda r: (r[0], -r[2], r[1]))
+
+
+def _coverage(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    if not _exists(con, "marts.yearly_summary"):
+        return []
+    return con.execute(
+        "SELECT year, n_models, n_with_compute, n_with_cost, n_with_tokens, n_with_power "
+        "FROM marts.yearly_summary ORDER BY year NULLS LAST").fetchall()
+
+
+def _language_models(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
+    if not _exists(con, "marts.training_runs"):
+        return None
+    return con.execute("SELECT count(*), count(training_tokens) FROM marts.training_runs WHERE is_language_model").fetchone()
+
+
+def _caveat_facts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    facts: dict[str, object] = {"since": RECENT_SINCE}
+    if _exists(con, "marts.training_runs"):
+        (facts["recent_models"], facts["recent_without_compute"], facts["recent_epoch_frontier"],
+         facts["recent_epoch_frontier_without_compute"]) = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE training_compute_flop IS NULL), "
+            "count(*) FILTER (WHERE is_epoch_frontier), "
+            "count(*) FILTER (WHERE is_epoch_frontier AND training_compute_flop IS NULL) "
+            "FROM marts.training_runs WHERE publication_date >= CAST(? AS DATE)", [RECENT_SINCE]).fetchone()
+    if _exists(con, "marts.country_electricity_latest"):
+        first, last = con.execute("SELECT min(year), max(year) FROM marts.country_electricity_latest").fetchone()
+        if first is not None:
+            facts["ember_first_latest"], facts["ember_last_latest"] = first, last
+    if _exists(con, "clean.gpu_clusters"):
+        facts["clusters"], facts["planned_clusters"], facts["planned_undated"] = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE is_planned), "
+            "count(*) FILTER (WHERE is_planned AND first_operational_date IS NULL) FROM clean.gpu_clusters").fetchone()
+    return facts
+
+
+class _Facts(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def known_caveats(con: duckdb.DuckDBPyConnection) -> list[str]:
+    facts = _Facts(_caveat_facts(con))
+    return [text.format_map(facts) for text in CAVEATS]
+
+
+def _headline(con: duckdb.DuckDBPyConnection) -> list[str]:
+    if not all(_exists(con, t) for t in ("marts.trend_fits", "marts.projections", "marts.roadblocks")):
+        return []
+    from pipelines.lib.headline import headline_lines
+
+    return headline_lines(con)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _source_title(name: str, info: dict) -> str:
+    if info.get("title"):
+        return info["title"]
+    from pipelines.lib.sources import SOURCES_BY_NAME
+
+    spec = SOURCES_BY_NAME.get(name)
+    return spec.description if spec else name
+
+
+def _source_url(info: dict) -> str | None:
+    if info.get("url"):
+        return info["url"]
+    found = re.search(r"https?://[^\s'\"\]\)]+", info.get("citation") or "")
+    return found.group(0).rstrip(".,;") if found else None
+
+
+def _attribution_order(sources: dict) -> list[tuple[str, dict]]:
+    """Sources in the order ATTRIBUTIONS lists them (Epoch AI first), then any other by name."""
+    known = list(ATTRIBUTIONS)
+    return sorted(sources.items(), key=lambda item: (known.index(item[0]) if item[0] in known else len(known), item[0]))
+
+
+def _attribution(name: str, info: dict) -> str:
+    if name in ATTRIBUTIONS:
+        return ATTRIBUTIONS[name]
+    return f"{info.get('citation') or name} Licence: {info.get('license') or 'see the source'}."
+
+
+# --- Markdown -------------------------------------------------------------------------------------
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: list[str], rows: list[list[object]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    return lines
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part} ({100.0 * part / whole:.1f}%)" if whole else str(part)
+
+
+def _tables(manifest: dict) -> list[tuple[str, dict]]:
+    return sorted(manifest.get("tables", {}).items())
+
+
+def render_data_card(con: duckdb.DuckDBPyConnection, manifest: dict) -> str:
+    sources = dict(sorted(manifest.get("sources", {}).items()))
+    tables = _tables(manifest)
+    out: list[str] = [
+        "# flopcast data card",
+        "",
+        "flopcast is a reproducible dataset on the economics of AI scaling: Epoch AI's records of notable AI models, "
+        "ML hardware and GPU clusters, a producer price index from FRED and Ember's national electricity data, "
+        "cleaned, checked and modelled into a DuckDB warehouse (`flopcast.duckdb`) with one Parquet file per public "
+        "table (`parquet/<schema>/<table>.parquet`) and `manifest.json`. `datapackage.json` describes the same files "
+        "as a Frictionless Data Package. This card is generated by the build; do not edit it.",
+        "",
+        "## Attribution",
+        "",
+        "The data derived from these sources carries their licences (CC BY 4.0 for Epoch AI and Ember). When you use "
+        "it, credit:",
+        "",
+    ]
+    out += [f"- {_attribution(name, info)}" for name, info in _attribution_order(sources)]
+    out += ["", CHANGES_NOTICE, f"Licence text: {CC_BY_4['path']}", ""]
+
+    out += ["## Sources", ""]
+    out += _table(
+        ["source", "title", "version", "file", "rows", "sha256", "licence"],
+        [[f"`{name}`", _source_title(name, info), info.get("version"), info.get("file"), info.get("rows"),
+          f"`{info.get('sha256')}`", info.get("license")] for name, info in sources.items()],
+    )
+    out += [""]
+    for name, info in sources.items():
+        url = _source_url(info)
+        out.append(f"- `{name}`: {info.get('citation') or ''}" + (f" <{url}>" if url and url not in (info.get("citation") or "") else ""))
+    out += [""]
+
+    out += ["## Tables", "",
+            "Rows as published; the content hash is a sha256 of the column names and types and the sorted rows "
+            "(see `manifest.json`), independent of file layout.", ""]
+    out += _table(["table", "rows", "description"],
+                  [[f"`{name}`", info.get("rows"), column_docs.TABLE_DOCS.get(name, "(undocumented)")] for name, info in tables])
+    for name, info in tables:
+        out += ["", f"### `{name}`", "", column_docs.TABLE_DOCS.get(name, "(undocumented)"), "",
+                f"- rows: {info.get('rows')}",
+                f"- Parquet: `{info.get('parquet')}`",
+                f"- content hash: `{info.get('content_hash')}`", ""]
+        rows = []
+        for column, duck_type in info.get("columns", []):
+            doc = column_docs.column_doc(name, column)
+            unit, description = doc if doc else (None, "(undocumented)")
+            rows.append([f"`{column}`", duck_type, unit or "", description])
+        out += _table(["column", "type", "unit", "description"], rows)
+    out += [""]
+
+    out += ["## Coverage", "",
+            "Models per publication year and how many carry each estimate (from `marts.yearly_summary`). Tokens are "
+            "given for language models only.", ""]
+    coverage = _coverage(con)
+    if coverage:
+        rows = [[year if year is not None else "unknown", n, c, k, t, p] for year, n, c, k, t, p in coverage]
+        total = [sum(r[i] or 0 for r in coverage) for i in range(1, 6)]
+        rows.append(["**all years**", total[0], *(_share(v, total[0]) for v in total[1:])])
+        out += _table(["year", "models", "with compute", "with cost", "with tokens", "with power"], rows)
+        out += ["", f"Overall: {_share(total[1], total[0])} of models have a training compute estimate, "
+                    f"{_share(total[2], total[0])} a cost, {_share(total[3], total[0])} a token count and "
+                    f"{_share(total[4], total[0])} a power draw."]
+        language = _language_models(con)
+        if language and language[0]:
+            out[-1] += f" Of the {language[0]} language models, {_share(language[1], language[0])} have a token count."
+    else:
+        out += ["`marts.yearly_summary` is not in this build."]
+    out += [""]
+
+    out += ["## Quarantined rows", "",
+            "Raw rows that could not be used, in `quarantine.rejected_rows` with every reason and the raw record. "
+            "Reasons are grouped into families by removing their values; a row with several reasons counts in each.", ""]
+    families = quarantine_families(con)
+    if families:
+        totals = con.execute("SELECT source, count(*) FROM quarantine.rejected_rows GROUP BY source ORDER BY source").fetchall()
+        out += [f"Quarantined rows: {sum(n for _, n in totals)} ("
+                + ", ".join(f"`{source}` {n}" for source, n in totals) + ").", ""]
+        out += _table(["source", "reason", "rows", "example"],
+                      [[f"`{source}`", family, n, example] for source, family, n, example in families])
+    else:
+        out += ["No row was quarantined."]
+    out += [""]
+
+    out += ["## Headline fits", ""]
+    headline = _headline(con)
+    if headline:
+        out += ["From `marts.trend_fits`, `marts.projections` and `marts.roadblocks`:", "", "```text", *headline, "```"]
+    else:
+        out += ["The analysis tables (`marts.trend_fits`, `marts.projections`, `marts.roadblocks`) are not in this build."]
+    out += [""]
+
+    out += ["## Known caveats", ""]
+    out += [f"- {text}" for text in known_caveats(con)]
+    out += [""]
+    return "\n".join(out)
+
+
+# --- Frictionless Data Package --------------------------------------------------------------------
+
+
+def build_datapackage(con: duckdb.DuckDBPyConnection, manifest: dict, out_dir: Path) -> dict:
+    """The descriptor (Data Package v1). `hash`/`bytes` describe the Parquet file under out_dir when it
+    is there; flopcast's content hash is the custom property `flopcast:content_hash`."""
+    sources = dict(sorted(manifest.get("sources", {}).items()))
+    package_sources = []
+    for name, info in sources.items():
+        entry = {"title": _source_title(name, info), "version": info.get("version"), "flopcast:name": name,
+                 "flopcast:file": info.get("file"), "flopcast:sha256": info.get("sha256"), "flopcast:rows": info.get("rows"),
+                 "flopcast:license": info.get("license"), "flopcast:citation": info.get("citation"),
+                 "flopcast:attribution": _attribution(name, info)}
+        url = _source_url(info)
+        if url:
+            entry["path"] = url
+        package_sources.append({k: v for k, v in entry.items() if v is not None})
+
+    resources = []
+    for name, info in _tables(manifest):
+        fields = []
+        for column, duck_type in info.get("columns", []):
+            field = {"name": column, "type": frictionless_type(duck_type), "flopcast:duckdb_type": duck_type}
+            doc = column_docs.column_doc(name, column)
+            if doc:
+                unit, description = doc
+                field["description"] = description
+                if unit:
+                    field["unit"] = unit
+            fields.append(field)
+        path = info.get("parquet")
+        resource = {
+            "name": name,
+            "profile": "data-resource",
+            "path": path,
+            "format": "parquet",
+            "mediatype": "application/vnd.apache.parquet",
+            "flopcast:content_hash": info.get("content_hash"),
+            "flopcast:rows": info.get("rows"),
+            "schema": {"fields": fields},
+        }
+        if name in column_docs.TABLE_DOCS:
+            resource["description"] = column_docs.TABLE_DOCS[name]
+        file = out_dir / path if path else None
+        if file is not None and file.is_file():
+            resource["bytes"] = file.stat().st_size
+            resource["hash"] = "sha256:" + _file_sha256(file)
+        resources.append(resource)
+
+    return {
+        "profile": "data-package",
+        "name": "flopcast",
+        "title": "flopcast: the economics of AI scaling",
+        "description": "Notable AI models (training compute, cost, tokens, power), ML hardware, GPU clusters and "
+                       "national electricity demand from Epoch AI, Ember and FRED, cleaned and modelled, with trend "
+                       "fits and projections. See DATA_CARD.md.",
+        "licenses": [CC_BY_4],
+        "sources": package_sources,
+        "resources": resources,
+        "flopcast:attribution": [_attribution(name, info) for name, info in _attribution_order(sources)],
+        "flopcast:caveats": known_caveats(con),
+    }
+
+
+def write_data_card(con: duckdb.DuckDBPyConnection, manifest: dict, out_dir: Path) -> tuple[Path, Path]:
+    """Write DATA_CARD.md and datapackage.json into out_dir (read-only on con); returns both paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    card = out_dir / DATA_CARD_NAME
+    package = out_dir / DATAPACKAGE_NAME
+    card.write_text(render_data_card(con, manifest), encoding="utf-8", newline="\n")
+    descriptor = build_datapackage(con, manifest, out_dir)
+    package.write_text(json.dumps(descriptor, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n")
+    return card, package
