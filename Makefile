@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-from-lock
 
-.PHONY: build test dev venv lock clean
+.PHONY: build test dev venv lock clean reliability
 
 # The virtualenv is created from the hash-locked requirements.lock whenever the lock changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -24,6 +24,12 @@ test: $(STAMP)
 dev: $(STAMP)
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} ; mkdir -p $$DAGSTER_HOME ; \
 	DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m pipelines.definitions
+
+# The reliability suite at full strength (CI runs a reduced count inside `make test`):
+# 24 SIGKILLed builds, 4 concurrent readers, more hostile-input examples.
+reliability: $(STAMP)
+	FLOPCAST_KILL_RUNS=24 FLOPCAST_READERS=4 FLOPCAST_HOSTILE_EXAMPLES=1000 \
+	  $(BIN)/python -m pytest -q -s tests/reliability tests/property tests/integration/test_hostile_build.py tests/unit/test_query.py
 
 # Re-resolve the lock (maintainers only; needs uv): keeps every pin hashed for pip --require-hashes.
 lock:
