@@ -21,8 +21,10 @@ build: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# Dagster's UI and daemon. Runs are queued one at a time: they all write the same private database.
 dev: $(STAMP)
 	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/.dagster_home} ; mkdir -p $$DAGSTER_HOME ; \
+	test -f $$DAGSTER_HOME/dagster.yaml || printf 'run_queue:\n  max_concurrent_runs: 1\ntelemetry:\n  enabled: false\n' > $$DAGSTER_HOME/dagster.yaml ; \
 	DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m pipelines.definitions
 
 # The reliability suite at full strength (CI runs a reduced count inside `make test`):

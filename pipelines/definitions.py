@@ -25,6 +25,7 @@ def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None
     from pipelines.defs.release import release_diff
     from pipelines.defs.report import report
     from pipelines.defs.resources import FlopcastResource
+    from pipelines.defs.schedules import schedule_definitions
     from pipelines.defs.sql_models import build_sql_definitions
     from pipelines.lib.sources import SOURCES
     from pipelines.lib.stages import QUARANTINE_TABLE, clean_table_name
@@ -38,10 +39,16 @@ def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None
     computed = [*raw_assets, *clean_assets, *sql_assets, *analysis_assets, release_diff, report]
     upstream = sorted({key for a in computed for key in a.keys}, key=lambda k: k.to_user_string())
     assets = [*computed, publish_asset(upstream)]
+    schedules, sensors = schedule_definitions(locations)
     return dg.Definitions(
         assets=assets,
         asset_checks=[*clean_checks, *sql_checks],
         jobs=[dg.define_asset_job(BUILD_JOB, selection=dg.AssetSelection.all(), description="The whole graph: sources to published warehouse.")],
+        schedules=schedules,
+        sensors=sensors,
+        # Every step writes the one private DuckDB file, which allows a single writer process: the
+        # default multiprocess executor fails with "Could not set lock" (and a process per step is slow).
+        executor=dg.in_process_executor,
         resources={"flopcast": FlopcastResource(
             sources_dir=str(locations.sources_dir), warehouse_dir=str(locations.warehouse_dir), **(settings or {}))},
         loggers={"progress": progress_logger},
