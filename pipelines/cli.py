@@ -57,11 +57,16 @@ def cmd_build(args: argparse.Namespace) -> int:
         settings["as_of"] = args.as_of
     print(f"flopcast build: sources {locations.sources_dir}, warehouse {locations.warehouse_dir}", flush=True)
     started = time.monotonic()
+    from pipelines.lib.sql_graph import SqlGraphError
+
     try:
         outcome: BuildOutcome = run_build(locations, settings)
     except BuildLocked as exc:
         print(f"flopcast build: {exc}", file=sys.stderr)
         return 3
+    except SqlGraphError as exc:
+        print(f"flopcast build: the SQL models in {os.environ.get('FLOPCAST_SQL_DIR', 'dbt_like_sql/')} do not load: {exc}", file=sys.stderr)
+        return 2
     print(outcome.summary(elapsed_seconds=time.monotonic() - started))
     return 0 if outcome.success else 1
 
@@ -147,9 +152,11 @@ def parser() -> argparse.ArgumentParser:
     report = sub.add_parser("report", help="print where the published HTML report is")
     locations_options(report)
     report.set_defaults(func=cmd_report)
+    from pipelines.curate_cli import register as register_curate
     from pipelines.diff_cli import register as register_diff
 
     register_diff(sub)
+    register_curate(sub)
     return top
 
 

@@ -19,6 +19,7 @@ def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None
     from pipelines.defs.analysis import analysis_assets
     from pipelines.defs.checks import clean_checks
     from pipelines.defs.clean import clean_asset_key, clean_assets
+    from pipelines.defs.curated import curated
     from pipelines.defs.ingest import raw_assets
     from pipelines.defs.progress import progress_logger
     from pipelines.defs.publish import publish_asset
@@ -34,9 +35,12 @@ def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None
     external = {f"raw.{s.name}": [dg.AssetKey(["raw", s.name])] for s in SOURCES}
     external |= {f"clean.{clean_table_name(s.name)}": [clean_asset_key(s.name)] for s in SOURCES}
     external[".".join(QUARANTINE_TABLE)] = [clean_asset_key(s.name) for s in SOURCES]
+    external["intermediate.notable_models_curated"] = [dg.AssetKey(["intermediate", "notable_models_curated"])]
+    external["clean.curated_values"] = [dg.AssetKey(["clean", "curated_values"])]
+    external["marts.value_provenance"] = [dg.AssetKey(["marts", "value_provenance"])]
     sql_assets, sql_checks = build_sql_definitions(sql_dir, external)
 
-    computed = [*raw_assets, *clean_assets, *sql_assets, *analysis_assets, release_diff, report]
+    computed = [*raw_assets, *clean_assets, curated, *sql_assets, *analysis_assets, release_diff, report]
     upstream = sorted({key for a in computed for key in a.keys}, key=lambda k: k.to_user_string())
     assets = [*computed, publish_asset(upstream)]
     schedules, sensors = schedule_definitions(locations)

@@ -3,7 +3,7 @@
 -- the rank never depends on row order.
 with known as (
     select model_id, publication_date, training_compute_flop
-    from staging.notable_models
+    from intermediate.notable_models_curated
     where training_compute_flop is not null
 ),
 larger_before as (

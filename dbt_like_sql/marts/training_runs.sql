@@ -1,5 +1,6 @@
--- The analyst's table: one row per notable model, with the frontier and large-scale flags
--- computed here (frontier = top 10 by training compute at release; large-scale = >= 1e23 FLOP).
+-- The analyst's table: one row per notable model (curated corrections and new runs applied, see
+-- marts.value_provenance), with the frontier and large-scale flags computed here
+-- (frontier = top 10 by training compute at release; large-scale = >= 1e23 FLOP).
 select
     s.model_id,
     s.model,
@@ -27,5 +28,5 @@ select
     s.source,
     s.source_version,
     s.source_row_number
-from staging.notable_models as s
+from intermediate.notable_models_curated as s
 left join intermediate.compute_rank_at_release as r using (model_id)

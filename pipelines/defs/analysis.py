@@ -19,7 +19,8 @@ def _preview(frame, columns, limit=12) -> dg.MetadataValue:
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["marts", "trend_fits"], deps=[["marts", "training_runs"], ["staging", "ml_hardware"], ["staging", "gpu_clusters"]],
+        dg.AssetSpec(["marts", "trend_fits"], deps=[["marts", "training_runs"], ["staging", "ml_hardware"], ["staging", "gpu_clusters"],
+                                                  ["clean", "curated_values"]],
                      description="Log-linear OLS trends with SE and bootstrap 90% intervals, doubling times, r².",
                      group_name=GROUP, kinds={"numpy", "duckdb"}),
         dg.AssetSpec(["intermediate", "trend_bootstrap"], deps=[["marts", "training_runs"]],
@@ -31,7 +32,7 @@ def trend_fits(flopcast: FlopcastResource):
         fits = analysis.materialize_trend_fits(con, flopcast.analysis)
     yield dg.MaterializeResult(asset_key=["marts", "trend_fits"], metadata={
         "dagster/row_count": fits.height, "as_of": str(fits["as_of"][0]),
-        "fits": _preview(fits, ["metric", "population", "n", "growth_per_year", "growth_per_year_low", "growth_per_year_high", "doubling_time_months"], 30),
+        "fits": _preview(fits.filter(fits["estimates"] == "baseline"), ["metric", "population", "n", "growth_per_year", "growth_per_year_low", "growth_per_year_high", "doubling_time_months"], 30),
     })
     yield dg.MaterializeResult(asset_key=["intermediate", "trend_bootstrap"], metadata={"resamples_per_fit": flopcast.bootstrap_resamples})
 

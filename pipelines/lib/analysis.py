@@ -10,6 +10,7 @@ import polars as pl
 
 from pipelines.lib.assumptions import Assumption, assumptions_table, resolve_assumptions
 from pipelines.lib.claims import compute_seed_claims
+from pipelines.lib.curated import BASELINE, apply_curated, frontier_flags
 from pipelines.lib.constraints import compute_constraints, compute_roadblocks, countries_exceeded_table
 from pipelines.lib.projections import compute_projections
 from pipelines.lib.trends import FitSettings, bootstrap_table, compute_trend_fits, trend_fits_table
@@ -37,18 +38,32 @@ def resolve_as_of(con: duckdb.DuckDBPyConnection, configured: dt.date | None) ->
     return newest
 
 
+def estimate_sets(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+    """The runs each set of estimates fits: the baseline (marts.training_runs, curated corrections
+    applied) and, per curated scenario, the baseline with that scenario's values applied and the
+    frontier flags recomputed."""
+    runs = read_table(con, "marts", "training_runs", order_by="model_id")
+    sets = {BASELINE: runs}
+    curated = read_table(con, "clean", "curated_values", order_by="estimates, file, line, field")
+    for scenario in sorted(set(curated["estimates"].to_list()) - {BASELINE}):
+        applied, _ = apply_curated(runs, curated, scenario)
+        sets[scenario] = frontier_flags(applied)
+    return sets
+
+
 def materialize_trend_fits(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
     settings = FitSettings(as_of=resolve_as_of(con, config.as_of), resamples=config.bootstrap_resamples, seed=config.seed)
-    results = compute_trend_fits(
-        read_table(con, "marts", "training_runs", order_by="model_id"),
-        read_table(con, "staging", "ml_hardware", order_by="hardware_id"),
-        read_table(con, "staging", "gpu_clusters", order_by="cluster_id"),
-        settings,
-    )
-    fits = trend_fits_table(results, settings)
-    write_table(con, "marts", "trend_fits", fits)
-    write_table(con, "intermediate", "trend_bootstrap", bootstrap_table(results))
-    return fits
+    hardware = read_table(con, "staging", "ml_hardware", order_by="hardware_id")
+    clusters = read_table(con, "staging", "gpu_clusters", order_by="cluster_id")
+    fits, boots = [], []
+    for estimates, runs in estimate_sets(con).items():
+        results = compute_trend_fits(runs, hardware, clusters, settings)
+        fits.append(trend_fits_table(results, settings, estimates))
+        boots.append(bootstrap_table(results, estimates))
+    fits_table = pl.concat(fits).sort("estimates", "metric", "population")
+    write_table(con, "marts", "trend_fits", fits_table)
+    write_table(con, "intermediate", "trend_bootstrap", pl.concat(boots))
+    return fits_table
 
 
 def materialize_assumptions(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
@@ -57,23 +72,38 @@ def materialize_assumptions(con: duckdb.DuckDBPyConnection, config: AnalysisConf
     return table
 
 
-def _fits(con):
-    return (read_table(con, "marts", "trend_fits", order_by="metric, population"),
-            read_table(con, "intermediate", "trend_bootstrap", order_by="metric, population, resample"))
+def _fits(con, estimates: str | None = BASELINE):
+    """trend fits and bootstrap lines of one set of estimates (None: all of them)."""
+    where = "" if estimates is None else f" WHERE estimates = '{estimates}'"
+    fits = pl.from_arrow(con.sql(f"SELECT * FROM marts.trend_fits{where} ORDER BY estimates, metric, population").to_arrow_table())
+    boot = pl.from_arrow(con.sql(f"SELECT * FROM intermediate.trend_bootstrap{where} ORDER BY estimates, metric, population, resample").to_arrow_table())
+    return fits, boot
 
 
 def materialize_projections(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
-    fits, boot = _fits(con)
+    fits, boot = _fits(con, None)
     as_of = fits["as_of"][0]
     if config.horizon_year < as_of.year:
         raise ValueError(f"horizon_year {config.horizon_year} is before the as-of year {as_of.year}")
-    projections = compute_projections(fits, boot, config.assumptions(), as_of.year, config.horizon_year)
+    frames = []
+    for estimates in sorted(set(fits["estimates"].to_list()), key=lambda e: (e != BASELINE, e)):
+        chosen = pl.col("estimates") == estimates
+        projected = compute_projections(fits.filter(chosen), boot.filter(chosen), config.assumptions(), as_of.year, config.horizon_year)
+        frames.append(projected.select(pl.lit(estimates).alias("estimates"), pl.all()))
+    projections = pl.concat(frames).sort("estimates", "subject", "metric", "method", "year", "scenario")
     write_table(con, "marts", "projections", projections)
     return projections
 
 
+def baseline_projections(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Constraints, roadblocks and claims answer the question for the baseline estimates."""
+    return pl.from_arrow(con.sql(
+        "SELECT * EXCLUDE (estimates) FROM marts.projections WHERE estimates = 'baseline' "
+        "ORDER BY subject, metric, method, year, scenario").to_arrow_table())
+
+
 def materialize_constraints(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> tuple[pl.DataFrame, pl.DataFrame]:
-    projections = read_table(con, "marts", "projections", order_by="subject, metric, method, year, scenario")
+    projections = baseline_projections(con)
     countries = read_table(con, "marts", "country_electricity_latest", order_by="country_or_region")
     assumptions = config.assumptions()
     constraints = compute_constraints(projections, assumptions, countries)
@@ -88,7 +118,7 @@ def materialize_seed_claims(con: duckdb.DuckDBPyConnection, config: AnalysisConf
     fits, _ = _fits(con)
     claims = compute_seed_claims(
         read_table(con, "marts", "training_runs", order_by="model_id"), fits,
-        read_table(con, "marts", "projections", order_by="subject, metric, method, year, scenario"),
+        baseline_projections(con),
         read_table(con, "staging", "gpu_clusters", order_by="cluster_id"),
         config.assumptions(), fits["as_of"][0].year,
     )

@@ -92,6 +92,9 @@ COMMON: dict[str, Doc] = {
                      "'power_draw_trend' (the trend of Epoch's training power draw)."),
     "scenario": (None, "'low', 'central' or 'high': the 5th percentile, fitted line and 95th percentile of the bootstrap "
                        "lines at mid-year; derived quantities combine scenarios in the direction that widens the band."),
+    "estimates": (None, "Which set of estimates the row is computed from: 'baseline' (the sources with the curated "
+                        "corrections of sources/curated/*.csv) or the name of a curated scenario "
+                        "(sources/curated/scenarios/<name>.csv); constraints, roadblocks and claims use the baseline."),
     "roadblock": (None, "Which limit the projection is compared with: 'energy', 'data' or 'money'."),
     "unit": (None, "Unit of the value columns of this row (e.g. 'FLOP', 'GW', 'USD (2023)', 'tokens')."),
 }
@@ -118,6 +121,10 @@ TABLE_DOCS: dict[str, str] = {
                                  "and average power.",
     "marts.training_runs": "The analyst's table: one row per notable model with compute, cost, tokens, power and "
                            "flopcast's frontier and large-scale flags.",
+    "clean.curated_values": "Every validated value of the analysts' curated files (sources/curated/): one row per "
+                            "field a row sets, with its citation, file and line; scenario files keep their own estimates.",
+    "marts.value_provenance": "One row per field a curated value set in the baseline (or a scenario): the source value, "
+                              "the curated value, the citation and where it was written.",
     "marts.frontier_runs": "Training runs among the 10 largest by training compute at the date they were published.",
     "marts.compute_records": "Training runs that set a new training-compute record: larger than every run published before them.",
     "marts.yearly_summary": "Per publication year: how many models, how many have each estimate, and the largest values.",
@@ -283,6 +290,41 @@ COLUMN_DOCS: dict[str, dict[str, Doc]] = {
         "year": ("year", "The country's latest year in Ember's data, the year demand_twh is for; differs by country."),
         **_common("demand_twh", "average_power_gw", "source_version"),
     },
+    "clean.curated_values": {
+        "estimates": (None, "'baseline' for sources/curated/*.csv (applied to the published tables) or the scenario "
+                            "name of sources/curated/scenarios/<name>.csv (fitted and projected separately)."),
+        "action": (None, "'correct' (a field of a model the source has) or 'add' (a run the source does not have)."),
+        "model_id": COMMON["model_id"],
+        "model": (None, "Model name: the source's for a correction, the curated file's for a new run."),
+        "field": (None, "The marts.training_runs column the value sets, e.g. 'training_compute_flop'."),
+        "value_number": (None, "The value of a numeric field, converted to the column's unit (e.g. '25 MW' -> 2.5e7 W)."),
+        "value_text": (None, "The value of a text field (organization, country, domain)."),
+        "value_date": ("date", "The value of publication_date."),
+        "value_as_written": (None, "The cell exactly as the analyst wrote it, unit included."),
+        "citation": (None, "URL or reference backing the value (required)."),
+        "note": (None, "The analyst's note."),
+        "author": (None, "Who entered the value."),
+        "curated_date": ("date", "When the value was entered (the file's 'date' column)."),
+        "file": (None, "Curated file the value comes from, relative to the project."),
+        "line": (None, "Line of that file (1 = header)."),
+    },
+    "marts.value_provenance": {
+        "estimates": (None, "'baseline' or the scenario the value belongs to."),
+        "model_id": COMMON["model_id"],
+        "model": (None, "Model name."),
+        "field": (None, "The marts.training_runs column the curated value set."),
+        "status": (None, "'override' (a correction replaced the source value), 'new_run' (a run the source lacks), "
+                         "'agreement' or 'conflict' (a curated new run the source now has too: equal or different value; "
+                         "the curated value is used)."),
+        "source_value": (None, "The source's value before the curated one was applied (canonical text); null for new runs."),
+        "curated_value": (None, "The curated value used (canonical text, in the column's unit)."),
+        "citation": (None, "URL or reference backing the curated value."),
+        "note": (None, "The analyst's note."),
+        "author": (None, "Who entered the value."),
+        "curated_date": ("date", "When the value was entered."),
+        "file": (None, "Curated file the value comes from."),
+        "line": (None, "Line of that file."),
+    },
     "marts.release_diff": {
         "change": (None, "'added', 'removed', 'changed' (one row per differing column), 'quarantined' or "
                          "'unquarantined' between old_version and new_version."),
@@ -301,6 +343,7 @@ COLUMN_DOCS: dict[str, dict[str, Doc]] = {
     },
     # --- marts: the analysis ----------------------------------------------------------------------
     "marts.trend_fits": {
+        **_common("estimates"),
         "metric": (None, "Fitted series: a column of marts.training_runs (e.g. 'training_compute_flop'), "
                          "'flop_per_s_per_w' (accelerator FLOP/s per watt of TDP) or a cluster column "
                          "('power_capacity_mw', 'hardware_cost_usd')."),
@@ -337,6 +380,7 @@ COLUMN_DOCS: dict[str, dict[str, Doc]] = {
                           "publication date in the main source, never today."),
     },
     "marts.projections": {
+        **_common("estimates"),
         "year": _YEAR_PROJECTED,
         **_common("subject", "metric", "method", "scenario"),
         "value": (None, "Projected value of the metric for the year and scenario, in the row's unit."),

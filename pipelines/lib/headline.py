@@ -16,7 +16,7 @@ def headline_lines(con: duckdb.DuckDBPyConnection, year: int = 2030) -> list[str
     lines = []
     fit = con.execute("""
         select growth_per_year, growth_per_year_boot_low, growth_per_year_boot_high, doubling_time_months, n, as_of
-        from marts.trend_fits where metric = 'training_compute_flop' and population = 'frontier'""").fetchone()
+        from marts.trend_fits where metric = 'training_compute_flop' and population = 'frontier' and estimates = 'baseline'""").fetchone()
     if fit:
         growth, low, high, doubling, n, as_of = fit
         lines.append(f"Frontier training compute grows {growth:.2f}x per year (90% interval {low:.2f}-{high:.2f}), "
@@ -25,7 +25,7 @@ def headline_lines(con: duckdb.DuckDBPyConnection, year: int = 2030) -> list[str
         select metric, method, unit,
                max(value) filter (where scenario = 'central'), max(value) filter (where scenario = 'low'),
                max(value) filter (where scenario = 'high')
-        from marts.projections where year = ? group by metric, method, unit order by metric, method""", [year]).fetchall()
+        from marts.projections where year = ? and estimates = 'baseline' group by metric, method, unit order by metric, method""", [year]).fetchall()
     if rows:
         lines.append(f"Projected for {year} (central, 90% band):")
         for metric, method, unit, central, low, high in rows:

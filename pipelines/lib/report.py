@@ -120,8 +120,9 @@ class ReportData:
 
 _QUERIES = {
     "runs": "SELECT * FROM marts.training_runs ORDER BY model_id",
-    "fits": "SELECT * FROM marts.trend_fits ORDER BY metric, population, start_date",
-    "projections": "SELECT * FROM marts.projections ORDER BY subject, metric, method, year, scenario",
+    # The report shows the baseline estimates; curated scenarios are compared in the tables themselves.
+    "fits": "SELECT * FROM marts.trend_fits WHERE estimates = 'baseline' ORDER BY metric, population, start_date",
+    "projections": "SELECT * FROM marts.projections WHERE estimates = 'baseline' ORDER BY subject, metric, method, year, scenario",
     "constraints": "SELECT * FROM marts.constraints ORDER BY year, roadblock, subject, metric, method, scenario, reference",
     "roadblocks": "SELECT * FROM marts.roadblocks ORDER BY roadblock, subject, metric, method, reference",
     "countries": "SELECT * FROM marts.country_electricity_latest ORDER BY average_power_gw, country_or_region",

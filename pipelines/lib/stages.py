@@ -126,3 +126,18 @@ def validate_clean_table(con: duckdb.DuckDBPyConnection, sources_dir: Path, sour
     result = run_suite(frame, suite, table=f"clean.{table}")
     write_result_json(result, checks_dir / f"clean.{table}.json")
     return result
+
+
+def materialize_curated(con: duckdb.DuckDBPyConnection, sources_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Validate sources/curated/, keep every curated value in clean.curated_values, apply the
+    baseline corrections and new runs to staging.notable_models -> intermediate.notable_models_curated,
+    and record each overridden field in marts.value_provenance."""
+    from pipelines.lib.curated import BASELINE, apply_curated, load_curated
+
+    runs = read_table(con, "staging", "notable_models", order_by="model_id")
+    curated = load_curated(sources_dir / "curated", dict(zip(runs["model_id"], runs["model"])), display_root=sources_dir.parent)
+    applied, provenance = apply_curated(runs, curated, BASELINE)
+    write_table(con, "clean", "curated_values", curated)
+    write_table(con, "intermediate", "notable_models_curated", applied)
+    write_table(con, "marts", "value_provenance", provenance)
+    return curated, applied, provenance

@@ -135,7 +135,7 @@ def _break_fits(past: pl.DataFrame, x: str, settings: FitSettings, first: dt.dat
 
 
 TREND_FITS_SCHEMA = {
-    "metric": pl.String, "population": pl.String, "unit": pl.String, "start_date": pl.Date, "end_date": pl.Date,
+    "estimates": pl.String, "metric": pl.String, "population": pl.String, "unit": pl.String, "start_date": pl.Date, "end_date": pl.Date,
     "n": pl.Int64, "slope_oom_per_year": pl.Float64, "slope_se": pl.Float64, "intercept_log10": pl.Float64,
     "x_mean": pl.Float64, "growth_per_year": pl.Float64, "growth_per_year_low": pl.Float64,
     "growth_per_year_high": pl.Float64, "growth_per_year_boot_low": pl.Float64, "growth_per_year_boot_high": pl.Float64,
@@ -145,12 +145,12 @@ TREND_FITS_SCHEMA = {
 }
 
 
-def trend_fits_table(results: list[FitResult], settings: FitSettings) -> pl.DataFrame:
+def trend_fits_table(results: list[FitResult], settings: FitSettings, estimates: str = "baseline") -> pl.DataFrame:
     rows = []
     for r in results:
         f = r.fit
         rows.append({
-            "metric": r.metric, "population": r.population, "unit": r.unit,
+            "estimates": estimates, "metric": r.metric, "population": r.population, "unit": r.unit,
             "start_date": r.start_date, "end_date": r.end_date, "n": f.n,
             "slope_oom_per_year": f.slope, "slope_se": f.slope_se, "intercept_log10": f.intercept, "x_mean": f.x_mean,
             "growth_per_year": f.growth(), "growth_per_year_low": f.growth(f.slope_low), "growth_per_year_high": f.growth(f.slope_high),
@@ -160,17 +160,17 @@ def trend_fits_table(results: list[FitResult], settings: FitSettings) -> pl.Data
             "bootstrap_resamples": len(f.boot_slopes), "seed": r.seed,
             "as_of": settings.as_of,
         })
-    return pl.DataFrame(rows, schema=TREND_FITS_SCHEMA).sort("metric", "population")
+    return pl.DataFrame(rows, schema=TREND_FITS_SCHEMA).sort("estimates", "metric", "population")
 
 
-def bootstrap_table(results: list[FitResult]) -> pl.DataFrame:
+def bootstrap_table(results: list[FitResult], estimates: str = "baseline") -> pl.DataFrame:
     """Every bootstrap line (slope, intercept) per fit: projections draw their bands from these."""
     frames = [
         pl.DataFrame({
-            "metric": r.metric, "population": r.population,
+            "estimates": estimates, "metric": r.metric, "population": r.population,
             "resample": np.arange(len(r.fit.boot_slopes), dtype=np.int64),
             "slope_oom_per_year": r.fit.boot_slopes, "intercept_log10": r.fit.boot_intercepts,
         })
         for r in results
     ]
-    return pl.concat(frames).sort("metric", "population", "resample")
+    return pl.concat(frames).sort("estimates", "metric", "population", "resample")
