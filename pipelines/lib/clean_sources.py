@@ -69,6 +69,11 @@ def _derive_notable_models(frame: pl.DataFrame, context: CleanContext) -> pl.Dat
         pl.col("hardware_utilization_mfu") > 1,
         pl.concat_str(pl.lit("hardware_utilization_mfu: "), pl.col("hardware_utilization_mfu").cast(pl.String), pl.lit(" is above 1")),
     )
+    frame = add_reason(
+        frame,
+        pl.col("hardware_quantity") >= 2.0**62,
+        pl.concat_str(pl.lit("hardware_quantity: "), pl.col("hardware_quantity").cast(pl.String), pl.lit(" is too large for a count")),
+    )
     is_language = pl.col("domain").str.split(",").list.contains("Language").fill_null(False)
     frame = frame.with_columns(
         _slug_ids(pl.col("model")).alias("model_id"),
@@ -76,7 +81,7 @@ def _derive_notable_models(frame: pl.DataFrame, context: CleanContext) -> pl.Dat
         # Dataset size counts tokens only for language models (images, hours... elsewhere).
         pl.when(is_language).then(pl.col("training_dataset_size")).otherwise(None).alias("training_tokens"),
         pl.col("is_epoch_frontier").fill_null(False),
-        pl.col("hardware_quantity").round(0).cast(pl.Int64),
+        pl.when(pl.col("hardware_quantity") < 2.0**62).then(pl.col("hardware_quantity").round(0)).cast(pl.Int64, strict=False),
     )
     frame = _with_year_fraction(frame, "publication_date", "publication_year_fraction")
     # Two rows for one model: keep the most complete, then the newest publication date.

@@ -16,6 +16,7 @@ import polars as pl
 
 from pipelines.lib import parsing
 from pipelines.lib.raw import LINEAGE_COLUMNS
+from pipelines.lib.sources import SourceError
 
 REASONS = "_reasons"  # working column: list of reasons a row cannot be used
 
@@ -30,6 +31,14 @@ QUARANTINE_SCHEMA = {
 
 class MissingColumnsError(ValueError):
     """A column the mapping needs is not in the source header (missing or renamed upstream)."""
+
+
+class CleaningStepError(SourceError):
+    """A source's own derive step failed on a value: a gap in its mapping, named by file, row and column.
+
+    A typed value should either be usable or get a reason; when a derivation still trips over one
+    (e.g. a cast that overflows), the build stops with this message instead of a bare polars error.
+    """
 
 
 @dataclass(frozen=True)
@@ -139,7 +148,7 @@ def _raw_as_json(raw: pl.DataFrame) -> pl.Series:
 def clean_source(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(clean rows sorted by key, rejected rows with every reason and the raw record)."""
     require_columns(raw.columns, spec.columns, source_file=context.source_file)
-    typed = spec.derive(_type_columns(raw, spec.columns), context)
+    typed = _derive_located(_type_columns(raw, spec.columns), spec, context)
     usable = pl.col(REASONS).list.len() == 0
     clean = typed.filter(usable).drop(REASONS).sort(list(spec.key))
     rejected_numbers = typed.filter(~usable).select("source_row_number", REASONS)
@@ -157,6 +166,59 @@ def clean_source(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -
         schema=QUARANTINE_SCHEMA,
     )
     return clean, rejected
+
+
+def _fails(frame: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> bool:
+    try:
+        spec.derive(frame, context)
+    except pl.exceptions.PolarsError:
+        return True
+    return False
+
+
+def _failing_row(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> pl.DataFrame | None:
+    """The single typed row the derive step fails on (by bisection), or None if no one row does."""
+    frame = typed
+    while frame.height > 1:
+        half = frame.height // 2
+        first, second = frame.head(half), frame.slice(half)
+        if _fails(first, spec, context):
+            frame = first
+        elif _fails(second, spec, context):
+            frame = second
+        else:
+            return None  # only a combination of rows fails
+    return frame if frame.height == 1 and _fails(frame, spec, context) else None
+
+
+def _failing_column(row: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> str | None:
+    """Which mapped column's value the derive step fails on, for a row it fails on, as 'header (name = value)'."""
+    for col in spec.columns:
+        if col.name in row.columns and row[col.name][0] is not None:
+            without = row.with_columns(pl.lit(None, dtype=row.schema[col.name]).alias(col.name))
+            if not _fails(without, spec, context):
+                return f"column {col.source!r} ({col.name} = {str(row[col.name][0])[:60]!r})"
+    return None
+
+
+def _derive_located(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> pl.DataFrame:
+    """spec.derive, turning a polars error into a message naming the file, row and column it came from.
+
+    Only runs the search (a few derive calls on parts of the frame) when the step has already failed.
+    """
+    try:
+        return spec.derive(typed, context)
+    except pl.exceptions.PolarsError as exc:
+        lines = str(exc).strip().splitlines()
+        error = f"{type(exc).__name__}: {lines[0] if lines else ''}"
+        where = "no single row is to blame"
+        row = _failing_row(typed, spec, context)
+        if row is not None:
+            where = f"row {row['source_row_number'][0]}"
+            column = _failing_column(row, spec, context)
+            if column is not None:
+                where += f", {column}"
+        raise CleaningStepError(f"{context.source_file}: {where}: the {spec.table} cleaning step failed ({error})") from None
 
 
 def resolve_duplicates(frame: pl.DataFrame, key: str, *, prefer: list[pl.Expr], what: str) -> pl.DataFrame:

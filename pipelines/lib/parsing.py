@@ -16,6 +16,7 @@ import polars as pl
 
 DATE_PRECISIONS = ("day", "month", "year")
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+_INT64_LIMIT = 2.0**63
 
 
 def _shown(cell: pl.Expr) -> pl.Expr:
@@ -46,41 +47,143 @@ def normalize_float_artefacts(value: float | None) -> float | None:
     return rounded
 
 
-def number(cell: pl.Expr, column: str, *, min_value: float | None = None) -> tuple[pl.Expr, pl.Expr]:
-    """A plain decimal or scientific number; NaN, infinities and values below min_value are refused."""
-    text = cell.str.strip_chars()
-    parsed = text.cast(pl.Float64, strict=False)
-    finite = parsed.is_finite()
+# Spellings a download may use for a plain number; everything else stays a quarantine reason.
+# An approximate marker in front ("~3e24", "≈3e24", "approx. 3e24") is dropped: the value is an
+# estimate either way and the sources say how confident they are in other columns.
+_APPROXIMATE = r"^(?:[~≈]|(?i:approx\.|approx\b|approximately\b))\s*"
+# The unit our column name ends in may follow the number, spelled exactly (case matters: mW is not
+# MW); a different unit ("3e24 FLOP/s" for FLOP, "80 GB" for bytes) is not converted but refused.
+_UNIT_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("_flop_per_s", ("FLOP/s", "FLOPs/s", "FLOPS")),
+    ("_op_per_s", ("OP/s", "OPS")),
+    ("_bytes_per_s", ("bytes/s", "byte/s", "B/s")),
+    ("_flop", ("FLOP", "FLOPs", "flop")),  # not "FLOPS": that usually means per second
+    ("_usd", ("USD",)),
+    ("_twh", ("TWh",)),
+    ("_mw", ("MW",)),
+    ("_w", ("W",)),
+    ("_hours", ("hours", "hour", "hrs", "h")),
+    ("_bytes", ("bytes", "B")),
+)
+_CURRENCY = r"^(?:US)?\$\s*"  # "$1,200,000" in a *_usd column
+# Thousands separators only where they cannot be a decimal comma: two or more groups of exactly
+# three digits ("1,200,000"), or one group followed by a decimal point ("1,200.5"). "1,200" alone
+# could be 1200 or 1.2 and is refused as ambiguous.
+_THOUSANDS = r"^[+-]?\d{1,3}(?:(?:,\d{3}){2,}(?:\.\d+)?|,\d{3}\.\d+)$"
+_ONE_COMMA_GROUP = r"^[+-]?\d{1,3},\d{3}$"
+# Mantissa times a power of ten: "3.8×10^24", "3.8x10^24", "3.8*10^24", "3.8 × 10^24", "10^24".
+_TIMES_TEN = r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*[×xX*·]\s*10\s*\^\s*([+-]?\d+)$"
+_POWER_OF_TEN = r"^10\s*\^\s*([+-]?\d+)$"
+
+
+def _unit_words(column: str) -> tuple[str, ...]:
+    for suffix, words in _UNIT_WORDS:
+        if column.endswith(suffix):
+            return words
+    return ()
+
+
+def _with_rewritten(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Adds 'body': the 'text' rewritten as a plain decimal or scientific number where an accepted
+    spelling allows (anything else is left for the cast to refuse)."""
+    body = pl.col("text").str.replace(_APPROXIMATE, "")
+    if column.endswith("_usd"):
+        body = body.str.replace(_CURRENCY, "")
+    words = _unit_words(column)
+    if words:
+        alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+        body = body.str.replace(rf"\s*(?:{alternatives})$", "")
+    frame = frame.with_columns(body.alias("body"))
+    body = pl.col("body")
+    return frame.with_columns(
+        pl.when(body.str.contains(_THOUSANDS)).then(body.str.replace_all(",", "", literal=True)).otherwise(body)
+        .str.replace(_TIMES_TEN, "${1}e${2}")
+        .str.replace(_POWER_OF_TEN, "1e${1}")
+        .alias("body")
+    )
+
+
+def _number_frame(cells: pl.Series, column: str, min_value: float | None) -> pl.DataFrame:
+    """Columns text, body, parsed, problem and value for a batch of cells, each computed once.
+
+    Step by step on a frame rather than as one expression because the value and the problem share
+    their inputs, and an expression tree would re-evaluate the string rewriting for every use.
+    """
+    frame = pl.DataFrame({"text": cells.cast(pl.String).str.strip_chars()})
+    text = pl.col("text")
+    frame = frame.with_columns(text.cast(pl.Float64, strict=False).alias("parsed"))
+    unread = frame["parsed"].is_null() & frame["text"].is_not_null() & (frame["text"] != "")
+    if unread.any():  # only then are the lenient spellings worth looking for
+        frame = _with_rewritten(frame, column).with_columns(
+            pl.coalesce("parsed", pl.col("body").cast(pl.Float64, strict=False)).alias("parsed")
+        )
+    else:
+        frame = frame.with_columns(text.alias("body"))
+    parsed = pl.col("parsed")
     problem = (
         pl.when(text.is_null() | (text == ""))
         .then(pl.lit(None, dtype=pl.String))
+        .when(parsed.is_null() & pl.col("body").str.contains(_ONE_COMMA_GROUP))
+        .then(pl.concat_str(pl.lit(f"{column}: "), _shown(text),
+                            pl.lit(" is ambiguous (a thousands separator or a decimal comma?)")))
         .when(parsed.is_null())
         .then(pl.concat_str(pl.lit(f"{column}: cannot read "), _shown(text), pl.lit(" as a number")))
-        .when(~finite)
+        .when(~parsed.is_finite())
         .then(pl.concat_str(pl.lit(f"{column}: "), _shown(text), pl.lit(" is not a finite number")))
     )
     if min_value is not None:
         problem = problem.when(parsed < min_value).then(
             pl.concat_str(pl.lit(f"{column}: "), _shown(text), pl.lit(f" is below the minimum {min_value:g}"))
         )
-    problem = problem.otherwise(pl.lit(None, dtype=pl.String))
-    value = (
-        pl.when(problem.is_null() & finite)
+    frame = frame.with_columns(problem.otherwise(pl.lit(None, dtype=pl.String)).alias("problem"))
+    return frame.with_columns(
+        pl.when(pl.col("problem").is_null() & parsed.is_finite())
         .then(parsed)
         .otherwise(None)
         .map_elements(normalize_float_artefacts, return_dtype=pl.Float64, skip_nulls=True)
+        .alias("value")
     )
-    return value, problem
+
+
+def number(cell: pl.Expr, column: str, *, min_value: float | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """A decimal or scientific number; NaN, infinities and values below min_value are refused.
+
+    Also accepted (see the patterns above): an approximate marker in front, the column's own unit
+    after the number, a "$" in front for *_usd columns, unambiguous thousands separators and
+    "M×10^E". Ranges ("1e24-3e24"), two numbers, other units and words stay a reason.
+    """
+
+    def evaluate(cells: pl.Series) -> pl.Series:
+        return _number_frame(cells, column, min_value).select(pl.struct("value", "problem")).to_series()
+
+    both = cell.map_batches(evaluate, return_dtype=pl.Struct({"value": pl.Float64, "problem": pl.String}),
+                            is_elementwise=True)
+    return both.struct.field("value"), both.struct.field("problem")
 
 
 def integer(cell: pl.Expr, column: str, *, min_value: float | None = None) -> tuple[pl.Expr, pl.Expr]:
     """A count written as a number ("2048.0" is fine, "2048.5" is not)."""
-    value, problem = number(cell, column, min_value=min_value)
-    fractional = value.is_not_null() & (value != value.round(0))
-    problem = pl.when(problem.is_null() & fractional).then(
-        pl.concat_str(pl.lit(f"{column}: "), _shown(cell.str.strip_chars()), pl.lit(" is not a whole number"))
-    ).otherwise(problem)
-    return pl.when(problem.is_null()).then(value).otherwise(None).cast(pl.Int64), problem
+
+    def evaluate(cells: pl.Series) -> pl.Series:
+        frame = _number_frame(cells, column, min_value)
+        value, problem, shown = pl.col("value"), pl.col("problem"), _shown(pl.col("text"))
+        fractional = value.is_not_null() & (value != value.round(0))
+        too_large = value.is_not_null() & (value.abs() >= _INT64_LIMIT)  # would not fit the Int64 column
+        frame = frame.with_columns(
+            pl.when(problem.is_null() & fractional)
+            .then(pl.concat_str(pl.lit(f"{column}: "), shown, pl.lit(" is not a whole number")))
+            .when(problem.is_null() & too_large)
+            .then(pl.concat_str(pl.lit(f"{column}: "), shown, pl.lit(" is too large for a whole number")))
+            .otherwise(problem)
+            .alias("problem")
+        )
+        return frame.select(
+            pl.struct(pl.when(problem.is_null()).then(value).otherwise(None).cast(pl.Int64).alias("value"), problem)
+        ).to_series()
+
+    both = cell.map_batches(evaluate, return_dtype=pl.Struct({"value": pl.Int64, "problem": pl.String}),
+                            is_elementwise=True)
+    return both.struct.field("value"), both.struct.field("problem")
 
 
 _DAY = r"^\d{4}-\d{2}-\d{2}$"

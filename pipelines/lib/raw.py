@@ -3,12 +3,19 @@
 Python's csv module is used instead of polars' reader because we need exact record numbers for
 error messages and quarantine rows: polars turns blank lines into all-null rows and reports
 malformed records without a row number.
+
+Every way a file can fail to be a table raises ``RawFormatError`` with a message that names the
+file, the record (``row``, counted like ``_row_number``) and/or the physical line, and the column
+when one can be pinned down. No cell may be longer than the csv module's field size limit
+(131,072 characters by default, kept deliberately: the longest real cell is under 8,000
+characters, and a longer one is nearly always an unbalanced quote swallowing the lines after it).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import polars as pl
@@ -17,21 +24,52 @@ from pipelines.lib.sources import SourceError
 
 LINEAGE_COLUMNS = ("_source", "_source_version", "_row_number")
 _BOM = b"\xef\xbb\xbf"
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes that are not UTF-8, after surrogateescape
+_UNQUOTED_END = re.compile(r"[,\r\n]")
 
 
 class RawFormatError(SourceError):
     """The file cannot be read as a table; the message names the file, row/line and column."""
 
 
+def _column_label(names: list[str] | None, index: int) -> str:
+    if names is not None and index < len(names):
+        return f"column {index + 1} {names[index]!r}"
+    return f"column {index + 1}"
+
+
+def _undecodable_cell(text: str) -> str:
+    """Where the first undecodable byte sits, as ' (row N, column ...)', or '' if that cannot be told."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None) or []
+        for index, cell in enumerate(header):
+            if _UNDECODABLE.search(cell):
+                return f" (in the header, column {index + 1})"
+        names = [name.strip() for name in header]
+        row = 0
+        for record in reader:
+            if not record:
+                continue
+            row += 1
+            for index, cell in enumerate(record):
+                if _UNDECODABLE.search(cell):
+                    return f" (row {row}, {_column_label(names, index)})"
+    except csv.Error:
+        pass
+    return ""
+
+
 def _decode(path: Path, data: bytes) -> str:
-    if data.startswith(_BOM):
+    while data.startswith(_BOM):  # a file saved twice by a BOM-writing tool has two
         data = data[len(_BOM):]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        where = _undecodable_cell(data.decode("utf-8", "surrogateescape"))
         raise RawFormatError(
-            f"{path}: line {line}: byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8; "
+            f"{path}: line {line}{where}: byte 0x{data[exc.start]:02x} at offset {exc.start} is not valid UTF-8; "
             "sources must be UTF-8 encoded"
         ) from None
 
@@ -40,13 +78,73 @@ def _check_header(path: Path, header: list[str]) -> list[str]:
     names = [name.strip() for name in header]
     for position, name in enumerate(names, start=1):
         if not name:
-            raise RawFormatError(f"{path}: header column {position} is empty")
+            raise RawFormatError(f"{path}: line 1: header column {position} is empty")
+        if name in LINEAGE_COLUMNS:
+            raise RawFormatError(f"{path}: line 1: header column {position} {name!r} is a name reserved for lineage")
     seen: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         if name in seen:
-            raise RawFormatError(f"{path}: header column {position} {name!r} duplicates column {seen[name]}")
+            raise RawFormatError(f"{path}: line 1: header column {position} {name!r} duplicates column {seen[name]}")
         seen[name] = position
     return names
+
+
+def _failing_field(record_text: str, limit: int) -> int | None:
+    """0-based index of the field where the csv reader must have stopped reading this record.
+
+    Walks one record of the default dialect (the reader's error says what went wrong, not where):
+    the first field longer than ``limit``, a closing quote followed by anything but a delimiter or
+    line end, or a quoted field still open at the end of the text. None if the record looks fine.
+    """
+    pos = len(record_text) - len(record_text.lstrip("\r\n"))
+    field = 0
+    while True:
+        if record_text.startswith('"', pos):
+            start, length = pos + 1, 0
+            while True:
+                close = record_text.find('"', start)
+                if close < 0:
+                    return field  # still inside quotes at the end of the file
+                length += close - start
+                if record_text.startswith('"', close + 1):  # a doubled quote is one character
+                    length, start = length + 1, close + 2
+                    continue
+                break
+            if length > limit:
+                return field
+            pos = close + 1
+            if pos < len(record_text) and record_text[pos] not in ",\r\n":
+                return field  # text after the closing quote
+        else:
+            match = _UNQUOTED_END.search(record_text, pos)
+            stop = match.start() if match else len(record_text)
+            if stop - pos > limit:
+                return field
+            pos = stop
+        if pos >= len(record_text) or record_text[pos] != ",":
+            return None
+        field, pos = field + 1, pos + 1
+
+
+def _malformed(path: Path, text: str, exc: csv.Error, names: list[str] | None, row: int, start_line: int,
+               line: int) -> RawFormatError:
+    """A csv.Error as a message naming the record, its lines and, when it can be found, the column."""
+    lines = io.StringIO(text, newline="").readlines()
+    record_text = "".join(lines[start_line - 1:])
+    field = _failing_field(record_text, csv.field_size_limit())
+    where = "the header (line 1)" if names is None else (
+        f"row {row} (line {start_line})" if line <= start_line else f"row {row} (lines {start_line}-{line})")
+    if field is not None:
+        where += f", {_column_label(names, field)}"
+    detail = str(exc)
+    if "field larger than field limit" in detail:
+        detail = (f"a cell is longer than the {csv.field_size_limit():,}-character limit; usually an unbalanced "
+                  "quote that runs on over the lines after it, otherwise a corrupted download")
+    elif "unexpected end of data" in detail:
+        detail = "the file ends inside a quoted field; an unbalanced quote, or the download was cut off"
+    else:
+        detail = f"malformed CSV ({detail})"
+    return RawFormatError(f"{path}: {where}: {detail}")
 
 
 def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
@@ -57,23 +155,34 @@ def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
     """
     text = _decode(path, path.read_bytes())
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    names: list[str] | None = None
+    records: list[list[str]] = []
+    start_line = 1
     try:
         header = next(reader, None)
         if header is None:
             raise RawFormatError(f"{path}: the file is empty (no header row)")
+        if not header:
+            raise RawFormatError(f"{path}: line 1 is blank; the header row must be the first line")
         names = _check_header(path, header)
-        records: list[list[str]] = []
+        start_line = reader.line_num + 1
         for record in reader:
             if not record:
+                start_line = reader.line_num + 1
                 continue  # a blank line is not a record
             if len(record) != len(names):
+                if len(record) < len(names):
+                    which = f"the first missing column is {names[len(record)]!r}"
+                else:
+                    which = f"the extra fields come after the last column {names[-1]!r}"
                 raise RawFormatError(
                     f"{path}: row {len(records) + 1} (line {reader.line_num}) has {len(record)} fields "
-                    f"but the header has {len(names)}"
+                    f"but the header has {len(names)}; {which}"
                 )
             records.append(record)
+            start_line = reader.line_num + 1
     except csv.Error as exc:
-        raise RawFormatError(f"{path}: line {reader.line_num}: malformed CSV ({exc})") from None
+        raise _malformed(path, text, exc, names, len(records) + 1, start_line, reader.line_num) from None
 
     columns = {
         name: pl.Series(name, [record[i] or None for record in records], dtype=pl.String)
