@@ -30,9 +30,9 @@ def known_models(sources_dir: Path) -> dict[str, str]:
 
 
 def _sources_dir(args) -> Path:
-    from pipelines.lib.warehouse import default_locations
+    from pipelines.lib.warehouse import sources_dir_option
 
-    return Path(args.sources_dir).resolve() if args.sources_dir else default_locations().sources_dir
+    return sources_dir_option(args.sources_dir)
 
 
 def cmd_check(args) -> int:

@@ -13,11 +13,9 @@ from pathlib import Path
 
 
 def _sources_dir(args: argparse.Namespace) -> Path:
-    if args.sources_dir:
-        return Path(args.sources_dir).resolve()
-    from pipelines.lib.warehouse import default_locations
+    from pipelines.lib.warehouse import sources_dir_option
 
-    return default_locations().sources_dir
+    return sources_dir_option(args.sources_dir)
 
 
 def _positive_seconds(text: str) -> float:

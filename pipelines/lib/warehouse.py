@@ -62,6 +62,11 @@ def default_locations() -> Locations:
     )
 
 
+def sources_dir_option(option: str | None) -> Path:
+    """A command's --sources-dir, or the default location."""
+    return Path(option).resolve() if option else default_locations().sources_dir
+
+
 @contextlib.contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     if not read_only:
