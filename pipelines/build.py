@@ -75,6 +75,21 @@ def release_diff_lines(con) -> list[str]:
             *("  " + line for line in format_summary(summarize_diff(diff)))]
 
 
+def curated_lines(con) -> list[str]:
+    """The curated layer's effect, and every curated new run the source now has too."""
+    counts = con.execute("SELECT estimates, status, count(*) FROM marts.value_provenance GROUP BY ALL ORDER BY ALL").fetchall()
+    if not counts:
+        return ["Curated values: none (sources/curated/ is empty)."]
+    lines = ["Curated values applied (see marts.value_provenance): "
+             + ", ".join(f"{estimates}/{status} {n}" for estimates, status, n in counts)]
+    for model_id, field, status, source, curated, where in con.execute("""
+            SELECT model_id, field, status, source_value, curated_value, file || ':' || line
+            FROM marts.value_provenance WHERE status IN ('agreement', 'conflict') ORDER BY ALL""").fetchall():
+        lines.append(f"  {status}: curated new run {model_id} is now in the source too; {field} source {source} "
+                     f"vs curated {curated} ({where}){'; the curated value is used' if status == 'conflict' else ''}")
+    return lines
+
+
 class BuildLocked(RuntimeError):
     pass
 
@@ -142,5 +157,5 @@ def _run_build(locations: Locations, settings: dict | None) -> BuildOutcome:
             outcome.quarantined = dict(
                 con.execute("SELECT source, count(*) FROM quarantine.rejected_rows GROUP BY source ORDER BY source").fetchall()
             )
-            outcome.headline = headline_lines(con) + release_diff_lines(con)
+            outcome.headline = headline_lines(con) + release_diff_lines(con) + curated_lines(con)
     return outcome

@@ -112,6 +112,7 @@ class ReportData:
     assumptions: pl.DataFrame
     as_of: datetime.date
     sources: dict  # source name -> {"version": ..., "citation": ..., "license": ...}
+    release_diff: pl.DataFrame | None = None  # marts.release_diff: changes since the previous snapshot
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,7 +142,10 @@ def load_report_data(con: duckdb.DuckDBPyConnection, sources: dict) -> ReportDat
         as_of = frames["runs"]["publication_date"].max()
     if as_of is None:
         raise ValueError("cannot date the report: marts.trend_fits and marts.training_runs are both empty")
-    return ReportData(**frames, as_of=as_of, sources=dict(sources))
+    has_diff = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
+                           "AND table_name = 'release_diff'").fetchone()[0]
+    diff = con.execute("SELECT * FROM marts.release_diff ORDER BY change, model_id, \"column\"").pl() if has_diff else None
+    return ReportData(**frames, as_of=as_of, sources=dict(sources), release_diff=diff)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1057,6 +1061,21 @@ def _sources_html(data: ReportData) -> str:
     return (f'<p id="attribution">{esc(ATTRIBUTION)} Licence: <a href="{esc(CC_BY_URL)}">CC BY 4.0</a>.</p>\n{table}')
 
 
+def _release_diff_html(data: ReportData, limit: int = 50) -> str:
+    from pipelines.lib.release_diff import format_summary, summarize_diff
+
+    diff = data.release_diff
+    if diff is None or diff.height == 0:
+        return "<p>No earlier version of the main source to compare with, or no change (see <code>flopcast diff</code>).</p>"
+    versions = f"{diff['old_version'][0]} → {diff['new_version'][0]}"
+    lines = "".join(f"<li>{esc(line)}</li>" for line in format_summary(summarize_diff(diff)))
+    rows = [[esc(str(v)) if v is not None else "" for v in row]
+            for row in diff.select("change", "model", "column", "old_value", "new_value").head(limit).iter_rows()]
+    more = f"<p class=\"small\">First {limit} of {diff.height} changes; all are in marts.release_diff.</p>" if diff.height > limit else ""
+    return (f"<p>Epoch's notable-models snapshot {esc(versions)}, compared after cleaning both the same way.</p>"
+            f"<ul>{lines}</ul>" + _table(["change", "model", "column", "old", "new"], rows) + more)
+
+
 def _html(data: ReportData, drawn: dict[str, tuple[Path, str]]) -> str:
     as_of = esc(data.as_of.isoformat())
     sections = [
@@ -1068,6 +1087,7 @@ def _html(data: ReportData, drawn: dict[str, tuple[Path, str]]) -> str:
         '<section id="claims">\n<h2>The seed post\'s claims, checked</h2>\n' + _claims_html(data) + "\n</section>",
         '<section id="assumptions">\n<h2>Assumptions</h2>\n<p>Every constant the projections use, with its source.</p>\n'
         + _assumptions_html(data) + "\n</section>",
+        '<section id="release-diff">\n<h2>What changed since the previous snapshot</h2>\n' + _release_diff_html(data) + "\n</section>",
         '<section id="sources">\n<h2>Sources and credits</h2>\n' + _sources_html(data) + "\n</section>",
     ]
     return (

@@ -140,6 +140,8 @@ def test_reader_holding_the_published_file_never_blocks_or_sees_a_half_build(pub
         assert fresh.execute("select change, model_id, old_version, new_version from marts.release_diff").fetchall() == [
             ("removed", "inkling", "2026-07-19", "2026-07-20")]
     assert any("removed 1" in line for line in outcome.headline)
+    report = (published_copy.report_dir / "index.html").read_text()
+    assert "What changed since the previous snapshot" in report and "Inkling" in report
 
 
 def _drop_first_record(text: str) -> str:

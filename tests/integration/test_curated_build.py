@@ -28,9 +28,15 @@ def test_corrections_and_new_runs_reach_the_marts_and_the_fits(published_copy):
     curated.mkdir()
     (curated / "corrections.csv").write_text(HEADER
         + "correct,gpt-4-mar-2023,,,2.2e25 FLOP,,,https://example.org/gpt-4-paper,paper's own figure,ana,2026-08-01\n"
-        + "add,,Colossus Run X,2026-05-01,4e27 FLOP,2e9 USD,300 MW,https://example.org/rumour,rumoured run,ana,2026-08-01\n")
+        + "add,,Colossus Run X,2026-05-01,4e27 FLOP,2e9 USD,300 MW,https://example.org/rumour,rumoured run,ana,2026-08-01\n"
+        # A run entered by hand before the source had it: reported, never duplicated.
+        + "add,,GPT-3 175B (davinci),2020-05-28,3.2e23 FLOP,,,https://arxiv.org/abs/2005.14165,,ana,2026-08-01\n")
     outcome = run_build(published_copy)
     assert outcome.success, outcome.summary(0)
+    summary = "\n".join(outcome.headline)
+    assert "conflict: curated new run gpt-3-175b-davinci" in summary and "training_compute_flop source 3.14e+23 vs curated 3.2e+23" in summary
+    assert "agreement: curated new run gpt-3-175b-davinci is now in the source too; publication_date" in summary
+    assert query(published_copy, "select count(*) from marts.training_runs where model_id = 'gpt-3-175b-davinci'") == [(1,)]
     assert query(published_copy, "select training_compute_flop from marts.training_runs where model_id = 'gpt-4-mar-2023'") == [(2.2e25,)]
     assert query(published_copy, """select source_value, curated_value, citation, status from marts.value_provenance
                                     where model_id = 'gpt-4-mar-2023'""") == [("2.1e+25", "2.2e+25", "https://example.org/gpt-4-paper", "override")]
