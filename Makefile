@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-from-lock
 
-.PHONY: build test dev venv lock clean reliability
+.PHONY: build test dev venv lock clean reliability bench
 
 # The virtualenv is created from the hash-locked requirements.lock whenever the lock changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -32,6 +32,11 @@ dev: $(STAMP)
 reliability: $(STAMP)
 	FLOPCAST_KILL_RUNS=24 FLOPCAST_READERS=4 FLOPCAST_HOSTILE_EXAMPLES=1000 \
 	  $(BIN)/python -m pytest -q -s tests/reliability tests/property tests/integration/test_hostile_build.py tests/unit/test_query.py
+
+# Performance benchmarks (not part of `make test`): writes BENCHMARKS.md and benchmarks/results.json.
+# Takes up to an hour at 10 million rows; `$(BIN)/python -m benchmarks.run --quick` for a short run.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run
 
 # Re-resolve the lock (maintainers only; needs uv): keeps every pin hashed for pip --require-hashes.
 lock:

@@ -1,0 +1,86 @@
+"""A tiny run of the benchmark tools, so they keep working (the real benchmark is `make bench`)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+import polars as pl
+import pytest
+
+from benchmarks import generate, pandas_reference, pipeline_bench, run
+from pipelines.lib.sources import count_csv_records, load_snapshot, sha256_of, verify_snapshot
+
+ROWS = 2_000
+
+
+@pytest.fixture(scope="module")
+def synthetic(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench") / "sources"
+    manifest = generate.build_sources(out, ROWS, seed=7)
+    return out, manifest
+
+
+def _csv(sources):
+    return sources / "epoch_notable_models" / generate.VERSION / "notable_ai_models.csv"
+
+
+def test_header_is_the_real_one_and_manifest_matches_the_file(synthetic):
+    sources, manifest = synthetic
+    with open(generate.REAL_FILE, newline="", encoding="utf-8-sig") as handle:
+        real_header = next(csv.reader(handle))
+    with open(_csv(sources), newline="", encoding="utf-8") as handle:
+        assert next(csv.reader(handle)) == real_header
+    data = _csv(sources).read_bytes()
+    assert manifest["file"]["rows"] == ROWS == count_csv_records(data)
+    assert manifest["file"]["size_bytes"] == len(data)
+    snapshot = load_snapshot(sources, "epoch_notable_models")
+    assert verify_snapshot(snapshot) == sha256_of(_csv(sources)) == manifest["file"]["sha256"]
+    for other in ("epoch_ml_hardware", "epoch_gpu_clusters", "fred_ppi_data_processing", "ember_country_electricity"):
+        verify_snapshot(load_snapshot(sources, other))  # copied unchanged, checksums hold
+
+
+def test_dirty_rows_are_present(synthetic):
+    sources, _ = synthetic
+    frame = pl.read_csv(_csv(sources), infer_schema=False)
+    dates = frame["Publication date"]
+    compute = frame["Training compute (FLOP)"]
+    assert frame["Model"].n_unique() < ROWS  # duplicated names
+    assert dates.null_count() > 0  # missing dates
+    assert (dates.drop_nulls().str.slice(0, 10) > generate.VERSION).any()  # future dates
+    assert compute.drop_nulls().cast(pl.Float64, strict=False).null_count() > 0 or \
+        frame["Parameters"].drop_nulls().cast(pl.Float64, strict=False).null_count() > 0  # unparsable numbers
+    assert frame["Domain"].value_counts(sort=True)["Domain"][0] == "Language"
+
+
+def test_generator_is_deterministic_for_a_seed(synthetic, tmp_path):
+    sources, manifest = synthetic
+    again = generate.build_sources(tmp_path / "again", ROWS, seed=7)
+    assert again["file"]["sha256"] == manifest["file"]["sha256"]
+    other = generate.build_sources(tmp_path / "other", ROWS, seed=8)
+    assert other["file"]["sha256"] != manifest["file"]["sha256"]
+
+
+def test_pipeline_bench_runs_every_stage_in_process(synthetic, tmp_path):
+    sources, _ = synthetic
+    out = tmp_path / "pipeline.json"
+    result = pipeline_bench.run_pipeline(sources, tmp_path / "work", resamples=20, out=out)
+    assert result["status"] == "ok"
+    assert set(pipeline_bench.STAGES) <= set(result["stages"])
+    assert result["total_seconds"] > 0 and result["peak_rss_bytes"] > 0
+    main = result["details"]["clean"]["epoch_notable_models"]
+    assert result["details"]["raw"]["epoch_notable_models"]["rows"] == ROWS
+    assert main["rejected_rows"] > 0 and main["clean_rows"] + main["rejected_rows"] == ROWS  # quarantine exercised
+    assert all(t["failing_rows"] == 0 for t in result["details"]["sql_tests"].values())
+    assert json.loads(out.read_text())["status"] == "ok"
+
+    reference = pandas_reference.run(_csv(sources), generate.VERSION)
+    assert reference["fits"]["frontier"]["n"] > 3
+
+
+def test_measure_reports_timeouts_instead_of_crashing(tmp_path):
+    done = run.measure([sys.executable, "-c", "x = bytearray(50_000_000)"], log=tmp_path / "ok.log", timeout=60, mem_cap=8e9)
+    assert done["status"] == "ok" and done["peak_rss_bytes"] > 50_000_000
+    slow = run.measure([sys.executable, "-c", "import time; time.sleep(30)"], log=tmp_path / "slow.log", timeout=0.5, mem_cap=8e9)
+    assert slow["status"] == "timeout" and slow["wall_seconds"] < 10
