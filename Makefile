@@ -34,9 +34,9 @@ reliability: $(STAMP)
 	  $(BIN)/python -m pytest -q -s tests/reliability tests/property tests/integration/test_hostile_build.py tests/unit/test_query.py
 
 # Performance benchmarks (not part of `make test`): writes BENCHMARKS.md and benchmarks/results.json.
-# Takes up to an hour at 10 million rows; `$(BIN)/python -m benchmarks.run --quick` for a short run.
+# Takes up to an hour at 10 million rows; BENCH_ARGS="--quick" for a short run, or e.g. "--sizes 100000 --merge".
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 # Re-resolve the lock (maintainers only; needs uv): keeps every pin hashed for pip --require-hashes.
 lock:

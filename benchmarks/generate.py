@@ -24,6 +24,10 @@ by default (~0.9 KB per row instead of ~2.1 KB, so 10M rows are ~9 GB instead of
 pipeline only carries those columns through raw.* and the quarantine. ``--full-text`` writes
 real-length text.
 
+Only the five catalogued sources are copied into the new sources/ folder: a curated layer
+(sources/curated/, analysts' corrections of named real models) would not apply to synthetic models,
+so benchmark runs have none and fit the baseline estimates only.
+
 Rows are generated and written in fixed chunks of CHUNK_ROWS, each from its own RNG seeded by
 (seed, chunk index), so memory stays flat at any size and the first k rows of a file do not depend
 on how many rows follow. The sha256, size and row count of the manifest are computed while writing.

@@ -458,6 +458,12 @@ def write_markdown(results: dict, path: Path) -> None:
         f"Python {m['python']}, " + ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v) + ".",
         f"Commit {m['git_commit'][:12]}{' with uncommitted pipeline changes' if m['pipeline_code_modified_since_commit'] else ''}; "
         f"1-minute load average at start {m['loadavg_at_start'][0]:.1f} (other work on the machine inflates times).",
+        *([f"Merged with an earlier run ({results['merged_from_previous_run']['run_date']}, commit "
+           f"{(results['merged_from_previous_run'].get('machine') or {}).get('git_commit', '?')[:12]}, load average at start "
+           f"{(results['merged_from_previous_run'].get('machine') or {}).get('loadavg_at_start', [float('nan')])[0]:.1f}) for: "
+           + ", ".join([f"{int(k):,} rows" for k in results["merged_from_previous_run"]["sizes"]] + results["merged_from_previous_run"]["other"])
+           + "; the line above describes the latest run."]
+          if results.get("merged_from_previous_run") else []),
         f"Settings: sizes {', '.join(f'{s:,}' for s in results['settings']['sizes'])}; {results['settings']['resamples']} bootstrap resamples per "
         f"fit in the pipeline runs (the build's default, {BUILD_DEFAULT_RESAMPLES}, is timed separately); timeout "
         f"{results['settings']['timeout_min']:g} min and memory cap {results['settings']['mem_cap_gb']:g} GB per run.",
@@ -580,6 +586,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-bootstrap", action="store_true")
     parser.add_argument("--workdir", type=Path, help="scratch space (default: a temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep generated sources and databases")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the sizes (and build/bootstrap results) of the existing results file that this run does not redo")
     parser.add_argument("--results", type=Path, default=RESULTS_JSON)
     parser.add_argument("--markdown", type=Path, default=BENCHMARKS_MD)
     args = parser.parse_args(argv)
@@ -606,6 +614,17 @@ def main(argv: list[str] | None = None) -> int:
                      "quick": args.quick, "targets": TARGETS},
         "sizes": {},
     }
+    if args.merge and args.results.exists():
+        previous = json.loads(args.results.read_text(encoding="utf-8"))
+        kept = [k for k in previous.get("sizes", {}) if int(k) not in args.sizes]
+        results["sizes"] = {k: previous["sizes"][k] for k in kept}
+        results["merged_from_previous_run"] = {"run_date": previous.get("run_date"), "sizes": kept, "other": [],
+                                               "machine": previous.get("merged_from_previous_run", {}).get("machine") or previous.get("machine")}
+        for key, skipped in (("build_vs_floor", args.skip_build), ("bootstrap", args.skip_bootstrap)):
+            if skipped and key in previous:
+                results[key] = previous[key]
+                results["merged_from_previous_run"]["other"].append(key)
+        results["settings"]["sizes"] = sorted({*map(int, kept), *args.sizes})
     try:
         for n in args.sizes:
             results["sizes"][str(n)] = bench_size(n, root, args)
