@@ -8,7 +8,6 @@ the same inputs write the same bytes. Descriptions and units come from ``column_
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib import column_docs
+from pipelines.lib.sources import sha256_of
 
 DATA_CARD_NAME = "DATA_CARD.md"
 DATAPACKAGE_NAME = "datapackage.json"
@@ -190,14 +190,6 @@ def _headline(con: duckdb.DuckDBPyConnection) -> list[str]:
     from pipelines.lib.headline import headline_lines
 
     return headline_lines(con)
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _source_title(name: str, info: dict) -> str:
@@ -395,7 +387,7 @@ def build_datapackage(con: duckdb.DuckDBPyConnection, manifest: dict, out_dir: P
         file = out_dir / path if path else None
         if file is not None and file.is_file():
             resource["bytes"] = file.stat().st_size
-            resource["hash"] = "sha256:" + _file_sha256(file)
+            resource["hash"] = "sha256:" + sha256_of(file)
         resources.append(resource)
 
     return {
