@@ -6,16 +6,16 @@ import argparse
 import os
 import sys
 import time
-from pathlib import Path
 
-from pipelines.lib.warehouse import Locations, default_locations
+from pipelines.lib.executor_choice import ExecutorChoiceError
+from pipelines.lib.warehouse import LocationError, Locations, default_locations, local_folder
 
 
 def _locations(args: argparse.Namespace) -> Locations:
     defaults = default_locations()
     return Locations(
-        sources_dir=Path(args.sources_dir).resolve() if args.sources_dir else defaults.sources_dir,
-        warehouse_dir=Path(args.warehouse_dir).resolve() if args.warehouse_dir else defaults.warehouse_dir,
+        sources_dir=local_folder(args.sources_dir, "--sources-dir") if args.sources_dir else defaults.sources_dir,
+        warehouse_dir=local_folder(args.warehouse_dir, "--warehouse-dir") if args.warehouse_dir else defaults.warehouse_dir,
     )
 
 
@@ -96,13 +96,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     tables = [t.strip() for t in args.tables.split(",")] if args.tables else None
     formats = tuple(f.strip() for f in args.format.split(","))
     try:
-        done = export_tables(_locations(args), args.to, tables=tables, formats=formats, force=args.force)
+        done = export_tables(_locations(args), args.to, tables=tables, formats=formats, force=args.force,
+                             views_db=args.views_db)
     except ExportError as exc:
         print(f"flopcast export: {exc}", file=sys.stderr)
         return 2
     for item in done:
         print(f"  {item.table:<36} -> {item.target} ({item.bytes:,} bytes)")
     print(f"exported {len(done)} file(s) to {args.to} (manifest.json alongside)")
+    if args.views_db:
+        print(f"views over them: {args.views_db} (open it with any DuckDB 1.5 client)")
     return 0
 
 
@@ -144,6 +147,9 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", default="parquet", help="parquet, csv or parquet,csv (default parquet)")
     export.add_argument("--tables", help="comma-separated schema.table names (default: all published tables)")
     export.add_argument("--force", action="store_true", help="overwrite existing files")
+    export.add_argument("--views-db", metavar="PATH",
+                        help="also write a local DuckDB file with a view per exported table over its Parquet file in --to "
+                             "(--to must be a folder, file:// or a URI DuckDB reads: s3://, gs://, https://, az://...)")
     locations_options(export)
     export.set_defaults(func=cmd_export)
     from pipelines.sources_cli import register as register_sources
@@ -162,7 +168,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (LocationError, ExecutorChoiceError) as exc:  # configuration the user can fix: no traceback
+        print(f"flopcast {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -14,12 +14,15 @@ from pipelines.lib.warehouse import PROJECT_ROOT, Locations, default_locations
 BUILD_JOB = "build_warehouse"
 
 
-def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None = None) -> dg.Definitions:
-    """settings: optional FlopcastResource fields (as_of, horizon_year, assumption_overrides, ...)."""
+def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None = None,
+                      executor: str | None = None) -> dg.Definitions:
+    """settings: optional FlopcastResource fields (as_of, horizon_year, assumption_overrides, ...).
+    executor: "in_process" or "multiprocess"; None reads FLOPCAST_EXECUTOR (default in_process)."""
     from pipelines.defs.analysis import analysis_assets
     from pipelines.defs.checks import clean_checks
     from pipelines.defs.clean import clean_asset_key, clean_assets
     from pipelines.defs.curated import curated
+    from pipelines.defs.executor import executor_definition
     from pipelines.defs.ingest import raw_assets
     from pipelines.defs.progress import progress_logger
     from pipelines.defs.publish import publish_asset
@@ -31,6 +34,7 @@ def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None
     from pipelines.lib.sources import SOURCES
     from pipelines.lib.stages import QUARANTINE_TABLE, clean_table_name
 
+    executor_def = executor_definition(executor)  # a bad FLOPCAST_EXECUTOR fails before any SQL is read
     # Tables the SQL models may read that Python assets produce, and the assets that produce them.
     external = {f"raw.{s.name}": [dg.AssetKey(["raw", s.name])] for s in SOURCES}
     external |= {f"clean.{clean_table_name(s.name)}": [clean_asset_key(s.name)] for s in SOURCES}
@@ -51,8 +55,9 @@ def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None
         schedules=schedules,
         sensors=sensors,
         # Every step writes the one private DuckDB file, which allows a single writer process: the
-        # default multiprocess executor fails with "Could not set lock" (and a process per step is slow).
-        executor=dg.in_process_executor,
+        # default multiprocess executor fails with "Could not set lock". FLOPCAST_EXECUTOR=multiprocess
+        # gives each step its own process, one at a time (and a process per step is slow).
+        executor=executor_def,
         resources={"flopcast": FlopcastResource(
             sources_dir=str(locations.sources_dir), warehouse_dir=str(locations.warehouse_dir), **(settings or {}))},
         loggers={"progress": progress_logger},

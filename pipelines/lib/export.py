@@ -3,6 +3,8 @@
 Parquet files are copied byte for byte from the published warehouse; CSV is written from the
 published DuckDB file (read-only). Destinations are `<dest>/<schema>/<table>.<ext>` plus the
 manifest; table names come from the manifest only, so nothing can be written outside `dest`.
+With `views_db`, a small local DuckDB file of views over the exported Parquet files is written too
+(see parquet_views.py).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -32,12 +35,20 @@ class Exported:
 def _filesystem(dest: str):
     import fsspec
 
-    fs, root = fsspec.core.url_to_fs(dest)
+    try:
+        fs, root = fsspec.core.url_to_fs(dest)
+    except ImportError as exc:  # e.g. "Install s3fs to access S3": the driver is not installed
+        raise ExportError(f"cannot write to {dest}: {exc} (fsspec's driver for it is not installed; "
+                          "flopcast's lock file includes none for object storage, see docs/SCALING.md)") from None
+    except ValueError as exc:  # "Protocol not known: ..."
+        raise ExportError(f"cannot write to {dest}: {exc}") from None
     return fs, root.rstrip("/")
 
 
 def export_tables(locations: Locations, dest: str, *, tables: list[str] | None = None,
-                  formats: tuple[str, ...] = ("parquet",), force: bool = False) -> list[Exported]:
+                  formats: tuple[str, ...] = ("parquet",), force: bool = False,
+                  views_db: str | Path | None = None) -> list[Exported]:
+    """views_db: also write this local DuckDB file with a view per exported table over its Parquet file in dest."""
     if not locations.manifest.is_file():
         raise ExportError(f"no published warehouse in {locations.warehouse_dir}: run `flopcast build` first")
     manifest = json.loads(locations.manifest.read_text(encoding="utf-8"))
@@ -49,6 +60,7 @@ def export_tables(locations: Locations, dest: str, *, tables: list[str] | None =
     bad_formats = [f for f in formats if f not in FORMATS]
     if bad_formats:
         raise ExportError(f"unknown format(s) {', '.join(bad_formats)}; choose from {', '.join(FORMATS)}")
+    views_path = _check_views(dest, views_db, formats, force) if views_db is not None else None
 
     fs, root = _filesystem(dest)
     plan = [(t, f, f"{root}/{t.replace('.', '/')}.{f}") for t in wanted for f in formats]
@@ -73,7 +85,30 @@ def export_tables(locations: Locations, dest: str, *, tables: list[str] | None =
     finally:
         if con is not None:
             con.close()
+    if views_path is not None:
+        from pipelines.lib.parquet_views import ViewsError, write_views_db
+
+        try:
+            write_views_db(views_path, dest, wanted, force=force)
+        except ViewsError as exc:
+            raise ExportError(f"the files were exported, but the views were not written: {exc}") from None
     return done
+
+
+def _check_views(dest: str, views_db: str | Path, formats: tuple[str, ...], force: bool) -> Path:
+    """Refuse a views file that cannot work before anything is exported."""
+    from pipelines.lib.parquet_views import ViewsError, duckdb_location, views_db_path
+
+    if "parquet" not in formats:
+        raise ExportError("--views-db needs the Parquet files: add parquet to --format")
+    try:
+        duckdb_location(dest)
+        path = views_db_path(views_db)
+    except ViewsError as exc:
+        raise ExportError(str(exc)) from None
+    if path.exists() and not force:
+        raise ExportError(f"{path} already exists; use --force to overwrite")
+    return path
 
 
 def _csv_bytes(con: duckdb.DuckDBPyConnection, table: str) -> bytes:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -54,17 +55,49 @@ class Locations:
         return self.warehouse_dir / "checks"
 
 
+class LocationError(ValueError):
+    pass
+
+
+_URI = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_MOTHERDUCK = re.compile(r"^(md|motherduck):", re.IGNORECASE)
+
+
+def local_folder(value: str | Path, origin: str) -> Path:
+    """A folder on this machine (a path or a file:// URI), or a LocationError naming `origin`.
+
+    The build writes one DuckDB file with a single writer, moves files and switches a symlink to
+    publish, so its folders must be a local (or mounted) file system: a MotherDuck database or an
+    object-store URI would otherwise silently become a local folder named like the URI.
+    """
+    text = str(value)
+    if _MOTHERDUCK.match(text):
+        raise LocationError(
+            f"{origin}={text!r}: a MotherDuck database cannot be the build's warehouse (the build writes a local "
+            "DuckDB file and publishes by renaming files). Build locally, then upload the published file: see "
+            "docs/SCALING.md, MotherDuck.")
+    uri = _URI.match(text)
+    if uri is None:
+        return Path(text).expanduser().resolve()
+    scheme = uri.group(1).lower()
+    if scheme == "file":
+        return Path(text[len("file://"):]).resolve()
+    raise LocationError(
+        f"{origin}={text!r}: expected a local folder (or file://); the build cannot write to {scheme}:// directly. "
+        f"Build locally, then `flopcast export --to {text}` (needs fsspec's driver for {scheme}://): see docs/SCALING.md.")
+
+
 def default_locations() -> Locations:
     """FLOPCAST_SOURCES_DIR / FLOPCAST_WAREHOUSE_DIR, defaulting to the project's own folders."""
     return Locations(
-        sources_dir=Path(os.environ.get("FLOPCAST_SOURCES_DIR", PROJECT_ROOT / "sources")).resolve(),
-        warehouse_dir=Path(os.environ.get("FLOPCAST_WAREHOUSE_DIR", PROJECT_ROOT / "warehouse")).resolve(),
+        sources_dir=local_folder(os.environ.get("FLOPCAST_SOURCES_DIR") or PROJECT_ROOT / "sources", "FLOPCAST_SOURCES_DIR"),
+        warehouse_dir=local_folder(os.environ.get("FLOPCAST_WAREHOUSE_DIR") or PROJECT_ROOT / "warehouse", "FLOPCAST_WAREHOUSE_DIR"),
     )
 
 
 def sources_dir_option(option: str | None) -> Path:
     """A command's --sources-dir, or the default location."""
-    return Path(option).resolve() if option else default_locations().sources_dir
+    return local_folder(option, "--sources-dir") if option else default_locations().sources_dir
 
 
 @contextlib.contextmanager
