@@ -21,10 +21,7 @@ rows together, so at benchmark sizes the time is the main source's. Not timed: i
 and imports (the wall time measured by benchmarks.run around this process includes them),
 great-expectations suites, projections, report, publish.
 
-``--substitute-rank`` (SUPPLEMENTARY, reported apart from the pipeline's own numbers) replaces the
-one SQL model whose self-join is quadratic, intermediate.compute_rank_at_release, with a one-pass
-top-10 heap in Python giving the same is_frontier, so the stages after it can be timed at sizes
-where that model does not finish. ``--stop-after`` ends the run after a stage (for profiling).
+``--stop-after`` ends the run after a stage (for profiling).
 
 After each stage the result file is rewritten, so a run that is killed (timeout, out of memory)
 still says which stages finished and how long they took. ``peak_rss_bytes`` per stage is this
@@ -167,54 +164,7 @@ def graph_order(models, steps: dict[str, dict]) -> list[tuple[str, object]]:
     return order
 
 
-RANK_MODEL = "intermediate.compute_rank_at_release"
-
-
-def substitute_rank(con, model) -> int:
-    """SUPPLEMENTARY, not the pipeline: RANK_MODEL's table from a one-pass top-10 heap instead of its
-    O(n^2) self-join, so the stages after it can be timed at sizes where the SQL does not finish.
-
-    Same rule (rank among every model published on or before the model's date, ties by model_id)
-    and the same is_frontier downstream, but compute_rank_at_release is only filled for ranks 1-10
-    (NULL for the rest, which training_runs reads as not frontier, as it does a rank above 10).
-    """
-    import heapq
-
-    import polars as pl
-
-    from pipelines.lib.warehouse import write_table
-
-    (source,) = model.depends_on
-    known = pl.from_arrow(con.sql(
-        f"SELECT model_id, publication_date, training_compute_flop FROM {source} "
-        "WHERE training_compute_flop IS NOT NULL ORDER BY publication_date, model_id").to_arrow_table())
-    ids, days, flop = known["model_id"].to_list(), known["publication_date"].to_list(), known["training_compute_flop"].to_list()
-    id_rank = {model_id: position for position, model_id in enumerate(sorted(ids))}
-    heap: list[tuple[float, int, str]] = []  # the current top 10, smallest first; larger id rank = worse tie
-    ranks: dict[str, int] = {}
-    start = 0
-    while start < len(ids):
-        stop = start
-        while stop < len(ids) and days[stop] == days[start]:
-            stop += 1
-        for i in range(start, stop):
-            item = (flop[i], -id_rank[ids[i]], ids[i])
-            if len(heap) < 10:
-                heapq.heappush(heap, item)
-            elif item > heap[0]:
-                heapq.heapreplace(heap, item)
-        top = {entry[2]: rank for rank, entry in enumerate(sorted(heap, reverse=True), start=1)}
-        for i in range(start, stop):
-            if ids[i] in top:
-                ranks[ids[i]] = top[ids[i]]
-        start = stop
-    table = pl.DataFrame({"model_id": ids, "compute_rank_at_release": [ranks.get(m) for m in ids]},
-                         schema={"model_id": pl.String, "compute_rank_at_release": pl.Int64})
-    write_table(con, model.schema, model.name, table)
-    return table.height
-
-
-def _sql_models(con, sources_dir: Path, details: dict, substitute: bool = False):
+def _sql_models(con, sources_dir: Path, details: dict):
     """Every SQL model, with the Python steps that sit between them, in graph order."""
     from pipelines.lib.sql_graph import load_sql_project
     from pipelines.lib.sql_runner import run_model
@@ -226,9 +176,6 @@ def _sql_models(con, sources_dir: Path, details: dict, substitute: bool = False)
         if name in steps:
             node["run"](con, sources_dir)
             details[name] = {"seconds": time.perf_counter() - started}
-        elif substitute and name == RANK_MODEL:
-            rows = substitute_rank(con, node)
-            details[name + " (SUBSTITUTED)"] = {"rows": rows, "seconds": time.perf_counter() - started}
         else:
             run = run_model(con, node)
             details[name] = {"rows": run.rows, "seconds": time.perf_counter() - started}
@@ -254,7 +201,7 @@ def _trend_fits(con, resamples: int, details: dict) -> None:
 
 
 def run_pipeline(sources_dir: Path, work_dir: Path, *, resamples: int = 200, out: Path | None = None,
-                 profile_dir: Path | None = None, sql_tests: bool = True, substitute: bool = False,
+                 profile_dir: Path | None = None, sql_tests: bool = True,
                  stop_after: str | None = None, breakdown: bool = False) -> dict:
     """Every stage on a new database work_dir/bench.duckdb; returns (and writes to out) the timings."""
     import pipelines.lib.analysis  # noqa: F401  (imports are not part of any stage's time)
@@ -266,7 +213,7 @@ def run_pipeline(sources_dir: Path, work_dir: Path, *, resamples: int = 200, out
     db = work_dir / "bench.duckdb"
     for leftover in (db, db.with_suffix(".duckdb.wal")):
         leftover.unlink(missing_ok=True)
-    mode = "pipeline_substituted_rank" if substitute else "pipeline"
+    mode = "pipeline"
     rec = Recorder(out, {"mode": mode, "sources_dir": str(sources_dir), "resamples": resamples}, profile_dir)
     details = rec.result["details"]
     with connect(db) as con:
@@ -279,7 +226,7 @@ def run_pipeline(sources_dir: Path, work_dir: Path, *, resamples: int = 200, out
             rec._flush()
         if stop_after == "clean":
             return rec.finish("stopped")
-        tests = rec.stage("sql_models", _sql_models, con, sources_dir, details.setdefault("sql_models", {}), substitute)
+        tests = rec.stage("sql_models", _sql_models, con, sources_dir, details.setdefault("sql_models", {}))
         if stop_after == "sql_models":
             return rec.finish("stopped")
         rec.stage("trend_fits", _trend_fits, con, resamples, details.setdefault("trend_fits", {}))
@@ -322,7 +269,8 @@ def clean_breakdown(con, sources_dir: Path, source: str = "epoch_notable_models"
     for col in spec.columns:
         def one(col=col):
             exprs, problem = cleaning._typed(col)
-            return raw.select(*exprs, problem.alias("_problem"))
+            parsers = cleaning._parsers((col,))  # number and integer columns are parsed into a struct first
+            return (raw.with_columns(parsers) if parsers else raw).select(*exprs, problem.alias("_problem"))
         timed(f"type column {col.source!r} ({col.kind})", one)
     typed = timed("type all columns (_type_columns)", lambda: cleaning._type_columns(raw, spec.columns))
     snapshot = __import__("pipelines.lib.sources", fromlist=["load_snapshot"]).load_snapshot(sources_dir, source)
@@ -365,8 +313,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-sql-tests", action="store_true")
     parser.add_argument("--stop-after", choices=("raw", "clean", "sql_models"))
     parser.add_argument("--clean-breakdown", action="store_true", help="after the clean stage, time each step of cleaning the main source alone")
-    parser.add_argument("--substitute-rank", action="store_true",
-                        help=f"SUPPLEMENTARY: build {RANK_MODEL} with a top-10 heap instead of its SQL (see substitute_rank)")
     args = parser.parse_args(argv)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     if args.fits_only:
@@ -376,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--sources is required unless --fits-only")
         result = run_pipeline(args.sources, args.work, resamples=args.resamples, out=args.out,
                               profile_dir=args.profile_dir, sql_tests=not args.no_sql_tests,
-                              substitute=args.substitute_rank, stop_after=args.stop_after,
+                              stop_after=args.stop_after,
                               breakdown=args.clean_breakdown)
     stages = ", ".join(f"{k} {v['seconds']:.2f}s" for k, v in result["stages"].items())
     print(f"{result['mode']}: {stages}; peak RSS {result['peak_rss_bytes'] / 2**20:,.0f} MiB", flush=True)

@@ -5,9 +5,7 @@
 For each size: generate a synthetic sources/ folder (benchmarks/generate.py), run the pipeline
 stages on it (benchmarks/pipeline_bench.py, --resamples bootstrap resamples per fit), the build's
 default 2000 resamples on the resulting database (trend fits alone), and the pandas reference
-(benchmarks/pandas_reference.py). When the pipeline does not finish because of its quadratic SQL
-model, a SUPPLEMENTARY run with that model substituted times the stages after it. Then the full
-`flopcast build` on the bundled sources against the import floor, and 10,000 bootstrap resamples.
+(benchmarks/pandas_reference.py). Then the full `flopcast build` on the bundled sources against the import floor, and 10,000 bootstrap resamples.
 
 Every measurement is its own child process. Wall time is measured around the child; peak RSS is
 the child's ru_maxrss, read with os.wait4 (the per-child form of getrusage(RUSAGE_CHILDREN), which
@@ -160,34 +158,14 @@ def bench_size(n: int, root: Path, args) -> dict:
 
     stages_done = entry["pipeline"]["result"].get("stages", {})
     fits_db_ready = run["status"] == "ok"
-    if args.substitute and "clean" in stages_done:
-        # Supplementary: also where the pipeline finished, so its growth exponents cover every size.
-        print(f"[{n:,}] pipeline with the quadratic SQL model substituted (supplementary)", flush=True)
-        sub_work = root / f"work-substituted-{n}"
-        out_sub = sub_work / "pipeline.json"
-        sub = measure(_module("pipeline_bench", "--sources", sources, "--work", sub_work, "--out", out_sub,
-                              "--resamples", args.resamples, "--substitute-rank"),
-                      log=logs / f"pipeline-substituted-{n}.log", **limits)
-        entry["pipeline_substituted"] = {**sub, "result": _read_json(out_sub)}
-        print(f"[{n:,}] substituted: {_summary(entry['pipeline_substituted'])}", flush=True)
-        if not fits_db_ready and sub["status"] == "ok":
-            work, fits_db_ready = sub_work, True  # the default-bootstrap fits run on this database instead
-
     if fits_db_ready and args.resamples != BUILD_DEFAULT_RESAMPLES:
-        done = (entry["pipeline"] if run["status"] == "ok" else entry["pipeline_substituted"])["result"]
-        largest = done.get("details", {}).get("trend_fits", {}).get("largest_n", 0)
-        need = 32 * BUILD_DEFAULT_RESAMPLES * largest  # idx (int64) + 3 float64 arrays of resamples x n
-        if need > limits["mem_cap"]:
-            entry["fits_default_bootstrap"] = {
-                "status": "skipped", "detail": f"the largest fit (n={largest:,}) needs ~{need / GB:.0f} GB for "
-                f"{BUILD_DEFAULT_RESAMPLES} resamples (32 bytes x resamples x n), over the {args.mem_cap_gb:.0f} GB cap",
-                "estimated_bytes": need}
-        else:
-            print(f"[{n:,}] trend fits with the build's {BUILD_DEFAULT_RESAMPLES} resamples", flush=True)
-            out_fits = work / "fits_default.json"
-            fits = measure(_module("pipeline_bench", "--work", work, "--out", out_fits, "--fits-only",
-                                   "--resamples", BUILD_DEFAULT_RESAMPLES), log=logs / f"fits-default-{n}.log", **limits)
-            entry["fits_default_bootstrap"] = {**fits, "result": _read_json(out_fits)}
+        # Bootstrap memory is flat since the resamples are drawn in blocks (fitting.BOOTSTRAP_BLOCK_CELLS);
+        # the time is O(resamples x n) and bounded by the per-run timeout.
+        print(f"[{n:,}] trend fits with the build's {BUILD_DEFAULT_RESAMPLES} resamples", flush=True)
+        out_fits = work / "fits_default.json"
+        fits = measure(_module("pipeline_bench", "--work", work, "--out", out_fits, "--fits-only",
+                               "--resamples", BUILD_DEFAULT_RESAMPLES), log=logs / f"fits-default-{n}.log", **limits)
+        entry["fits_default_bootstrap"] = {**fits, "result": _read_json(out_fits)}
 
     print(f"[{n:,}] pandas reference", flush=True)
     out_pd = root / f"pandas-{n}.json"
@@ -208,7 +186,7 @@ def bench_size(n: int, root: Path, args) -> dict:
     if n in args.explain_sizes and "sql_models" in stages_done:
         entry["explain"] = explain_slowest_model(root / f"work-{n}" / "bench.duckdb", entry["pipeline"]["result"], logs, limits)
     if not args.keep:
-        for folder in (sources, root / f"work-{n}", root / f"work-substituted-{n}", root / f"work-profile-{n}"):
+        for folder in (sources, root / f"work-{n}", root / f"work-profile-{n}"):
             shutil.rmtree(folder, ignore_errors=True)
     return entry
 
@@ -416,10 +394,6 @@ def evaluate_targets(results: dict) -> list[dict]:
                             f"pandas' {_fmt_s(pdt)}")
             else:
                 measured = f"no ratio: flopcast did not finish ({_outcome(run_)}); pandas {_fmt_s(pdt)}"
-            sub = entry.get("pipeline_substituted", {})
-            if sub.get("status") == "ok":
-                t = sub["result"]["total_seconds"]
-                measured += f"; supplementary run with the quadratic SQL model substituted: {_fmt_s(t)}, {t / pdt:.0f}× slower"
             met = False
         else:
             measured, met = f"pandas reference: {_outcome(entry.get('pandas'))}", False
@@ -493,40 +467,19 @@ def write_markdown(results: dict, path: Path) -> None:
             + f" | {_fmt_s(_total(e))} | {_fmt_s(p.get('wall_seconds'))} | {_fmt_b(p.get('peak_rss_bytes'))} | {fd_text} | "
             f"{_fmt_s(pd_run.get('result', {}).get('total_seconds')) if pd_run.get('status') == 'ok' else _outcome(pd_run)} | "
             f"{_fmt_b(pd_run.get('peak_rss_bytes'))} |")
-    subs = {k: e["pipeline_substituted"] for k, e in results["sizes"].items() if "pipeline_substituted" in e}
-    if subs:
-        lines += ["", "### Supplementary: with the quadratic SQL model substituted", "",
-                  "Not the pipeline: `intermediate.compute_rank_at_release` built by a one-pass top-10 heap "
-                  "(same `is_frontier`; see `substitute_rank` in pipeline_bench.py) so that the stages after it can be "
-                  "timed where the SQL model does not finish.", "",
-                  "| Rows | Outcome | raw | clean | sql_models | trend_fits | Total | Peak RSS |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-        for key, s in sorted(subs.items(), key=lambda kv: int(kv[0])):
-            st = s.get("result", {}).get("stages", {})
-            total = s["result"].get("total_seconds") if s["status"] == "ok" else None
-            lines.append(f"| {int(key):,} | {_outcome(s)} | " + " | ".join(_fmt_s(st.get(x, {}).get("seconds")) for x in ("raw", "clean", "sql_models", "trend_fits"))
-                         + f" | {_fmt_s(total)} | {_fmt_b(s.get('peak_rss_bytes'))} |")
     lines += ["", "### Growth exponents of time", "", "log(t2/t1) / log(n2/n1): 1 is linear, 2 quadratic.", "",
               "| From → to | Total | raw | clean | sql_models | trend_fits |", "| --- | --- | --- | --- | --- | --- |"]
     for g in results["growth_exponents"]:
         total = f"{g['total']:.2f}" if "total" in g else (f"≥ {g['total_lower_bound']:.2f}" if "total_lower_bound" in g else "—")
         lines.append(f"| {g['from']:,} → {g['to']:,} | {total} | "
                      + " | ".join(f"{g['stages'][s]:.2f}" if s in g["stages"] else "—" for s in ("raw", "clean", "sql_models", "trend_fits")) + " |")
-    if results.get("growth_exponents_substituted"):
-        lines += ["", "Supplementary run (quadratic SQL model substituted):", "",
-                  "| From → to | Total | raw | clean | sql_models | trend_fits |", "| --- | --- | --- | --- | --- | --- |"]
-        for g in results["growth_exponents_substituted"]:
-            total = f"{g['total']:.2f}" if "total" in g else "—"
-            lines.append(f"| {g['from']:,} → {g['to']:,} | {total} | "
-                         + " | ".join(f"{g['stages'][s]:.2f}" if s in g["stages"] else "—" for s in ("raw", "clean", "sql_models", "trend_fits")) + " |")
     lines += ["", "### Slowest steps by size", ""]
     for key, e in sorted(results["sizes"].items(), key=lambda kv: int(kv[0])):
         steps = []
-        for source in ("pipeline", "pipeline_substituted"):
-            details = e.get(source, {}).get("result", {}).get("details", {})
-            for stage, items in details.items():
-                if isinstance(items, dict):
-                    steps += [(v["seconds"], f"{stage}/{name}" + (" (substituted run)" if source != "pipeline" else ""))
-                              for name, v in items.items() if isinstance(v, dict) and "seconds" in v]
+        details = e.get("pipeline", {}).get("result", {}).get("details", {})
+        for stage, items in details.items():
+            if isinstance(items, dict):
+                steps += [(v["seconds"], f"{stage}/{name}") for name, v in items.items() if isinstance(v, dict) and "seconds" in v]
         top = sorted(steps, reverse=True)[:6]
         if top:
             lines.append(f"- {int(key):,} rows: " + "; ".join(f"{name} {_fmt_s(sec)}" for sec, name in top))
@@ -580,8 +533,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-sizes", default=None, help="sizes to cProfile raw+clean at (default 1000000; none with --quick)")
     parser.add_argument("--profile-top", type=int, default=15)
     parser.add_argument("--explain-sizes", default=None, help="sizes to EXPLAIN ANALYZE the slowest SQL model at (default 100000)")
-    parser.add_argument("--no-substitute", dest="substitute", action="store_false",
-                        help="skip the supplementary run with the quadratic SQL model substituted")
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--skip-bootstrap", action="store_true")
     parser.add_argument("--workdir", type=Path, help="scratch space (default: a temporary directory)")
@@ -645,8 +596,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _save(results: dict, args) -> None:
     results["growth_exponents"] = growth_exponents(results["sizes"], "pipeline")
-    results["growth_exponents_substituted"] = growth_exponents(
-        {k: v for k, v in results["sizes"].items() if "pipeline_substituted" in v}, "pipeline_substituted")
     results["targets"] = evaluate_targets(results)
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")

@@ -31,7 +31,13 @@ def _with_year_fraction(frame: pl.DataFrame, column: str, out: str) -> pl.DataFr
 
 
 def _slug_ids(names: pl.Expr) -> pl.Expr:
-    return names.map_elements(parsing.slug, return_dtype=pl.String, skip_nulls=True)
+    """parsing.slug of each name: vectorised for ASCII names (nearly all), in Python for the rest so
+    that Unicode normalisation is always Python's own (polars' could differ on newer characters)."""
+    ascii_slug = (names.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "-").str.strip_chars("-"))
+    ascii_slug = pl.when(ascii_slug == "").then(pl.lit("unnamed")).otherwise(ascii_slug)
+    is_ascii = names.str.contains(r"^[\x00-\x7F]*$")
+    python_slug = pl.when(~is_ascii).then(names).map_elements(parsing.slug, return_dtype=pl.String, skip_nulls=True)
+    return pl.when(is_ascii).then(ascii_slug).otherwise(python_slug)
 
 
 # --- Epoch notable AI models (the main source) -------------------------------------------------

@@ -81,6 +81,24 @@ def require_columns(header: list[str], columns: tuple[Column, ...], *, source_fi
     )
 
 
+def _parsed_column(col: Column) -> str:
+    return f"_parsed {col.source}"
+
+
+def _parsers(columns: tuple[Column, ...]) -> list[pl.Expr]:
+    """The (value, problem) struct of every number and integer column, each parsed exactly once.
+
+    A parser's value and problem come from one Python batch function; selecting both fields of the
+    same expression would run it twice, so the struct is materialised first.
+    """
+    parsers = []
+    for col in columns:
+        parse = {"number": parsing.number_struct, "integer": parsing.integer_struct}.get(col.kind)
+        if parse is not None:
+            parsers.append(parse(pl.col(col.source), col.name, min_value=col.min_value).alias(_parsed_column(col)))
+    return parsers
+
+
 def _typed(col: Column) -> tuple[list[pl.Expr], pl.Expr]:
     """Expressions producing our column(s) from one source column, plus its problem expression."""
     cell = pl.col(col.source)
@@ -92,12 +110,9 @@ def _typed(col: Column) -> tuple[list[pl.Expr], pl.Expr]:
         return [parsing.clean_name(cell).alias(col.name)], no_problem
     if col.kind == "list":
         return [parsing.distinct_list(cell).alias(col.name)], no_problem
-    if col.kind == "number":
-        value, problem = parsing.number(cell, col.name, min_value=col.min_value)
-        return [value.alias(col.name)], problem
-    if col.kind == "integer":
-        value, problem = parsing.integer(cell, col.name, min_value=col.min_value)
-        return [value.alias(col.name)], problem
+    if col.kind in ("number", "integer"):  # parsed once into _parsed_column(col) by _type_columns
+        parsed = pl.col(_parsed_column(col))
+        return [parsed.struct.field("value").alias(col.name)], parsed.struct.field("problem")
     if col.kind == "boolean":
         value, problem = parsing.boolean(cell, col.name)
         return [value.alias(col.name)], problem
@@ -119,6 +134,9 @@ def _type_columns(raw: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFram
                 pl.when(exprs[0].is_null() & problem.is_null()).then(pl.lit(f"{col.name}: missing")).otherwise(None)
             )
     reasons = pl.concat_list(problems).list.drop_nulls().alias(REASONS) if problems else pl.lit([]).alias(REASONS)
+    parsers = _parsers(columns)
+    if parsers:
+        raw = raw.with_columns(parsers)
     return raw.select(
         pl.col("_source").alias("source"),
         pl.col("_source_version").alias("source_version"),
@@ -145,14 +163,34 @@ def _raw_as_json(raw: pl.DataFrame) -> pl.Series:
     return pl.Series("raw_row", [json.dumps(dict(zip(data_columns, row)), ensure_ascii=False) for row in rows], dtype=pl.String)
 
 
-def clean_source(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(clean rows sorted by key, rejected rows with every reason and the raw record)."""
+def clean_source(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext, *,
+                 full_records: Callable[[pl.Series], pl.DataFrame] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(clean rows sorted by key, rejected rows with every reason and the raw record).
+
+    ``raw`` needs only the mapped columns and the lineage columns, in any row order, when
+    ``full_records`` is given: it returns every raw column of the rows with the given
+    ``_row_number``s, for the quarantine's copy of the record (the build reads those few rows back
+    from raw.<source> instead of holding every column of every row in memory).
+    """
     require_columns(raw.columns, spec.columns, source_file=context.source_file)
-    typed = _derive_located(_type_columns(raw, spec.columns), spec, context)
+    records = (lambda numbers: raw) if full_records is None else full_records
+    return finish_clean(type_columns(raw, spec), spec, context, records)
+
+
+def type_columns(raw: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
+    """The typed columns and the per-cell reasons of raw rows: row by row, so it can run on batches."""
+    return _type_columns(raw, spec.columns)
+
+
+def finish_clean(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext,
+                 full_records: Callable[[pl.Series], pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The source's derive step on all typed rows, then the split into clean and rejected rows."""
+    typed = _derive_located(typed, spec, context)
     usable = pl.col(REASONS).list.len() == 0
     clean = typed.filter(usable).drop(REASONS).sort(list(spec.key))
     rejected_numbers = typed.filter(~usable).select("source_row_number", REASONS)
-    rejected_raw = raw.join(
+    records = full_records(rejected_numbers["source_row_number"])
+    rejected_raw = records.join(
         rejected_numbers, left_on="_row_number", right_on="source_row_number", how="inner"
     ).sort("_row_number")
     rejected = pl.DataFrame(
@@ -228,7 +266,8 @@ def resolve_duplicates(frame: pl.DataFrame, key: str, *, prefer: list[pl.Expr], 
     are broken by the row's values, not its position, so shuffling a source never changes which
     row is kept; the reason names the kept row by its key, not by a row number, for the same reason.
     """
-    candidates = frame.filter(pl.col(REASONS).list.len() == 0)
+    usable = frame.filter(pl.col(REASONS).list.len() == 0)
+    candidates = usable.filter(pl.col(key).is_duplicated())  # only these can lose; sorting them all is costly
     values = [c for c in frame.columns if c not in (REASONS, "source_row_number")]
     content = pl.concat_str([pl.col(c).cast(pl.String).fill_null("\x00") for c in values], separator="\x1f")
     ranked = candidates.sort([*prefer, content, pl.col("source_row_number")]).with_columns(

@@ -214,7 +214,10 @@ def apply_curated(runs: pl.DataFrame, curated: pl.DataFrame, estimates: str = BA
         problems = [f"{f[0]}: line {l[0]} and {f[1]}: line {l[1]}, field {field!r}: two different values for {model_id!r}"
                     for model_id, field, _, f, l in clashes.sort("model_id", "field").iter_rows()]
         raise CuratedError(problems)
-    existing = {row["model_id"]: row for row in runs.iter_rows(named=True)}
+    # Only the runs a curated row touches go through Python dicts; the rest are kept as they are.
+    touched = runs.filter(pl.col("model_id").is_in(chosen["model_id"].unique().implode()))
+    untouched = runs.filter(~pl.col("model_id").is_in(chosen["model_id"].unique().implode()))
+    existing = {row["model_id"]: row for row in touched.iter_rows(named=True)}
     updated = {k: dict(v) for k, v in existing.items()}
     provenance = []
     for row in chosen.iter_rows(named=True):
@@ -241,8 +244,8 @@ def apply_curated(runs: pl.DataFrame, curated: pl.DataFrame, estimates: str = BA
             "note": row["note"], "author": row["author"], "curated_date": row["curated_date"],
             "file": row["file"], "line": row["line"],
         })
-    frame = pl.DataFrame(list(updated.values()), schema=runs.schema, orient="row") if updated else runs.clear()
-    frame = _refresh_derived(frame).sort("model_id")
+    changed = pl.DataFrame(list(updated.values()), schema=runs.schema, orient="row") if updated else runs.clear()
+    frame = _refresh_derived(pl.concat([untouched, changed])).sort("model_id")
     return frame, pl.DataFrame(provenance, schema=PROVENANCE_SCHEMA).sort("estimates", "model_id", "field")
 
 
@@ -260,22 +263,11 @@ def _refresh_derived(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def frontier_flags(runs: pl.DataFrame, top: int = 10) -> pl.DataFrame:
-    """compute_rank_at_release, is_frontier and is_large_scale recomputed in Python, with the rule of
+    """compute_rank_at_release, is_frontier and is_large_scale recomputed with the rule of
     intermediate/compute_rank_at_release.sql, for scenario estimates that change compute values."""
-    import numpy as np
+    from pipelines.lib.ranking import rank_at_date
 
-    known = runs.filter(pl.col("training_compute_flop").is_not_null() & pl.col("publication_date").is_not_null()).sort("model_id")
-    ids = known["model_id"].to_list()
-    flop = known["training_compute_flop"].to_numpy()
-    day = known["publication_date"].to_numpy()
-    order = np.argsort(np.array(ids, dtype=object))  # ids are sorted already: rank in id order breaks ties
-    position = np.empty(len(ids), dtype=np.int64)
-    position[order] = np.arange(len(ids))
-    ranks = {}
-    for i in range(len(ids)):
-        larger = (day <= day[i]) & ((flop > flop[i]) | ((flop == flop[i]) & (position < position[i])))
-        ranks[ids[i]] = int(larger.sum()) + 1
-    rank = pl.Series("compute_rank_at_release", [ranks.get(m) for m in runs["model_id"].to_list()], dtype=pl.Int64)
+    rank = rank_at_date(runs, "training_compute_flop", "publication_date", "model_id").alias("compute_rank_at_release")
     return runs.with_columns(rank).with_columns(
         (pl.col("compute_rank_at_release") <= top).fill_null(False).alias("is_frontier"),
         (pl.col("training_compute_flop") >= 1e23).fill_null(False).alias("is_large_scale"),

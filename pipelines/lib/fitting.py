@@ -85,6 +85,9 @@ def _validated(x, values) -> tuple[np.ndarray, np.ndarray]:
     return x, np.log10(v)
 
 
+BOOTSTRAP_BLOCK_CELLS = 1 << 22  # draws per block of resamples: ~100 MB of working arrays
+
+
 def fit_log_linear(x, values, *, resamples: int = 2000, seed: int = 0, level: float = 0.90) -> Fit:
     """OLS of log10(values) on x (fractional years), with a `level` t interval and a pairs bootstrap."""
     if resamples < 0 or not 0.0 < level < 1.0:
@@ -103,17 +106,24 @@ def fit_log_linear(x, values, *, resamples: int = 2000, seed: int = 0, level: fl
     # Pairs bootstrap (resample (x, y) rows together) rather than residual bootstrap: it makes no
     # assumption that the scatter is the same in every era, which it is not for compute data.
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, n, size=(resamples, n))  # every resample drawn at once
-    xb, yb = dx[idx], dy[idx]  # centred data: the sums below then lose no digits to year ~2000
-    xb_mean = xb.mean(axis=1)
-    xb_c = xb - xb_mean[:, None]
-    b_sxx = np.einsum("ij,ij->i", xb_c, xb_c)
-    b_sxy = np.einsum("ij,ij->i", xb_c, yb)
+    b_sxx, b_sxy = np.empty(resamples), np.empty(resamples)
+    xb_mean, yb_mean = np.empty(resamples), np.empty(resamples)
+    # Resamples in blocks of about BOOTSTRAP_BLOCK_CELLS draws: memory stays flat (all at once is
+    # 32 bytes x resamples x n), and the draws are the same numbers either way (one stream, in order).
+    block = max(1, BOOTSTRAP_BLOCK_CELLS // n)
+    for start in range(0, resamples, block):
+        rows = slice(start, min(start + block, resamples))
+        idx = rng.integers(0, n, size=(rows.stop - rows.start, n))
+        xb, yb = dx[idx], dy[idx]  # centred data: the sums below then lose no digits to year ~2000
+        xb_mean[rows], yb_mean[rows] = xb.mean(axis=1), yb.mean(axis=1)
+        xb -= xb_mean[rows][:, None]
+        b_sxx[rows] = np.einsum("ij,ij->i", xb, xb)
+        b_sxy[rows] = np.einsum("ij,ij->i", xb, yb)
     # A resample that drew a single distinct x (only likely for tiny n) has no slope: drop it,
     # so boot_slopes can hold fewer than `resamples` values.
     ok = b_sxx > 1e-12 * sxx
     boot_slopes = b_sxy[ok] / b_sxx[ok]
-    boot_intercepts = (y_mean + yb.mean(axis=1)[ok]) - boot_slopes * (x_mean + xb_mean[ok])
+    boot_intercepts = (y_mean + yb_mean[ok]) - boot_slopes * (x_mean + xb_mean[ok])
     tail = 100.0 * (1.0 - level) / 2.0
     boot_low, boot_high = (np.percentile(boot_slopes, [tail, 100.0 - tail]) if boot_slopes.size else (np.nan, np.nan))
     boot_slopes.setflags(write=False)

@@ -34,17 +34,52 @@ def normalize_float_artefacts(value: float | None) -> float | None:
     """
     if value is None or not math.isfinite(value) or value == 0:
         return value
-    rounded = float(f"{value:.15g}")
+    spelled = f"{value:.15g}"
+    rounded = float(spelled)
     if abs(value) > _FLOAT32_MAX:
+        return rounded
+    long_digits = len(spelled.replace("-", "").replace(".", "").split("e")[0].strip("0"))
+    if long_digits < 9:  # checked first: the float32 formatting below is the slow part
         return rounded
     as_f32 = np.float32(value)
     if float(as_f32) == value:
         short = np.format_float_positional(as_f32, unique=True, trim="-")
         short_digits = len(short.replace("-", "").replace(".", "").strip("0"))
-        long_digits = len(f"{rounded:.15g}".replace("-", "").replace(".", "").split("e")[0].strip("0"))
-        if long_digits >= 9 and short_digits <= 7:
+        if short_digits <= 7:
             return float(short)
     return rounded
+
+
+def normalize_float_artefacts_series(values: pl.Series, texts: pl.Series) -> pl.Series:
+    """normalize_float_artefacts on a column, calling it only where it can change the value.
+
+    ``texts`` are the spellings the values were parsed from. A value written with at most 15
+    significant digits is already what 15-digit rounding gives (float64 holds any 15-digit decimal
+    exactly), and then has exactly that many significant digits after the rounding too. So only
+    two kinds of value can change: those written with more than 15 significant digits (rounded),
+    and exact float32 values written with 9 or more (the float32 artefacts, which need the scalar
+    function). Digits are only counted for values that are float32 or spelled with over 15 characters.
+    """
+    array = values.to_numpy()  # nulls as NaN
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.isfinite(array) & (array != 0)
+        small = finite & (np.abs(array) <= _FLOAT32_MAX)
+        is_float32 = np.zeros(len(array), dtype=bool)
+        is_float32[small] = array[small].astype(np.float32).astype(np.float64) == array[small]
+    worth_counting = pl.Series(finite) & (pl.Series(is_float32) | (texts.str.len_bytes() > 15).fill_null(False))
+    counted = pl.select(pl.when(worth_counting).then(texts).alias("t"))["t"]
+    has_exponent = (counted.str.contains("e", literal=True) | counted.str.contains("E", literal=True)).fill_null(False)
+    exponent_cut = pl.select(pl.when(has_exponent).then(counted).alias("t"))["t"].str.replace(r"[eE].*$", "")
+    mantissa = exponent_cut.zip_with(has_exponent, counted)  # the regex only runs where there is an exponent
+    significant = mantissa.str.replace_all(r"[^0-9]", "").str.strip_chars("0").str.len_bytes().fill_null(0).to_numpy()
+    artefacts = np.flatnonzero(finite & is_float32 & (significant >= 9))
+    long_only = np.flatnonzero(finite & ~is_float32 & (significant > 15))  # only the 15-digit rounding applies
+    if len(artefacts) == 0 and len(long_only) == 0:
+        return values
+    fixed = array.copy()
+    fixed[artefacts] = [normalize_float_artefacts(v) for v in array[artefacts].tolist()]
+    fixed[long_only] = [float(f"{v:.15g}") for v in array[long_only].tolist()]
+    return pl.Series(values.name, fixed, dtype=pl.Float64, nan_to_null=True)  # values hold no NaN, only nulls
 
 
 # Spellings a download may use for a plain number; everything else stays a quarantine reason.
@@ -113,15 +148,24 @@ def _number_frame(cells: pl.Series, column: str, min_value: float | None) -> pl.
     text = pl.col("text")
     frame = frame.with_columns(text.cast(pl.Float64, strict=False).alias("parsed"))
     unread = frame["parsed"].is_null() & frame["text"].is_not_null() & (frame["text"] != "")
-    if unread.any():  # only then are the lenient spellings worth looking for
-        frame = _with_rewritten(frame, column).with_columns(
+    if unread.any():  # only then are the lenient spellings worth looking for, and only in those cells
+        unread_text = frame.select(pl.when(unread).then(text).alias("text"))
+        body = _with_rewritten(unread_text, column)["body"]
+        frame = frame.with_columns(pl.when(unread).then(body).otherwise(text).alias("body")).with_columns(
             pl.coalesce("parsed", pl.col("body").cast(pl.Float64, strict=False)).alias("parsed")
         )
     else:
         frame = frame.with_columns(text.alias("body"))
     parsed = pl.col("parsed")
+    # The reasons are built from "suspect": the text of cells that are not a plain usable number,
+    # null elsewhere, so the string work below costs nothing on the (nearly all) good cells.
+    suspect = ~parsed.is_finite().fill_null(False)
+    if min_value is not None:
+        suspect = suspect | (parsed < min_value).fill_null(False)
+    frame = frame.with_columns(pl.when(suspect & (text != "")).then(text).alias("suspect"))
+    text = pl.col("suspect")
     problem = (
-        pl.when(text.is_null() | (text == ""))
+        pl.when(text.is_null())
         .then(pl.lit(None, dtype=pl.String))
         .when(parsed.is_null() & pl.col("body").str.contains(_ONE_COMMA_GROUP))
         .then(pl.concat_str(pl.lit(f"{column}: "), _shown(text),
@@ -136,16 +180,26 @@ def _number_frame(cells: pl.Series, column: str, min_value: float | None) -> pl.
             pl.concat_str(pl.lit(f"{column}: "), _shown(text), pl.lit(f" is below the minimum {min_value:g}"))
         )
     frame = frame.with_columns(problem.otherwise(pl.lit(None, dtype=pl.String)).alias("problem"))
-    return frame.with_columns(
-        pl.when(pl.col("problem").is_null() & parsed.is_finite())
-        .then(parsed)
-        .otherwise(None)
-        .map_elements(normalize_float_artefacts, return_dtype=pl.Float64, skip_nulls=True)
-        .alias("value")
-    )
+    frame = frame.with_columns(
+        pl.when(pl.col("problem").is_null() & parsed.is_finite()).then(parsed).otherwise(None).alias("value")
+    ).drop("suspect")
+    return frame.with_columns(normalize_float_artefacts_series(frame["value"], frame["body"]))
 
 
 def number(cell: pl.Expr, column: str, *, min_value: float | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """(value, problem) of number_struct. Selecting both evaluates the parser twice; the cleaning
+    step materialises number_struct once instead."""
+    both = number_struct(cell, column, min_value=min_value)
+    return both.struct.field("value"), both.struct.field("problem")
+
+
+def integer(cell: pl.Expr, column: str, *, min_value: float | None = None) -> tuple[pl.Expr, pl.Expr]:
+    """(value, problem) of integer_struct (see number)."""
+    both = integer_struct(cell, column, min_value=min_value)
+    return both.struct.field("value"), both.struct.field("problem")
+
+
+def number_struct(cell: pl.Expr, column: str, *, min_value: float | None = None) -> pl.Expr:
     """A decimal or scientific number; NaN, infinities and values below min_value are refused.
 
     Also accepted (see the patterns above): an approximate marker in front, the column's own unit
@@ -156,19 +210,19 @@ def number(cell: pl.Expr, column: str, *, min_value: float | None = None) -> tup
     def evaluate(cells: pl.Series) -> pl.Series:
         return _number_frame(cells, column, min_value).select(pl.struct("value", "problem")).to_series()
 
-    both = cell.map_batches(evaluate, return_dtype=pl.Struct({"value": pl.Float64, "problem": pl.String}),
+    return cell.map_batches(evaluate, return_dtype=pl.Struct({"value": pl.Float64, "problem": pl.String}),
                             is_elementwise=True)
-    return both.struct.field("value"), both.struct.field("problem")
 
 
-def integer(cell: pl.Expr, column: str, *, min_value: float | None = None) -> tuple[pl.Expr, pl.Expr]:
-    """A count written as a number ("2048.0" is fine, "2048.5" is not)."""
+def integer_struct(cell: pl.Expr, column: str, *, min_value: float | None = None) -> pl.Expr:
+    """A count written as a number ("2048.0" is fine, "2048.5" is not): a struct (value, problem)."""
 
     def evaluate(cells: pl.Series) -> pl.Series:
         frame = _number_frame(cells, column, min_value)
-        value, problem, shown = pl.col("value"), pl.col("problem"), _shown(pl.col("text"))
+        value, problem = pl.col("value"), pl.col("problem")
         fractional = value.is_not_null() & (value != value.round(0))
         too_large = value.is_not_null() & (value.abs() >= _INT64_LIMIT)  # would not fit the Int64 column
+        shown = _shown(pl.when(fractional | too_large).then(pl.col("text")))  # string work only where needed
         frame = frame.with_columns(
             pl.when(problem.is_null() & fractional)
             .then(pl.concat_str(pl.lit(f"{column}: "), shown, pl.lit(" is not a whole number")))
@@ -181,9 +235,8 @@ def integer(cell: pl.Expr, column: str, *, min_value: float | None = None) -> tu
             pl.struct(pl.when(problem.is_null()).then(value).otherwise(None).cast(pl.Int64).alias("value"), problem)
         ).to_series()
 
-    both = cell.map_batches(evaluate, return_dtype=pl.Struct({"value": pl.Int64, "problem": pl.String}),
+    return cell.map_batches(evaluate, return_dtype=pl.Struct({"value": pl.Int64, "problem": pl.String}),
                             is_elementwise=True)
-    return both.struct.field("value"), both.struct.field("problem")
 
 
 _DAY = r"^\d{4}-\d{2}-\d{2}$"

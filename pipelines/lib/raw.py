@@ -79,6 +79,8 @@ def _check_header(path: Path, header: list[str]) -> list[str]:
     for position, name in enumerate(names, start=1):
         if not name:
             raise RawFormatError(f"{path}: line 1: header column {position} is empty")
+        if "\x00" in name:  # polars cannot name a column with a NUL byte (it panics)
+            raise RawFormatError(f"{path}: line 1: header column {position} {name!r} contains a NUL byte")
         if name in LINEAGE_COLUMNS:
             raise RawFormatError(f"{path}: line 1: header column {position} {name!r} is a name reserved for lineage")
     seen: dict[str, int] = {}
@@ -194,3 +196,101 @@ def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
         pl.lit(version, dtype=pl.String).alias("_source_version"),
         pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_row_number"),
     )
+
+
+# --- the fast path: DuckDB's parallel CSV reader, straight into the raw table ----------------------
+#
+# read_text_table holds the whole file as Python lists (about 10x the file's size in memory, and a
+# minute per GB). load_text_table lets DuckDB parse the file in parallel and stream it into the
+# table instead, and only falls back to read_text_table, which then either reads the file or
+# raises its exact, located RawFormatError, when the fast path cannot vouch for giving the same
+# table: the header is not one plain line, DuckDB refuses a record (ragged rows, unbalanced
+# quotes, bytes that are not UTF-8), or a cell is longer than the csv module's field limit.
+# tests/property/test_raw_fast_path.py checks that both paths agree on hostile files.
+
+_HEADER_PROBE_BYTES = 1 << 20
+
+
+def _plain_header(path: Path) -> list[str] | None:
+    """The header names if the header is one plain UTF-8 line ending in \\n or \\r\\n, else None."""
+    with open(path, "rb") as handle:
+        head = handle.read(_HEADER_PROBE_BYTES)
+    while head.startswith(_BOM):
+        head = head[len(_BOM):]
+    end = head.find(b"\n")
+    if end < 0:
+        return None
+    line = head[:end]
+    if b"\r" in line[:-1] or b'"' in line:  # bare CR line ends, or quoting to interpret: the exact path
+        return None
+    try:
+        text = line.rstrip(b"\r").decode("utf-8")
+        names = _check_header(path, next(csv.reader([text], strict=True)))
+    except (UnicodeDecodeError, csv.Error, StopIteration, RawFormatError):
+        return None
+    return names
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _duckdb_load(con, path: Path, names: list[str], target: str, source: str, version: str) -> int | None:
+    """raw rows into the new table `target` (committed); None, and no table, if the fast path cannot vouch."""
+    import duckdb
+
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
+    reader = (f"read_csv({_sql_text(str(path))}, header = true, auto_detect = false, columns = {columns}, "
+              "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+              "encoding = 'utf-8', parallel = true)")
+    cells = ", ".join(f"c{i} AS {_quoted(name)}" for i, name in enumerate(names))
+    try:
+        # Insertion order is preserved (DuckDB's default), so rowid follows the file's record order;
+        # rowids are final only once committed, hence the separate UPDATE.
+        con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {cells}, {_sql_text(source)} AS _source, "
+                    f"{_sql_text(version)} AS _source_version, CAST(NULL AS BIGINT) AS _row_number FROM {reader}")
+    except duckdb.Error:
+        return None
+    longest = con.execute(f"SELECT max(greatest({', '.join(f'strlen({_quoted(n)})' for n in names)})) FROM {target}").fetchone()[0]
+    if longest is not None and longest > csv.field_size_limit():
+        con.execute(f"DROP TABLE {target}")
+        return None  # the exact path measures in characters and names the cell
+    con.execute(f"UPDATE {target} SET _row_number = rowid + 1")
+    return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+
+
+def load_text_table(con, path: Path, *, schema: str, table: str, source: str, version: str,
+                    before_commit=None) -> tuple[int, int, str]:
+    """raw.<table>: what read_text_table returns, written to DuckDB; (rows, data columns, reader),
+    reader being "duckdb" (the fast path) or "csv" (the exact path).
+
+    The rows go to a loading table first and replace schema.table in one transaction, after
+    ``before_commit`` (optional; e.g. waiting for the checksum computed alongside) has returned: if
+    anything raises, the old table is left as it was.
+    """
+    from pipelines.lib.warehouse import write_table
+
+    loading = f"_loading_{table}"
+    target, staged = f"{_quoted(schema)}.{_quoted(table)}", f"{_quoted(schema)}.{_quoted(loading)}"
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quoted(schema)}")
+    try:
+        names = _plain_header(path)
+        rows = _duckdb_load(con, path, names, staged, source, version) if names is not None else None
+        reader = "duckdb"
+        if rows is None:  # the exact path: reads the file, or raises the located RawFormatError
+            frame = read_text_table(path, source=source, version=version)
+            write_table(con, schema, loading, frame)
+            rows, names, reader = frame.height, [c for c in frame.columns if c not in LINEAGE_COLUMNS], "csv"
+        if before_commit is not None:
+            before_commit()
+        con.execute("BEGIN TRANSACTION")
+        con.execute(f"DROP TABLE IF EXISTS {target}")
+        con.execute(f"ALTER TABLE {staged} RENAME TO {_quoted(table)}")
+        con.execute("COMMIT")
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {staged}")
+    return rows, len(names), reader

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,12 +11,13 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.clean_sources import CLEANING_SPECS
-from pipelines.lib.cleaning import QUARANTINE_SCHEMA, CleanContext, clean_source
-from pipelines.lib.raw import LINEAGE_COLUMNS, read_text_table
+from pipelines.lib.cleaning import QUARANTINE_SCHEMA, CleanContext, finish_clean, require_columns, type_columns
+from pipelines.lib.raw import LINEAGE_COLUMNS, load_text_table
 from pipelines.lib.sources import SOURCES_BY_NAME, load_snapshot, verify_snapshot
 from pipelines.lib.warehouse import count_rows, quote, read_table, table_exists, write_table
 
 QUARANTINE_TABLE = ("quarantine", "rejected_rows")
+CLEAN_BATCH_ROWS = 1_000_000  # raw rows typed at a time
 
 
 @dataclass(frozen=True)
@@ -40,16 +42,46 @@ class CleanResult:
 
 
 def materialize_raw(con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str, version: str | None = None) -> RawResult:
-    """Verify the snapshot's checksum, then load every cell as text into raw.<source>."""
+    """Load every cell as text into raw.<source>, replacing it only once the snapshot's checksum holds.
+
+    The checksum is computed on a second thread while DuckDB parses the file (hashlib releases the
+    GIL), so a large file is read twice at the same time instead of one pass after the other.
+    """
     snapshot = load_snapshot(sources_dir, source, version)
-    digest = verify_snapshot(snapshot)
-    frame = read_text_table(snapshot.data_path, source=source, version=snapshot.version)
-    write_table(con, "raw", source, frame)
-    return RawResult(source, snapshot.version, digest, frame.height, frame.width - len(LINEAGE_COLUMNS), str(snapshot.data_path))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
+        checksum = pool.submit(verify_snapshot, snapshot)
+        try:
+            rows, columns, _reader = load_text_table(con, snapshot.data_path, schema="raw", table=source, source=source,
+                                                     version=snapshot.version, before_commit=checksum.result)
+        except Exception:
+            checksum.result()  # a file that fails its checksum is reported as that, whatever else is wrong
+            raise
+    return RawResult(source, snapshot.version, checksum.result(), rows, columns, str(snapshot.data_path))
 
 
-def _raw_frame(con: duckdb.DuckDBPyConnection, source: str) -> pl.DataFrame:
-    return read_table(con, "raw", source, order_by="_row_number")
+def _raw_frame(con: duckdb.DuckDBPyConnection, source: str, columns: list[str] | None = None) -> pl.DataFrame:
+    """raw.<source>, or only `columns` of it, in no particular row order (cleaning does not depend on it)."""
+    selected = ", ".join(quote(c) for c in columns) if columns else "*"
+    return pl.from_arrow(con.sql(f"SELECT {selected} FROM raw.{quote(source)}").to_arrow_table())
+
+
+def _raw_header(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    return [row[0] for row in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' AND table_name = ? "
+        "ORDER BY ordinal_position", [source]).fetchall()]
+
+
+def _raw_records(con: duckdb.DuckDBPyConnection, source: str):
+    """A function giving every column of the raw rows with the given _row_numbers (for the quarantine)."""
+    def fetch(row_numbers: pl.Series) -> pl.DataFrame:
+        con.register("_wanted_rows", pl.DataFrame({"_row_number": row_numbers}).to_arrow())
+        try:
+            return pl.from_arrow(con.sql(
+                f"SELECT * FROM raw.{quote(source)} WHERE _row_number IN (SELECT _row_number FROM _wanted_rows) "
+                "ORDER BY _row_number").to_arrow_table())
+        finally:
+            con.unregister("_wanted_rows")
+    return fetch
 
 
 def ensure_quarantine_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -61,14 +93,23 @@ def ensure_quarantine_table(con: duckdb.DuckDBPyConnection) -> None:
 def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str) -> CleanResult:
     """Type and check raw.<source>; usable rows to clean.<table>, the rest to quarantine.rejected_rows."""
     spec = CLEANING_SPECS[source]
-    raw = _raw_frame(con, source)
-    version = raw["_source_version"][0] if raw.height else load_snapshot(sources_dir, source).version
+    row = con.execute(f"SELECT any_value(_source_version) FROM raw.{quote(source)}").fetchone()
+    version = row[0] if row and row[0] is not None else load_snapshot(sources_dir, source).version
     snapshot = load_snapshot(sources_dir, source, version)
     context = CleanContext(
         source_file=str(snapshot.data_path),
         snapshot_date=dt.date.fromisoformat(snapshot.retrieved),
     )
-    clean, rejected = clean_source(raw, spec, context)
+    header = _raw_header(con, source)
+    require_columns(header, spec.columns, source_file=context.source_file)
+    # Only the mapped columns are read, in batches typed one after another so that the raw text of
+    # every row is never in memory at once; the few rejected rows are read back whole for the quarantine.
+    selected = ", ".join(quote(c) for c in [col.source for col in spec.columns] + list(LINEAGE_COLUMNS))
+    batches = con.execute(f"SELECT {selected} FROM raw.{quote(source)}").to_arrow_reader(CLEAN_BATCH_ROWS)
+    typed = [type_columns(pl.from_arrow(batch), spec) for batch in batches]
+    typed_rows = pl.concat(typed) if typed else type_columns(pl.from_arrow(batches.schema.empty_table()), spec)
+    clean, rejected = finish_clean(typed_rows, spec, context, _raw_records(con, source))
+    raw_rows = typed_rows.height
     write_table(con, "clean", spec.table, clean)
     ensure_quarantine_table(con)
     schema, table = QUARANTINE_TABLE
@@ -78,7 +119,7 @@ def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source:
     con.execute(f"INSERT INTO {schema}.{table} SELECT * FROM _rejected")
     con.unregister("_rejected")
     con.execute("COMMIT")
-    return CleanResult(source, spec.table, version, raw.height, clean.height, rejected.height, rejected.head(10))
+    return CleanResult(source, spec.table, version, raw_rows, clean.height, rejected.height, rejected.head(10))
 
 
 @dataclass(frozen=True)

@@ -71,14 +71,9 @@ def _fit(frame: pl.DataFrame, x: str, metric: str, population: str, unit: str, s
 def largest_at_date(frame: pl.DataFrame, value: str, date: str, key: str, top: int = 10) -> pl.Series:
     """Whether each row was among the `top` largest by `value` of all rows dated on or before it
     (ties broken by key), the same rule as marts.training_runs.is_frontier."""
-    known = frame.filter(pl.col(value).is_not_null() & pl.col(date).is_not_null()).select(key, value, date)
-    values, dates, keys = known[value].to_numpy(), known[date].to_numpy(), known[key].to_list()
-    flags = {}
-    for i in range(known.height):
-        earlier = dates <= dates[i]
-        larger = (values > values[i]) | ((values == values[i]) & np.array([k < keys[i] for k in keys]))
-        flags[keys[i]] = int(np.sum(earlier & larger)) < top
-    return frame[key].map_elements(lambda k: flags.get(k, False), return_dtype=pl.Boolean)
+    from pipelines.lib.ranking import rank_at_date
+
+    return (rank_at_date(frame, value, date, key) <= top).fill_null(False)
 
 
 def compute_trend_fits(runs: pl.DataFrame, hardware: pl.DataFrame, clusters: pl.DataFrame,

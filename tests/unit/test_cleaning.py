@@ -11,9 +11,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.lib.clean_sources import CLEANING_SPECS, NOTABLE_MODELS
 from pipelines.lib.cleaning import QUARANTINE_SCHEMA, CleanContext, MissingColumnsError, clean_source
+from pipelines.lib import parsing
 from pipelines.lib.raw import read_text_table
 from pipelines.lib.sources import load_snapshot, verify_snapshot
 
@@ -215,3 +218,13 @@ def test_bundled_snapshot_cleans_with_row_conservation_and_unique_key(source):
     assert clean_rows.select(key).null_count().sum_horizontal().item() == 0
     assert not clean_rows.select(key).is_duplicated().any()
     assert all(len(reasons) > 0 for reasons in rejected["reasons"].to_list())
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=30), st.text(alphabet=st.characters(max_codepoint=127), max_size=30)),
+                min_size=1, max_size=20))
+def test_vectorised_slug_ids_match_parsing_slug(names):
+    from pipelines.lib.clean_sources import _slug_ids
+
+    got = pl.DataFrame({"name": names}, schema={"name": pl.String}).select(_slug_ids(pl.col("name")).alias("slug"))["slug"].to_list()
+    assert got == [None if n is None else parsing.slug(n) for n in names]

@@ -6,6 +6,8 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipelines.lib import parsing
 
@@ -202,3 +204,23 @@ def test_slug():
     assert parsing.slug("Jülich") == "julich"
     assert parsing.slug("DeepLabV3") == parsing.slug("DeepLabv3\n") == "deeplabv3"
     assert parsing.slug("!!!") == "unnamed"
+
+
+# --- the vectorised artefact normaliser calls the scalar one wherever it could change a value ---
+
+
+@st.composite
+def _spelled_floats(draw):
+    value = draw(st.floats(allow_nan=False, allow_infinity=False, width=draw(st.sampled_from([32, 64]))))
+    spelling = draw(st.sampled_from(["{!r}", "{:.17g}", "{:.15g}", "{:.9g}", "{:.3e}", "{:f}"]))
+    text = spelling.format(value)
+    return text, float(text)
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(st.lists(_spelled_floats(), min_size=1, max_size=30))
+def test_vectorised_normaliser_matches_the_scalar_one(pairs):
+    texts = pl.Series("t", [t for t, _ in pairs] + [None], dtype=pl.String)
+    values = pl.Series("v", [v for _, v in pairs] + [None], dtype=pl.Float64)
+    got = parsing.normalize_float_artefacts_series(values, texts).to_list()
+    assert got == [parsing.normalize_float_artefacts(v) for v in values.to_list()]

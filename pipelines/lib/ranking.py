@@ -1,0 +1,31 @@
+"""Rank at release: the rule behind is_frontier, for frames computed in Python.
+
+The warehouse's ranks come from dbt_like_sql/intermediate/compute_rank_at_release.sql; scenario
+estimates and the cluster fits need the same rule on a polars frame, so they run the same framed
+window in an in-memory DuckDB (O(n log n); a pairwise comparison is O(n^2) and does not finish at
+a million rows).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+
+def rank_at_date(frame: pl.DataFrame, value: str, date: str, key: str) -> pl.Series:
+    """For each row: 1 + how many rows dated on or before it have a larger `value` (ties: smaller
+    `key` ranks first). Null where the value or the date is null. `key` must be unique."""
+    if frame[key].is_duplicated().any():
+        raise ValueError(f"rank_at_date: {key} must be unique; {frame[key].filter(frame[key].is_duplicated())[0]!r} repeats")
+    known = frame.select(key, value, date).filter(pl.col(value).is_not_null() & pl.col(date).is_not_null())
+    con = duckdb.connect()
+    try:
+        con.register("known", known.to_arrow())
+        ranked = pl.from_arrow(con.sql(
+            f"""select "{key}" as k, rank(order by "{value}" desc, "{key}") over (
+                    order by "{date}", "{value}" desc, "{key}" rows between unbounded preceding and current row
+                ) as r from known""").to_arrow_table())
+    finally:
+        con.close()
+    ranks = frame.select(pl.col(key).alias("k")).join(ranked, on="k", how="left", maintain_order="left")
+    return ranks["r"].cast(pl.Int64).alias("rank_at_date")

@@ -1,0 +1,79 @@
+"""The raw stage's fast path (DuckDB's CSV reader) gives exactly the exact path's table, or steps aside.
+
+``load_text_table`` parses with DuckDB and falls back to ``read_text_table`` (Python's csv module)
+when it cannot vouch for the result. For every hostile file of test_hostile_input.py (hypothesis
+draws and the hand-picked ones) the table it writes must equal what ``read_text_table`` returns,
+cell for cell and row number for row number, and a file the exact path refuses must be refused
+with the exact path's message.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import pytest
+from hypothesis import given, note
+
+from pipelines.lib.raw import RawFormatError, load_text_table, read_text_table
+from tests.property.test_hostile_input import FILE_NAME, HANDPICKED, HOSTILE, REAL_FILE, hostile_files
+
+SOURCE, VERSION = "epoch_notable_models", "2026-07-19"
+
+
+def _exact(path):
+    try:
+        return read_text_table(path, source=SOURCE, version=VERSION), None
+    except RawFormatError as exc:
+        return None, str(exc)
+
+
+def _fast(path):
+    con = duckdb.connect()
+    try:
+        rows, _, reader = load_text_table(con, path, schema="raw", table=SOURCE, source=SOURCE, version=VERSION)
+        table = pl.from_arrow(con.sql(f'SELECT * FROM raw."{SOURCE}" ORDER BY _row_number').to_arrow_table())
+        return table, None, reader
+    except RawFormatError as exc:
+        return None, str(exc), None
+    finally:
+        con.close()
+
+
+def assert_same_table(path, note=note) -> str | None:
+    expected, expected_error = _exact(path)
+    got, error, reader = _fast(path)
+    note(f"exact: {expected_error or expected.shape}; fast ({reader}): {error or got.shape}")
+    if expected_error is not None:
+        assert error == expected_error
+        return None
+    assert error is None
+    assert got.columns == expected.columns
+    assert got.schema == expected.schema
+    assert got.equals(expected)
+    return reader
+
+
+@pytest.fixture(scope="module")
+def work_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("raw-fast-path")
+
+
+@HOSTILE
+@given(case=hostile_files())
+def test_fast_path_matches_the_exact_reader_on_hostile_files(work_dir, case):
+    for step in case.steps:
+        note(step)
+    path = work_dir / FILE_NAME
+    path.write_bytes(case.data)
+    assert_same_table(path)
+
+
+@pytest.mark.parametrize("name", list(HANDPICKED))
+def test_fast_path_matches_the_exact_reader_on_handpicked_files(work_dir, name):
+    path = work_dir / f"{name.replace(' ', '_')}.csv"
+    path.write_bytes(HANDPICKED[name][0])
+    assert_same_table(path, note=print)
+
+
+def test_the_real_file_takes_the_fast_path():
+    assert assert_same_table(REAL_FILE, note=print) == "duckdb"
