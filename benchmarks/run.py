@@ -136,6 +136,10 @@ def _module(name: str, *args) -> list[str]:
 
 # --- the measurements -------------------------------------------------------------------------
 
+def _pipeline_env(args) -> dict:
+    return {"FLOPCAST_DUCKDB_MEMORY_LIMIT": args.duckdb_memory_limit} if args.duckdb_memory_limit else {}
+
+
 def bench_size(n: int, root: Path, args) -> dict:
     sources, work, logs = root / f"sources-{n}", root / f"work-{n}", root / "logs"
     limits = {"timeout": args.timeout_min * 60, "mem_cap": args.mem_cap_gb * GB}
@@ -152,7 +156,7 @@ def bench_size(n: int, root: Path, args) -> dict:
     print(f"[{n:,}] pipeline", flush=True)
     out = work / "pipeline.json"
     run = measure(_module("pipeline_bench", "--sources", sources, "--work", work, "--out", out, "--resamples", args.resamples),
-                  log=logs / f"pipeline-{n}.log", **limits)
+                  log=logs / f"pipeline-{n}.log", env=_pipeline_env(args), **limits)
     entry["pipeline"] = {**run, "result": _read_json(out)}
     print(f"[{n:,}] pipeline: {_summary(entry['pipeline'])}", flush=True)
 
@@ -164,7 +168,8 @@ def bench_size(n: int, root: Path, args) -> dict:
         print(f"[{n:,}] trend fits with the build's {BUILD_DEFAULT_RESAMPLES} resamples", flush=True)
         out_fits = work / "fits_default.json"
         fits = measure(_module("pipeline_bench", "--work", work, "--out", out_fits, "--fits-only",
-                               "--resamples", BUILD_DEFAULT_RESAMPLES), log=logs / f"fits-default-{n}.log", **limits)
+                               "--resamples", BUILD_DEFAULT_RESAMPLES), log=logs / f"fits-default-{n}.log",
+                       env=_pipeline_env(args), **limits)
         entry["fits_default_bootstrap"] = {**fits, "result": _read_json(out_fits)}
 
     print(f"[{n:,}] pandas reference", flush=True)
@@ -440,7 +445,8 @@ def write_markdown(results: dict, path: Path) -> None:
           if results.get("merged_from_previous_run") else []),
         f"Settings: sizes {', '.join(f'{s:,}' for s in results['settings']['sizes'])}; {results['settings']['resamples']} bootstrap resamples per "
         f"fit in the pipeline runs (the build's default, {BUILD_DEFAULT_RESAMPLES}, is timed separately); timeout "
-        f"{results['settings']['timeout_min']:g} min and memory cap {results['settings']['mem_cap_gb']:g} GB per run.",
+        f"{results['settings']['timeout_min']:g} min and memory cap {results['settings']['mem_cap_gb']:g} GB per run; "
+        f"pipeline runs with FLOPCAST_DUCKDB_MEMORY_LIMIT={results['settings'].get('duckdb_memory_limit') or '(unset: DuckDB default, 80% of RAM)'}.",
         "",
         "## Targets",
         "",
@@ -533,6 +539,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-sizes", default=None, help="sizes to cProfile raw+clean at (default 1000000; none with --quick)")
     parser.add_argument("--profile-top", type=int, default=15)
     parser.add_argument("--explain-sizes", default=None, help="sizes to EXPLAIN ANALYZE the slowest SQL model at (default 100000)")
+    parser.add_argument("--duckdb-memory-limit", default="2GB",
+                        help="FLOPCAST_DUCKDB_MEMORY_LIMIT for the pipeline runs (default 2GB; '' for DuckDB's own default)")
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--skip-bootstrap", action="store_true")
     parser.add_argument("--workdir", type=Path, help="scratch space (default: a temporary directory)")
@@ -562,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine,
         "settings": {"sizes": list(args.sizes), "resamples": args.resamples, "build_default_resamples": BUILD_DEFAULT_RESAMPLES,
                      "timeout_min": args.timeout_min, "mem_cap_gb": args.mem_cap_gb, "repeats": args.repeats,
-                     "quick": args.quick, "targets": TARGETS},
+                     "quick": args.quick, "targets": TARGETS, "duckdb_memory_limit": args.duckdb_memory_limit},
         "sizes": {},
     }
     if args.merge and args.results.exists():

@@ -262,12 +262,9 @@ def date_with_precision(cell: pl.Expr, column: str) -> tuple[pl.Expr, pl.Expr, p
         .when(precision == "year").then(pl.concat_str(text, pl.lit("-01-01")))
     )
     parsed = as_day.str.to_date("%Y-%m-%d", strict=False)
-    problem = (
-        pl.when(text.is_null() | (text == "")).then(pl.lit(None, dtype=pl.String))
-        .when(parsed.is_null())
-        .then(pl.concat_str(pl.lit(f"{column}: cannot read "), _shown(text), pl.lit(" as a date (YYYY-MM-DD, YYYY-MM or YYYY)")))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
+    unreadable = _only_where(parsed.is_null() & (text != ""), text)
+    problem = pl.concat_str(pl.lit(f"{column}: cannot read "), _shown(unreadable),
+                            pl.lit(" as a date (YYYY-MM-DD, YYYY-MM or YYYY)"))
     ok = problem.is_null()
     return (
         pl.when(ok).then(parsed).otherwise(None),
@@ -306,21 +303,29 @@ def boolean(cell: pl.Expr, column: str, *, true: tuple[str, ...] = ("true", "yes
     return value, problem
 
 
+def _only_where(condition: pl.Expr, cell: pl.Expr) -> pl.Expr:
+    """cell where condition holds, null elsewhere: polars evaluates every when/then branch on every
+    row, so costly string work is given this (mostly null, nearly free) input instead of the column."""
+    return pl.when(condition.fill_null(False)).then(cell)
+
+
 def clean_name(cell: pl.Expr) -> pl.Expr:
     """Names as people write them: outer whitespace, wrapping quotes and inner runs of blanks removed."""
-    text = cell.str.replace_all(r"\s+", " ").str.strip_chars()
-    text = pl.when(text.str.starts_with('"') & text.str.ends_with('"') & (text.str.len_chars() >= 2)).then(
-        text.str.slice(1, text.str.len_chars() - 2).str.strip_chars()
-    ).otherwise(text)
+    odd_blanks = cell.str.contains(r"\s\s|[^\S ]")  # a run of blanks, or a tab/newline: the rare rows to rewrite
+    text = pl.coalesce(_only_where(odd_blanks, cell).str.replace_all(r"\s+", " "), cell).str.strip_chars()
+    quoted = text.str.starts_with('"') & text.str.ends_with('"') & (text.str.len_chars() >= 2)
+    inner = _only_where(quoted, text)
+    text = pl.coalesce(inner.str.slice(1, inner.str.len_chars() - 2).str.strip_chars(), text)
     return pl.when(text == "").then(None).otherwise(text)
 
 
 def distinct_list(cell: pl.Expr) -> pl.Expr:
     """'United States of America,United States of America' -> 'United States of America' (order kept)."""
-    parts = cell.str.split(",").list.eval(pl.element().str.strip_chars()).list.eval(
+    listed = _only_where(cell.str.contains(",", literal=True), cell)  # cells without a comma are one value
+    parts = listed.str.split(",").list.eval(pl.element().str.strip_chars()).list.eval(
         pl.element().filter(pl.element() != "")
     )
-    joined = parts.list.unique(maintain_order=True).list.join(",")
+    joined = pl.coalesce(parts.list.unique(maintain_order=True).list.join(","), cell.str.strip_chars())
     return pl.when(joined == "").then(None).otherwise(joined)
 
 

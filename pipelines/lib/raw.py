@@ -154,6 +154,8 @@ def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
 
     ``_row_number`` is the 1-based record number after the header (a quoted field spanning several
     lines is one record; blank lines are not records), the number every later message refers to.
+    Empty fields after the last column (a trailing comma) are dropped, as DuckDB's reader does; a
+    record with too few fields, or a value beyond the last column, is refused.
     """
     text = _decode(path, path.read_bytes())
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -172,6 +174,8 @@ def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
             if not record:
                 start_line = reader.line_num + 1
                 continue  # a blank line is not a record
+            if len(record) > len(names) and not any(record[len(names):]):
+                record = record[:len(names)]  # empty fields after the last column (a trailing comma): nothing lost
             if len(record) != len(names):
                 if len(record) < len(names):
                     which = f"the first missing column is {names[len(record)]!r}"
@@ -249,12 +253,17 @@ def _duckdb_load(con, path: Path, names: list[str], target: str, source: str, ve
               "encoding = 'utf-8', parallel = true)")
     cells = ", ".join(f"c{i} AS {_quoted(name)}" for i, name in enumerate(names))
     try:
-        # Insertion order is preserved (DuckDB's default), so rowid follows the file's record order;
-        # rowids are final only once committed, hence the separate UPDATE.
+        # Stored uncompressed: choosing compressions for dozens of free-text columns more than
+        # doubled the load (25 s against 11 s for 1M rows, BENCHMARKS.md), for a table only kept
+        # for lineage. Insertion order is preserved (DuckDB's default), so rowid follows the
+        # file's record order; rowids are final only once committed, hence the separate UPDATE.
+        con.execute("SET force_compression = 'uncompressed'")
         con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {cells}, {_sql_text(source)} AS _source, "
                     f"{_sql_text(version)} AS _source_version, CAST(NULL AS BIGINT) AS _row_number FROM {reader}")
     except duckdb.Error:
         return None
+    finally:
+        con.execute("RESET force_compression")
     longest = con.execute(f"SELECT max(greatest({', '.join(f'strlen({_quoted(n)})' for n in names)})) FROM {target}").fetchone()[0]
     if longest is not None and longest > csv.field_size_limit():
         con.execute(f"DROP TABLE {target}")

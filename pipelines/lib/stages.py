@@ -173,10 +173,13 @@ def materialize_curated(con: duckdb.DuckDBPyConnection, sources_dir: Path) -> tu
     """Validate sources/curated/, keep every curated value in clean.curated_values, apply the
     baseline corrections and new runs to staging.notable_models -> intermediate.notable_models_curated,
     and record each overridden field in marts.value_provenance."""
-    from pipelines.lib.curated import BASELINE, apply_curated, load_curated
+    from pipelines.lib.curated import BASELINE, apply_curated, curated_files, load_curated
 
     runs = read_table(con, "staging", "notable_models", order_by="model_id")
-    curated = load_curated(sources_dir / "curated", dict(zip(runs["model_id"], runs["model"])), display_root=sources_dir.parent)
+    # The id -> name map is only built when there is something to check against it (a second per
+    # model Python loop otherwise, for nothing, on a large source).
+    known = dict(zip(runs["model_id"], runs["model"])) if curated_files(sources_dir / "curated") else {}
+    curated = load_curated(sources_dir / "curated", known, display_root=sources_dir.parent)
     applied, provenance = apply_curated(runs, curated, BASELINE)
     write_table(con, "clean", "curated_values", curated)
     write_table(con, "intermediate", "notable_models_curated", applied)

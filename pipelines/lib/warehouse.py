@@ -108,6 +108,14 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
     threads = os.environ.get("FLOPCAST_DUCKDB_THREADS")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
+    memory_limit = os.environ.get("FLOPCAST_DUCKDB_MEMORY_LIMIT")  # e.g. "2GB"; DuckDB spills to disk beyond it
+    if memory_limit:
+        try:
+            con.execute("SET memory_limit = '" + memory_limit.replace("'", "''") + "'")
+        except duckdb.Error as exc:
+            con.close()
+            raise ValueError(f"FLOPCAST_DUCKDB_MEMORY_LIMIT={memory_limit!r} is not a DuckDB memory size "
+                             f"(e.g. 2GB, 512MB): {exc}") from None
     try:
         yield con
     finally:

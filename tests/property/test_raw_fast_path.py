@@ -77,3 +77,12 @@ def test_fast_path_matches_the_exact_reader_on_handpicked_files(work_dir, name):
 
 def test_the_real_file_takes_the_fast_path():
     assert assert_same_table(REAL_FILE, note=print) == "duckdb"
+
+
+@pytest.mark.parametrize("row", ["1,2,", "1,2,,", '1,2,""', "1,2,3", "1,2, ", "1", "1,", ",,"])
+def test_extra_fields_after_the_last_column(tmp_path, row):
+    """DuckDB drops empty fields after the last column; the exact reader does the same, and both
+    refuse a value there (or too few fields) with the exact reader's message."""
+    path = tmp_path / "extra.csv"
+    path.write_bytes(f"a,b\n0,0\n{row}\n".encode())
+    assert_same_table(path, note=print)

@@ -79,3 +79,15 @@ def test_views_db_is_a_local_file(tmp_path):
     for value in ("md:views", "s3://bucket/v.duckdb"):
         with pytest.raises(ViewsError, match="local file path"):
             views_db_path(value)
+
+
+def test_duckdb_memory_limit_is_applied_and_a_bad_value_names_the_variable(tmp_path, monkeypatch):
+    from pipelines.lib.warehouse import connect
+
+    monkeypatch.setenv("FLOPCAST_DUCKDB_MEMORY_LIMIT", "1GB")
+    with connect(tmp_path / "limited.duckdb") as con:
+        assert con.sql("SELECT current_setting('memory_limit')").fetchone()[0] == "953.6 MiB"
+    monkeypatch.setenv("FLOPCAST_DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(ValueError, match="FLOPCAST_DUCKDB_MEMORY_LIMIT='lots' is not a DuckDB memory size"):
+        with connect(tmp_path / "limited.duckdb"):
+            pass
