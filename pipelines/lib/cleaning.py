@@ -188,7 +188,7 @@ def finish_clean(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext,
     """The source's derive step on all typed rows, then the split into clean and rejected rows."""
     typed = _derive_located(typed, spec, context)
     usable = pl.col(REASONS).list.len() == 0
-    clean = typed.filter(usable).drop(REASONS).sort(list(spec.key))
+    clean = typed.lazy().filter(usable).drop(REASONS).sort(list(spec.key)).collect()  # one copy, not two
     rejected_numbers = typed.filter(~usable).select("source_row_number", REASONS)
     records = full_records(rejected_numbers["source_row_number"])
     rejected_raw = records.join(
@@ -274,11 +274,12 @@ def resolve_duplicates(frame: pl.DataFrame, key: str, *, prefer: list[pl.Expr], 
     ranked = candidates.sort([*prefer, content, pl.col("source_row_number")]).with_columns(
         (pl.int_range(pl.len()).over(key) > 0).alias("_is_duplicate"),
     )
-    losers = ranked.filter(pl.col("_is_duplicate")).select("source_row_number", "_is_duplicate")
-    out = frame.join(losers, on="source_row_number", how="left")
+    losers = ranked.filter(pl.col("_is_duplicate"))["source_row_number"]
+    # A flag column instead of a join: joining would copy every column of every row.
+    out = frame.with_columns(pl.col("source_row_number").is_in(losers.implode()).alias("_is_duplicate"))
     out = add_reason(
         out,
-        pl.col("_is_duplicate").fill_null(False),
+        pl.col("_is_duplicate"),
         pl.concat_str(
             pl.lit(f"duplicate {what}: another row with {key} '"), pl.col(key),
             pl.lit("' is more complete (or equal and first by value) and is kept"),

@@ -215,8 +215,11 @@ def apply_curated(runs: pl.DataFrame, curated: pl.DataFrame, estimates: str = BA
                     for model_id, field, _, f, l in clashes.sort("model_id", "field").iter_rows()]
         raise CuratedError(problems)
     # Only the runs a curated row touches go through Python dicts; the rest are kept as they are.
-    touched = runs.filter(pl.col("model_id").is_in(chosen["model_id"].unique().implode()))
-    untouched = runs.filter(~pl.col("model_id").is_in(chosen["model_id"].unique().implode()))
+    if chosen.height:
+        touched = runs.filter(pl.col("model_id").is_in(chosen["model_id"].unique().implode()))
+        untouched = runs.filter(~pl.col("model_id").is_in(chosen["model_id"].unique().implode()))
+    else:  # nothing to apply: no copy of every run
+        touched, untouched = runs.clear(), runs
     existing = {row["model_id"]: row for row in touched.iter_rows(named=True)}
     updated = {k: dict(v) for k, v in existing.items()}
     provenance = []
@@ -245,7 +248,7 @@ def apply_curated(runs: pl.DataFrame, curated: pl.DataFrame, estimates: str = BA
             "file": row["file"], "line": row["line"],
         })
     changed = pl.DataFrame(list(updated.values()), schema=runs.schema, orient="row") if updated else runs.clear()
-    frame = _refresh_derived(pl.concat([untouched, changed])).sort("model_id")
+    frame = _refresh_derived(pl.concat([untouched, changed]) if changed.height else untouched).sort("model_id")
     return frame, pl.DataFrame(provenance, schema=PROVENANCE_SCHEMA).sort("estimates", "model_id", "field")
 
 

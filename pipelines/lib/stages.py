@@ -84,6 +84,13 @@ def _raw_records(con: duckdb.DuckDBPyConnection, source: str):
     return fetch
 
 
+def _concat_releasing(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The frames as one, emptying the list so that it no longer holds them."""
+    frame = pl.concat(frames, rechunk=False)
+    frames.clear()
+    return frame
+
+
 def ensure_quarantine_table(con: duckdb.DuckDBPyConnection) -> None:
     schema, table = QUARANTINE_TABLE
     if not table_exists(con, schema, table):
@@ -107,9 +114,11 @@ def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source:
     selected = ", ".join(quote(c) for c in [col.source for col in spec.columns] + list(LINEAGE_COLUMNS))
     batches = con.execute(f"SELECT {selected} FROM raw.{quote(source)}").to_arrow_reader(CLEAN_BATCH_ROWS)
     typed = [type_columns(pl.from_arrow(batch), spec) for batch in batches]
-    typed_rows = pl.concat(typed) if typed else type_columns(pl.from_arrow(batches.schema.empty_table()), spec)
-    clean, rejected = finish_clean(typed_rows, spec, context, _raw_records(con, source))
-    raw_rows = typed_rows.height
+    typed.append(type_columns(pl.from_arrow(batches.schema.empty_table()), spec))  # a source with no rows
+    raw_rows = sum(frame.height for frame in typed)
+    # No name here keeps the typed rows alive, so finish_clean can free them once derived (at 10M
+    # rows every copy is gigabytes).
+    clean, rejected = finish_clean(_concat_releasing(typed), spec, context, _raw_records(con, source))
     write_table(con, "clean", spec.table, clean)
     ensure_quarantine_table(con)
     schema, table = QUARANTINE_TABLE
