@@ -162,7 +162,9 @@ def bench_size(n: int, root: Path, args) -> dict:
 
     stages_done = entry["pipeline"]["result"].get("stages", {})
     fits_db_ready = run["status"] == "ok"
-    if fits_db_ready and args.resamples != BUILD_DEFAULT_RESAMPLES:
+    if fits_db_ready and args.default_fits_max_rows is not None and n > args.default_fits_max_rows:
+        entry["fits_default_bootstrap"] = {"status": "skipped", "detail": f"--default-fits-max-rows {args.default_fits_max_rows:,}"}
+    elif fits_db_ready and args.resamples != BUILD_DEFAULT_RESAMPLES:
         # Bootstrap memory is flat since the resamples are drawn in blocks (fitting.BOOTSTRAP_BLOCK_CELLS);
         # the time is O(resamples x n) and bounded by the per-run timeout.
         print(f"[{n:,}] trend fits with the build's {BUILD_DEFAULT_RESAMPLES} resamples", flush=True)
@@ -541,6 +543,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--explain-sizes", default=None, help="sizes to EXPLAIN ANALYZE the slowest SQL model at (default 100000)")
     parser.add_argument("--duckdb-memory-limit", default="2GB",
                         help="FLOPCAST_DUCKDB_MEMORY_LIMIT for the pipeline runs (default 2GB; '' for DuckDB's own default)")
+    parser.add_argument("--default-fits-max-rows", type=int, default=None,
+                        help=f"skip the {BUILD_DEFAULT_RESAMPLES}-resample fits above this many rows (their time is O(resamples x n))")
     parser.add_argument("--skip-build", action="store_true")
     parser.add_argument("--skip-bootstrap", action="store_true")
     parser.add_argument("--workdir", type=Path, help="scratch space (default: a temporary directory)")

@@ -186,15 +186,28 @@ def type_columns(raw: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
 def finish_clean(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext,
                  full_records: Callable[[pl.Series], pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The source's derive step on all typed rows, then the split into clean and rejected rows."""
-    typed = _derive_located(typed, spec, context)
-    usable = pl.col(REASONS).list.len() == 0
-    clean = typed.lazy().filter(usable).drop(REASONS).sort(list(spec.key)).collect()  # one copy, not two
-    rejected_numbers = typed.filter(~usable).select("source_row_number", REASONS)
+    derived = derive_rows(typed, spec, context)
+    del typed  # the caller passes the only reference: free the typed rows once derived
+    clean = derived.lazy().filter(USABLE).drop(REASONS).sort(list(spec.key)).collect()
+    return clean, rejected_rows(derived, full_records)
+
+
+USABLE = pl.col(REASONS).list.len() == 0  # a derived row without reasons goes to clean.*
+
+
+def derive_rows(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> pl.DataFrame:
+    """The source's derive step on all typed rows; rows with reasons stay in, marked (see USABLE)."""
+    return _derive_located(typed, spec, context)
+
+
+def rejected_rows(derived: pl.DataFrame, full_records: Callable[[pl.Series], pl.DataFrame]) -> pl.DataFrame:
+    """The quarantine rows of derived rows with reasons: every reason and the whole raw record."""
+    rejected_numbers = derived.filter(~USABLE).select("source_row_number", REASONS)
     records = full_records(rejected_numbers["source_row_number"])
     rejected_raw = records.join(
         rejected_numbers, left_on="_row_number", right_on="source_row_number", how="inner"
     ).sort("_row_number")
-    rejected = pl.DataFrame(
+    return pl.DataFrame(
         {
             "source": rejected_raw["_source"],
             "source_version": rejected_raw["_source_version"],
@@ -204,7 +217,6 @@ def finish_clean(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext,
         },
         schema=QUARANTINE_SCHEMA,
     )
-    return clean, rejected
 
 
 def _fails(frame: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> bool:

@@ -11,7 +11,8 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.clean_sources import CLEANING_SPECS
-from pipelines.lib.cleaning import QUARANTINE_SCHEMA, CleanContext, finish_clean, require_columns, type_columns
+from pipelines.lib.cleaning import (QUARANTINE_SCHEMA, REASONS, CleanContext, derive_rows, rejected_rows, require_columns,
+                                     type_columns)
 from pipelines.lib.raw import LINEAGE_COLUMNS, load_text_table
 from pipelines.lib.sources import SOURCES_BY_NAME, load_snapshot, verify_snapshot
 from pipelines.lib.warehouse import count_rows, quote, read_table, table_exists, write_table
@@ -84,6 +85,18 @@ def _raw_records(con: duckdb.DuckDBPyConnection, source: str):
     return fetch
 
 
+def _write_clean(con: duckdb.DuckDBPyConnection, spec, derived: pl.DataFrame) -> int:
+    """clean.<table>: the derived rows without reasons, sorted by key (what finish_clean returns)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS clean")
+    con.register("_derived", derived.to_arrow())
+    try:
+        con.execute(f"CREATE OR REPLACE TABLE clean.{quote(spec.table)} AS SELECT * EXCLUDE ({quote(REASONS)}) "
+                    f"FROM _derived WHERE len({quote(REASONS)}) = 0 ORDER BY {', '.join(quote(k) for k in spec.key)}")
+    finally:
+        con.unregister("_derived")
+    return count_rows(con, f"clean.{quote(spec.table)}")
+
+
 def _concat_releasing(frames: list[pl.DataFrame]) -> pl.DataFrame:
     """The frames as one, emptying the list so that it no longer holds them."""
     frame = pl.concat(frames, rechunk=False)
@@ -116,10 +129,13 @@ def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source:
     typed = [type_columns(pl.from_arrow(batch), spec) for batch in batches]
     typed.append(type_columns(pl.from_arrow(batches.schema.empty_table()), spec))  # a source with no rows
     raw_rows = sum(frame.height for frame in typed)
-    # No name here keeps the typed rows alive, so finish_clean can free them once derived (at 10M
-    # rows every copy is gigabytes).
-    clean, rejected = finish_clean(_concat_releasing(typed), spec, context, _raw_records(con, source))
-    write_table(con, "clean", spec.table, clean)
+    # No name here keeps the typed rows alive, so they are freed once derived; DuckDB (which spills
+    # to disk) then filters and sorts the clean rows, so polars never holds a second copy of them:
+    # at 10M rows every copy is gigabytes.
+    derived = derive_rows(_concat_releasing(typed), spec, context)
+    rejected = rejected_rows(derived, _raw_records(con, source))
+    clean_rows = _write_clean(con, spec, derived)
+    del derived
     ensure_quarantine_table(con)
     schema, table = QUARANTINE_TABLE
     con.execute("BEGIN")
@@ -128,7 +144,7 @@ def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source:
     con.execute(f"INSERT INTO {schema}.{table} SELECT * FROM _rejected")
     con.unregister("_rejected")
     con.execute("COMMIT")
-    return CleanResult(source, spec.table, version, raw_rows, clean.height, rejected.height, rejected.head(10))
+    return CleanResult(source, spec.table, version, raw_rows, clean_rows, rejected.height, rejected.head(10))
 
 
 @dataclass(frozen=True)
