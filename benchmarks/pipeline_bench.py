@@ -272,7 +272,7 @@ def clean_breakdown(con, sources_dir: Path, source: str = "epoch_notable_models"
             parsers = cleaning._parsers((col,))  # number and integer columns are parsed into a struct first
             return (raw.with_columns(parsers) if parsers else raw).select(*exprs, problem.alias("_problem"))
         timed(f"type column {col.source!r} ({col.kind})", one)
-    typed = timed("type all columns (_type_columns)", lambda: cleaning._type_columns(raw, spec.columns))
+    typed = timed("type all columns (type_columns)", lambda: cleaning.type_columns(raw, spec))
     snapshot = __import__("pipelines.lib.sources", fromlist=["load_snapshot"]).load_snapshot(sources_dir, source)
     import datetime as dt
     context = cleaning.CleanContext(source_file=str(snapshot.data_path), snapshot_date=dt.date.fromisoformat(snapshot.retrieved))

@@ -19,6 +19,7 @@ from pipelines.lib.raw import LINEAGE_COLUMNS
 from pipelines.lib.sources import SourceError
 
 REASONS = "_reasons"  # working column: list of reasons a row cannot be used
+USABLE = pl.col(REASONS).list.len() == 0  # a row without reasons goes to clean.*
 
 QUARANTINE_SCHEMA = {
     "source": pl.String,
@@ -110,7 +111,7 @@ def _typed(col: Column) -> tuple[list[pl.Expr], pl.Expr]:
         return [parsing.clean_name(cell).alias(col.name)], no_problem
     if col.kind == "list":
         return [parsing.distinct_list(cell).alias(col.name)], no_problem
-    if col.kind in ("number", "integer"):  # parsed once into _parsed_column(col) by _type_columns
+    if col.kind in ("number", "integer"):  # parsed once into _parsed_column(col) by type_columns
         parsed = pl.col(_parsed_column(col))
         return [parsed.struct.field("value").alias(col.name)], parsed.struct.field("problem")
     if col.kind == "boolean":
@@ -122,7 +123,9 @@ def _typed(col: Column) -> tuple[list[pl.Expr], pl.Expr]:
     raise ValueError(f"unknown column kind {col.kind!r} for {col.name}")
 
 
-def _type_columns(raw: pl.DataFrame, columns: tuple[Column, ...]) -> pl.DataFrame:
+def type_columns(raw: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
+    """The typed columns and the per-cell reasons of raw rows: row by row, so it can run on batches."""
+    columns = spec.columns
     outputs: list[pl.Expr] = []
     problems: list[pl.Expr] = []
     for col in columns:
@@ -178,11 +181,6 @@ def clean_source(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext, *
     return finish_clean(type_columns(raw, spec), spec, context, records)
 
 
-def type_columns(raw: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
-    """The typed columns and the per-cell reasons of raw rows: row by row, so it can run on batches."""
-    return _type_columns(raw, spec.columns)
-
-
 def finish_clean(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext,
                  full_records: Callable[[pl.Series], pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The source's derive step on all typed rows, then the split into clean and rejected rows."""
@@ -190,14 +188,6 @@ def finish_clean(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext,
     del typed  # the caller passes the only reference: free the typed rows once derived
     clean = derived.lazy().filter(USABLE).drop(REASONS).sort(list(spec.key)).collect()
     return clean, rejected_rows(derived, full_records)
-
-
-USABLE = pl.col(REASONS).list.len() == 0  # a derived row without reasons goes to clean.*
-
-
-def derive_rows(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> pl.DataFrame:
-    """The source's derive step on all typed rows; rows with reasons stay in, marked (see USABLE)."""
-    return _derive_located(typed, spec, context)
 
 
 def rejected_rows(derived: pl.DataFrame, full_records: Callable[[pl.Series], pl.DataFrame]) -> pl.DataFrame:
@@ -252,8 +242,9 @@ def _failing_column(row: pl.DataFrame, spec: CleaningSpec, context: CleanContext
     return None
 
 
-def _derive_located(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> pl.DataFrame:
-    """spec.derive, turning a polars error into a message naming the file, row and column it came from.
+def derive_rows(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> pl.DataFrame:
+    """The source's derive step on all typed rows (rows with reasons stay in, marked: see USABLE),
+    turning a polars error into a message naming the file, row and column it came from.
 
     Only runs the search (a few derive calls on parts of the frame) when the step has already failed.
     """
@@ -279,8 +270,7 @@ def resolve_duplicates(frame: pl.DataFrame, key: str, *, prefer: list[pl.Expr], 
     are broken by the row's values, not its position, so shuffling a source never changes which
     row is kept; the reason names the kept row by its key, not by a row number, for the same reason.
     """
-    usable = frame.filter(pl.col(REASONS).list.len() == 0)
-    candidates = usable.filter(pl.col(key).is_duplicated())  # only these can lose; sorting them all is costly
+    candidates = frame.filter(USABLE).filter(pl.col(key).is_duplicated())  # only these can lose; sorting them all is costly
     values = [c for c in frame.columns if c not in (REASONS, "source_row_number")]
     content = pl.concat_str([pl.col(c).cast(pl.String).fill_null("\x00") for c in values], separator="\x1f")
     ranked = candidates.sort([*prefer, content, pl.col("source_row_number")]).with_columns(

@@ -50,6 +50,11 @@ def normalize_float_artefacts(value: float | None) -> float | None:
     return rounded
 
 
+def _series_where(mask: pl.Series, values: pl.Series) -> pl.Series:
+    """values where mask holds, null elsewhere (string work on the result skips the nulls)."""
+    return pl.select(pl.when(mask).then(values).alias(values.name)).to_series()
+
+
 def normalize_float_artefacts_series(values: pl.Series, texts: pl.Series) -> pl.Series:
     """normalize_float_artefacts on a column, calling it only where it can change the value.
 
@@ -67,9 +72,9 @@ def normalize_float_artefacts_series(values: pl.Series, texts: pl.Series) -> pl.
         is_float32 = np.zeros(len(array), dtype=bool)
         is_float32[small] = array[small].astype(np.float32).astype(np.float64) == array[small]
     worth_counting = pl.Series(finite) & (pl.Series(is_float32) | (texts.str.len_bytes() > 15).fill_null(False))
-    counted = pl.select(pl.when(worth_counting).then(texts).alias("t"))["t"]
+    counted = _series_where(worth_counting, texts)
     has_exponent = (counted.str.contains("e", literal=True) | counted.str.contains("E", literal=True)).fill_null(False)
-    exponent_cut = pl.select(pl.when(has_exponent).then(counted).alias("t"))["t"].str.replace(r"[eE].*$", "")
+    exponent_cut = _series_where(has_exponent, counted).str.replace(r"[eE].*$", "")
     mantissa = exponent_cut.zip_with(has_exponent, counted)  # the regex only runs where there is an exponent
     significant = mantissa.str.replace_all(r"[^0-9]", "").str.strip_chars("0").str.len_bytes().fill_null(0).to_numpy()
     artefacts = np.flatnonzero(finite & is_float32 & (significant >= 9))

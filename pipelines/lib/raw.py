@@ -1,8 +1,10 @@
 """raw.*: read a snapshot file losslessly, every cell as text, tagged with where it came from.
 
-Python's csv module is used instead of polars' reader because we need exact record numbers for
-error messages and quarantine rows: polars turns blank lines into all-null rows and reports
-malformed records without a row number.
+Two readers give the same table. ``load_text_table`` (the build's) streams the file into DuckDB
+with DuckDB's parallel CSV reader; ``read_text_table`` uses Python's csv module, which gives exact
+record numbers and locates every defect, and is the fallback whenever the fast path cannot vouch
+for the result (see the comment above ``load_text_table``). polars' reader is not used: it turns
+blank lines into all-null rows and reports malformed records without a row number.
 
 Every way a file can fail to be a table raises ``RawFormatError`` with a message that names the
 file, the record (``row``, counted like ``_row_number``) and/or the physical line, and the column
@@ -18,9 +20,11 @@ import io
 import re
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from pipelines.lib.sources import SourceError
+from pipelines.lib.warehouse import quote, write_table
 
 LINEAGE_COLUMNS = ("_source", "_source_version", "_row_number")
 _BOM = b"\xef\xbb\xbf"
@@ -239,19 +243,13 @@ def _sql_text(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _quoted(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def _duckdb_load(con, path: Path, names: list[str], target: str, source: str, version: str) -> int | None:
     """raw rows into the new table `target` (committed); None, and no table, if the fast path cannot vouch."""
-    import duckdb
-
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
     reader = (f"read_csv({_sql_text(str(path))}, header = true, auto_detect = false, columns = {columns}, "
               "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
               "encoding = 'utf-8', parallel = true)")
-    cells = ", ".join(f"c{i} AS {_quoted(name)}" for i, name in enumerate(names))
+    cells = ", ".join(f"c{i} AS {quote(name)}" for i, name in enumerate(names))
     try:
         # Stored uncompressed: choosing compressions for dozens of free-text columns more than
         # doubled the load (25 s against 11 s for 1M rows, BENCHMARKS.md), for a table only kept
@@ -264,7 +262,7 @@ def _duckdb_load(con, path: Path, names: list[str], target: str, source: str, ve
         return None
     finally:
         con.execute("RESET force_compression")
-    longest = con.execute(f"SELECT max(greatest({', '.join(f'strlen({_quoted(n)})' for n in names)})) FROM {target}").fetchone()[0]
+    longest = con.execute(f"SELECT max(greatest({', '.join(f'strlen({quote(n)})' for n in names)})) FROM {target}").fetchone()[0]
     if longest is not None and longest > csv.field_size_limit():
         con.execute(f"DROP TABLE {target}")
         return None  # the exact path measures in characters and names the cell
@@ -281,11 +279,9 @@ def load_text_table(con, path: Path, *, schema: str, table: str, source: str, ve
     ``before_commit`` (optional; e.g. waiting for the checksum computed alongside) has returned: if
     anything raises, the old table is left as it was.
     """
-    from pipelines.lib.warehouse import write_table
-
     loading = f"_loading_{table}"
-    target, staged = f"{_quoted(schema)}.{_quoted(table)}", f"{_quoted(schema)}.{_quoted(loading)}"
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quoted(schema)}")
+    target, staged = f"{quote(schema)}.{quote(table)}", f"{quote(schema)}.{quote(loading)}"
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
     try:
         names = _plain_header(path)
         rows = _duckdb_load(con, path, names, staged, source, version) if names is not None else None
@@ -298,7 +294,7 @@ def load_text_table(con, path: Path, *, schema: str, table: str, source: str, ve
             before_commit()
         con.execute("BEGIN TRANSACTION")
         con.execute(f"DROP TABLE IF EXISTS {target}")
-        con.execute(f"ALTER TABLE {staged} RENAME TO {_quoted(table)}")
+        con.execute(f"ALTER TABLE {staged} RENAME TO {quote(table)}")
         con.execute("COMMIT")
     finally:
         con.execute(f"DROP TABLE IF EXISTS {staged}")

@@ -41,7 +41,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.lib.clean_sources import CLEANING_SPECS
-from pipelines.lib.cleaning import CleanContext, CleaningSpec, _type_columns, clean_source
+from pipelines.lib.cleaning import CleanContext, CleaningSpec, clean_source, type_columns
 from pipelines.lib.raw import read_text_table
 from pipelines.lib.sources import SourceError, list_versions, load_snapshot, verify_snapshot
 
@@ -155,7 +155,7 @@ def _load_version(sources_dir: Path, source: str, version: str) -> _Version:
     if rejected.height:
         # clean_source does not return the keys of rejected rows: compute them with the same
         # typing and derive step it runs (the derive step must see every row: duplicates).
-        typed = spec.derive(_type_columns(raw, spec.columns), context)
+        typed = spec.derive(type_columns(raw, spec), context)
         keys = typed.select("source_row_number", _key_expr(spec).alias("_key"), pl.col(label_column).alias("_label"))
         rows = rejected.join(keys, left_on="row_number", right_on="source_row_number", how="left").sort("row_number")
         for row in rows.iter_rows(named=True):

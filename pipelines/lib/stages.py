@@ -11,8 +11,8 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.clean_sources import CLEANING_SPECS
-from pipelines.lib.cleaning import (QUARANTINE_SCHEMA, REASONS, CleanContext, derive_rows, rejected_rows, require_columns,
-                                     type_columns)
+from pipelines.lib.cleaning import (QUARANTINE_SCHEMA, REASONS, CleanContext, CleaningSpec, derive_rows, rejected_rows,
+                                     require_columns, type_columns)
 from pipelines.lib.raw import LINEAGE_COLUMNS, load_text_table
 from pipelines.lib.sources import SOURCES_BY_NAME, load_snapshot, verify_snapshot
 from pipelines.lib.warehouse import count_rows, quote, read_table, table_exists, write_table
@@ -85,7 +85,7 @@ def _raw_records(con: duckdb.DuckDBPyConnection, source: str):
     return fetch
 
 
-def _write_clean(con: duckdb.DuckDBPyConnection, spec, derived: pl.DataFrame) -> int:
+def _write_clean(con: duckdb.DuckDBPyConnection, spec: CleaningSpec, derived: pl.DataFrame) -> int:
     """clean.<table>: the derived rows without reasons, sorted by key (what finish_clean returns)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS clean")
     con.register("_derived", derived.to_arrow())
