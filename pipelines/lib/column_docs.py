@@ -363,8 +363,8 @@ COLUMN_DOCS: dict[str, dict[str, Doc]] = {
                                           "Student t quantile."),
         "growth_per_year_high": ("x/year", "Upper end of the 90% interval of growth per year, from slope_se with the "
                                            "Student t quantile."),
-        "growth_per_year_boot_low": ("x/year", "5th percentile of growth per year over the seeded pairs bootstrap."),
-        "growth_per_year_boot_high": ("x/year", "95th percentile of growth per year over the seeded pairs bootstrap."),
+        "growth_per_year_boot_low": ("x/year", "5th percentile of growth per year over the seeded bootstrap (see bootstrap_method)."),
+        "growth_per_year_boot_high": ("x/year", "95th percentile of growth per year over the seeded bootstrap (see bootstrap_method)."),
         "doubling_time_months": ("months", "Time to double, 12 log10(2) / slope; infinite for a flat trend, NaN for a "
                                            "shrinking one."),
         "r2": ("fraction", "Coefficient of determination of the log-linear fit."),
@@ -375,6 +375,10 @@ COLUMN_DOCS: dict[str, dict[str, Doc]] = {
         "break_year": ("year", "Fractional year of the break for the two-segment fits; null for the others."),
         "bootstrap_resamples": ("resamples", "Number of bootstrap lines kept (resamples drawing a single distinct year "
                                              "are dropped)."),
+        "bootstrap_method": (None, "'pairs' (rows resampled with replacement), or 'bag_of_little_bootstraps' for fits "
+                                   "of 100,000 points or more (Kleiner et al. 2014: 20 subsets of n^0.6 rows, each "
+                                   "resampled to n by multinomial weights; each line's deviation from its subset's "
+                                   "fit is added to the full-data fit)."),
         "seed": (None, "Random seed of this fit's bootstrap, derived from the configured seed and the fit's name."),
         "as_of": ("date", "As-of date of the analysis: data published after it are left out; defaults to the newest "
                           "publication date in the main source, never today."),

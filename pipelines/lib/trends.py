@@ -136,7 +136,7 @@ TREND_FITS_SCHEMA = {
     "growth_per_year_high": pl.Float64, "growth_per_year_boot_low": pl.Float64, "growth_per_year_boot_high": pl.Float64,
     "doubling_time_months": pl.Float64, "r2": pl.Float64, "upper_decile_offset_oom": pl.Float64,
     "method": pl.String, "break_year": pl.Float64,
-    "bootstrap_resamples": pl.Int64, "seed": pl.Int64, "as_of": pl.Date,
+    "bootstrap_resamples": pl.Int64, "bootstrap_method": pl.String, "seed": pl.Int64, "as_of": pl.Date,
 }
 
 
@@ -152,7 +152,7 @@ def trend_fits_table(results: list[FitResult], settings: FitSettings, estimates:
             "growth_per_year_boot_low": f.growth(f.boot_slope_low), "growth_per_year_boot_high": f.growth(f.boot_slope_high),
             "doubling_time_months": f.doubling_time_months(), "r2": f.r2,
             "upper_decile_offset_oom": r.upper_decile_offset_oom, "method": r.method, "break_year": r.break_year,
-            "bootstrap_resamples": len(f.boot_slopes), "seed": r.seed,
+            "bootstrap_resamples": len(f.boot_slopes), "bootstrap_method": f.bootstrap, "seed": r.seed,
             "as_of": settings.as_of,
         })
     return pl.DataFrame(rows, schema=TREND_FITS_SCHEMA).sort("estimates", "metric", "population")
