@@ -19,10 +19,10 @@ from pipelines.lib.warehouse import connect
 )
 def curated(flopcast: FlopcastResource):
     with connect(flopcast.locations.build_db) as con:
-        values, applied, provenance = materialize_curated(con, flopcast.locations.sources_dir)
+        values, applied_rows, provenance = materialize_curated(con, flopcast.locations.sources_dir)
     statuses = provenance.group_by("status").len().sort("status")
     yield dg.MaterializeResult(asset_key=["clean", "curated_values"], metadata={
         "dagster/row_count": values.height, "scenarios": sorted(set(values["estimates"].to_list()) - {"baseline"})})
-    yield dg.MaterializeResult(asset_key=["intermediate", "notable_models_curated"], metadata={"dagster/row_count": applied.height})
+    yield dg.MaterializeResult(asset_key=["intermediate", "notable_models_curated"], metadata={"dagster/row_count": applied_rows})
     yield dg.MaterializeResult(asset_key=["marts", "value_provenance"], metadata={
         "dagster/row_count": provenance.height, "by_status": dg.MetadataValue.json(dict(statuses.iter_rows()))})

@@ -13,8 +13,8 @@ from pipelines.lib.claims import compute_seed_claims
 from pipelines.lib.curated import BASELINE, apply_curated, frontier_flags
 from pipelines.lib.constraints import compute_constraints, compute_roadblocks, countries_exceeded_table
 from pipelines.lib.projections import compute_projections
-from pipelines.lib.trends import FitSettings, bootstrap_table, compute_trend_fits, trend_fits_table
-from pipelines.lib.warehouse import read_table, write_table
+from pipelines.lib.trends import FITTED_RUN_COLUMNS, FitSettings, bootstrap_table, compute_trend_fits, trend_fits_table
+from pipelines.lib.warehouse import quote, read_table, write_table
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,17 @@ def resolve_as_of(con: duckdb.DuckDBPyConnection, configured: dt.date | None) ->
 def estimate_sets(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
     """The runs each set of estimates fits: the baseline (marts.training_runs, curated corrections
     applied) and, per curated scenario, the baseline with that scenario's values applied and the
-    frontier flags recomputed."""
-    runs = read_table(con, "marts", "training_runs", order_by="model_id")
-    sets = {BASELINE: runs}
+    frontier flags recomputed.
+
+    Without scenarios only the columns the fits read are loaded (at 10M runs, every column of
+    marts.training_runs is gigabytes); a scenario needs every column to apply its values to.
+    """
     curated = read_table(con, "clean", "curated_values", order_by="estimates, file, line, field")
-    for scenario in sorted(set(curated["estimates"].to_list()) - {BASELINE}):
+    scenarios = sorted(set(curated["estimates"].to_list()) - {BASELINE})
+    columns = "*" if scenarios else ", ".join(quote(c) for c in FITTED_RUN_COLUMNS)
+    runs = pl.from_arrow(con.sql(f"SELECT {columns} FROM marts.training_runs ORDER BY model_id").to_arrow_table())
+    sets = {BASELINE: runs}
+    for scenario in scenarios:
         applied, _ = apply_curated(runs, curated, scenario)
         sets[scenario] = frontier_flags(applied)
     return sets

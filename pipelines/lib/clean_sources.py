@@ -12,7 +12,7 @@ import hashlib
 import polars as pl
 
 from pipelines.lib import parsing
-from pipelines.lib.cleaning import REASONS, CleanContext, CleaningSpec, Column, add_reason, completeness, resolve_duplicates
+from pipelines.lib.cleaning import REASONS, CleanContext, CleaningSpec, Column, Duplicates, add_reason, completeness
 
 
 def _not_after_snapshot(frame: pl.DataFrame, column: str, context: CleanContext) -> pl.DataFrame:
@@ -89,16 +89,14 @@ def _derive_notable_models(frame: pl.DataFrame, context: CleanContext) -> pl.Dat
         pl.col("is_epoch_frontier").fill_null(False),
         pl.when(pl.col("hardware_quantity") < 2.0**62).then(pl.col("hardware_quantity").round(0)).cast(pl.Int64, strict=False),
     )
-    frame = _with_year_fraction(frame, "publication_date", "publication_year_fraction")
+    return _with_year_fraction(frame, "publication_date", "publication_year_fraction")
+
+
+NOTABLE_MODELS = CleaningSpec(
+    "epoch_notable_models", "notable_models", NOTABLE_MODELS_COLUMNS, _derive_notable_models, ("model_id",),
     # Two rows for one model: keep the most complete, then the newest publication date.
-    return resolve_duplicates(
-        frame, "model_id",
-        prefer=[-completeness(_NOTABLE_VALUE_COLUMNS), -pl.col("publication_date").cast(pl.Int32)],
-        what="model",
-    )
-
-
-NOTABLE_MODELS = CleaningSpec("epoch_notable_models", "notable_models", NOTABLE_MODELS_COLUMNS, _derive_notable_models, ("model_id",))
+    Duplicates("model_id", "model", prefer=(-completeness(_NOTABLE_VALUE_COLUMNS), -pl.col("publication_date").cast(pl.Int32))),
+)
 
 
 # --- Epoch ML hardware ---------------------------------------------------------------------------
@@ -122,12 +120,13 @@ ML_HARDWARE_COLUMNS = (
 def _derive_ml_hardware(frame: pl.DataFrame, context: CleanContext) -> pl.DataFrame:
     frame = _not_after_snapshot(frame, "release_date", context)
     frame = frame.with_columns(_slug_ids(pl.col("hardware_name")).alias("hardware_id"))
-    frame = _with_year_fraction(frame, "release_date", "release_year_fraction")
-    value_columns = [c.name for c in ML_HARDWARE_COLUMNS if c.kind == "number"]
-    return resolve_duplicates(frame, "hardware_id", prefer=[-completeness(value_columns)], what="hardware")
+    return _with_year_fraction(frame, "release_date", "release_year_fraction")
 
 
-ML_HARDWARE = CleaningSpec("epoch_ml_hardware", "ml_hardware", ML_HARDWARE_COLUMNS, _derive_ml_hardware, ("hardware_id",))
+ML_HARDWARE = CleaningSpec(
+    "epoch_ml_hardware", "ml_hardware", ML_HARDWARE_COLUMNS, _derive_ml_hardware, ("hardware_id",),
+    Duplicates("hardware_id", "hardware", prefer=(-completeness([c.name for c in ML_HARDWARE_COLUMNS if c.kind == "number"]),)),
+)
 
 
 # --- Epoch GPU clusters --------------------------------------------------------------------------
@@ -177,14 +176,16 @@ def _derive_gpu_clusters(frame: pl.DataFrame, context: CleanContext) -> pl.DataF
     # Planned clusters have future first-operational dates by design: no snapshot-date rule here.
     frame = frame.sort("source_row_number").with_columns(_content_ids(frame.sort("source_row_number")))
     frame = _with_year_fraction(frame, "first_operational_date", "first_operational_year_fraction")
-    frame = frame.with_columns(
+    return frame.with_columns(
         (pl.col("single_cluster") == "Yes").alias("is_single_cluster"),
         (pl.col("status") == "Planned").fill_null(False).alias("is_planned"),
     ).drop("single_cluster")
-    return resolve_duplicates(frame, "cluster_id", prefer=[], what="cluster")
 
 
-GPU_CLUSTERS = CleaningSpec("epoch_gpu_clusters", "gpu_clusters", GPU_CLUSTERS_COLUMNS, _derive_gpu_clusters, ("cluster_id",))
+GPU_CLUSTERS = CleaningSpec(
+    "epoch_gpu_clusters", "gpu_clusters", GPU_CLUSTERS_COLUMNS, _derive_gpu_clusters, ("cluster_id",),
+    Duplicates("cluster_id", "cluster"), derive_sees_all_rows=True,  # ids count repeated names over all rows
+)
 
 
 # --- FRED producer price index (deflator Epoch uses for 2023 USD) ---------------------------------
@@ -196,11 +197,13 @@ PRICE_INDEX_COLUMNS = (
 
 
 def _derive_price_index(frame: pl.DataFrame, context: CleanContext) -> pl.DataFrame:
-    frame = _not_after_snapshot(frame, "observation_date", context)
-    return resolve_duplicates(frame, "observation_date", prefer=[], what="observation")
+    return _not_after_snapshot(frame, "observation_date", context)
 
 
-PRICE_INDEX = CleaningSpec("fred_ppi_data_processing", "price_index", PRICE_INDEX_COLUMNS, _derive_price_index, ("observation_date",))
+PRICE_INDEX = CleaningSpec(
+    "fred_ppi_data_processing", "price_index", PRICE_INDEX_COLUMNS, _derive_price_index, ("observation_date",),
+    Duplicates("observation_date", "observation"),
+)
 
 
 # --- Ember electricity demand per country ---------------------------------------------------------
@@ -222,19 +225,18 @@ def _derive_country_electricity(frame: pl.DataFrame, context: CleanContext) -> p
         pl.col("year") > pl.lit(context.snapshot_date.year),
         pl.concat_str(pl.lit("year: "), pl.col("year").cast(pl.String), pl.lit(f" is after the snapshot year {context.snapshot_date.year}")),
     )
-    frame = frame.with_columns(
+    return frame.with_columns(
         # Aggregates (World, EU, G20...) have no ISO code; countries do.
         pl.col("country_code").is_null().alias("is_aggregate"),
         # A country's average electrical power: annual TWh / 8.76 = GW.
         (pl.col("demand_twh") / 8.76).alias("average_power_gw"),
         pl.concat_str(pl.col("country_or_region"), pl.lit("|"), pl.col("year").cast(pl.String)).alias("_key"),
     )
-    return resolve_duplicates(frame, "_key", prefer=[], what="country-year").drop("_key")
 
 
 COUNTRY_ELECTRICITY = CleaningSpec(
     "ember_country_electricity", "country_electricity", COUNTRY_ELECTRICITY_COLUMNS, _derive_country_electricity,
-    ("country_or_region", "year"),
+    ("country_or_region", "year"), Duplicates("_key", "country-year", drop_key=True),
 )
 
 CLEANING_SPECS: dict[str, CleaningSpec] = {

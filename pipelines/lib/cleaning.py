@@ -52,14 +52,27 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Duplicates:
+    """One clean row per value of `key`; the other rows with that value are quarantined."""
+    key: str
+    what: str  # for the reason: "duplicate <what>: ..."
+    prefer: tuple[pl.Expr, ...] = ()  # orders candidates best first (see resolve_duplicates)
+    drop_key: bool = False  # the key is a working column of the derive step, not a clean column
+
+
+@dataclass(frozen=True)
 class CleaningSpec:
     source: str
     table: str  # clean.<table>
     columns: tuple[Column, ...]
-    # Source-specific step on the typed frame: ids, derived columns, duplicate resolution. It may
-    # add reasons to REASONS but must keep every row (rejected rows are split off afterwards).
+    # Source-specific step on the typed frame: ids and derived columns. It may add reasons to
+    # REASONS but must keep every row (rejected rows are split off afterwards).
     derive: Callable[[pl.DataFrame, "CleanContext"], pl.DataFrame]
     key: tuple[str, ...]  # unique in the clean table
+    duplicates: Duplicates | None = None  # resolved after derive, over all rows
+    # The build derives a large source batch by batch; a derive step that looks across rows (not
+    # only within each row) must see them all at once.
+    derive_sees_all_rows: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,16 +196,27 @@ def clean_source(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext, *
 
 def finish_clean(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext,
                  full_records: Callable[[pl.Series], pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The source's derive step on all typed rows, then the split into clean and rejected rows."""
-    derived = derive_rows(typed, spec, context)
+    """The source's derive step and duplicate resolution on all typed rows, then the split into
+    clean and rejected rows."""
+    derived = resolve_spec_duplicates(derive_rows(typed, spec, context), spec)
     del typed  # the caller passes the only reference: free the typed rows once derived
     clean = derived.lazy().filter(USABLE).drop(REASONS).sort(list(spec.key)).collect()
-    return clean, rejected_rows(derived, full_records)
+    return clean, rejected_rows(derived.filter(~USABLE).select("source_row_number", REASONS), full_records)
 
 
-def rejected_rows(derived: pl.DataFrame, full_records: Callable[[pl.Series], pl.DataFrame]) -> pl.DataFrame:
-    """The quarantine rows of derived rows with reasons: every reason and the whole raw record."""
-    rejected_numbers = derived.filter(~USABLE).select("source_row_number", REASONS)
+def resolve_spec_duplicates(derived: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
+    rule = spec.duplicates
+    if rule is None:
+        return derived
+    resolved = resolve_duplicates(derived, rule.key, prefer=list(rule.prefer), what=rule.what)
+    return resolved.drop(rule.key) if rule.drop_key else resolved
+
+
+def rejected_rows(rejected_numbers: pl.DataFrame, full_records: Callable[[pl.Series], pl.DataFrame]) -> pl.DataFrame:
+    """The quarantine rows: every reason and the whole raw record of each rejected row.
+
+    rejected_numbers: source_row_number and REASONS of the rows that have reasons.
+    """
     records = full_records(rejected_numbers["source_row_number"])
     rejected_raw = records.join(
         rejected_numbers, left_on="_row_number", right_on="source_row_number", how="inner"

@@ -11,8 +11,8 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.clean_sources import CLEANING_SPECS
-from pipelines.lib.cleaning import (QUARANTINE_SCHEMA, REASONS, CleanContext, CleaningSpec, derive_rows, rejected_rows,
-                                     require_columns, type_columns)
+from pipelines.lib.cleaning import (QUARANTINE_SCHEMA, REASONS, USABLE, CleanContext, CleaningSpec, derive_rows,
+                                     rejected_rows, require_columns, resolve_duplicates, type_columns)
 from pipelines.lib.raw import LINEAGE_COLUMNS, load_text_table
 from pipelines.lib.sources import SOURCES_BY_NAME, load_snapshot, verify_snapshot
 from pipelines.lib.warehouse import count_rows, quote, read_table, table_exists, write_table
@@ -85,23 +85,44 @@ def _raw_records(con: duckdb.DuckDBPyConnection, source: str):
     return fetch
 
 
-def _write_clean(con: duckdb.DuckDBPyConnection, spec: CleaningSpec, derived: pl.DataFrame) -> int:
-    """clean.<table>: the derived rows without reasons, sorted by key (what finish_clean returns)."""
-    con.execute("CREATE SCHEMA IF NOT EXISTS clean")
-    con.register("_derived", derived.to_arrow())
+def _derived_batches(con: duckdb.DuckDBPyConnection, spec: CleaningSpec, context: CleanContext):
+    """The typed and derived rows of raw.<source>, CLEAN_BATCH_ROWS at a time (all at once for a
+    derive step that looks across rows). Only the mapped columns are read."""
+    selected = ", ".join(quote(c) for c in [col.source for col in spec.columns] + list(LINEAGE_COLUMNS))
+    # A cursor of its own: the caller writes each batch on `con`, which would end a result streaming on it.
+    batches = con.cursor().execute(f"SELECT {selected} FROM raw.{quote(spec.source)}").to_arrow_reader(CLEAN_BATCH_ROWS)
+    typed = (type_columns(pl.from_arrow(batch), spec) for batch in batches)
+    if spec.derive_sees_all_rows:
+        typed = iter([pl.concat([*typed, type_columns(pl.from_arrow(batches.schema.empty_table()), spec)])])
+    seen_any = False
+    for frame in typed:
+        seen_any = True
+        yield derive_rows(frame, spec, context)
+    if not seen_any:  # a source with no rows still gets its typed, empty table
+        yield derive_rows(type_columns(pl.from_arrow(batches.schema.empty_table()), spec), spec, context)
+
+
+def _resolve_duplicates_in(con: duckdb.DuckDBPyConnection, work: str, spec: CleaningSpec) -> None:
+    """resolve_duplicates over every row of the work table, with only the rows that can lose in memory:
+    DuckDB finds the usable rows whose key repeats, polars ranks them (the same function as the
+    in-memory path), and the losers' reasons are written back."""
+    rule = spec.duplicates
+    if rule is None:
+        return
+    key = quote(rule.key)
+    candidates = pl.from_arrow(con.sql(
+        f"SELECT * FROM {work} WHERE len({quote(REASONS)}) = 0 "
+        f"QUALIFY count(*) OVER (PARTITION BY {key}) > 1").to_arrow_table())
+    if candidates.height == 0:
+        return
+    resolved = resolve_duplicates(candidates, rule.key, prefer=list(rule.prefer), what=rule.what)
+    losers = resolved.filter(~USABLE).select("source_row_number", REASONS)
+    con.register("_losers", losers.to_arrow())
     try:
-        con.execute(f"CREATE OR REPLACE TABLE clean.{quote(spec.table)} AS SELECT * EXCLUDE ({quote(REASONS)}) "
-                    f"FROM _derived WHERE len({quote(REASONS)}) = 0 ORDER BY {', '.join(quote(k) for k in spec.key)}")
+        con.execute(f"UPDATE {work} SET {quote(REASONS)} = _losers.{quote(REASONS)} FROM _losers "
+                    f"WHERE {work}.source_row_number = _losers.source_row_number")
     finally:
-        con.unregister("_derived")
-    return count_rows(con, f"clean.{quote(spec.table)}")
-
-
-def _concat_releasing(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    """The frames as one, emptying the list so that it no longer holds them."""
-    frame = pl.concat(frames, rechunk=False)
-    frames.clear()
-    return frame
+        con.unregister("_losers")
 
 
 def ensure_quarantine_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -122,20 +143,37 @@ def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source:
     )
     header = _raw_header(con, source)
     require_columns(header, spec.columns, source_file=context.source_file)
-    # Only the mapped columns are read, in batches typed one after another so that the raw text of
-    # every row is never in memory at once; the few rejected rows are read back whole for the quarantine.
-    selected = ", ".join(quote(c) for c in [col.source for col in spec.columns] + list(LINEAGE_COLUMNS))
-    batches = con.execute(f"SELECT {selected} FROM raw.{quote(source)}").to_arrow_reader(CLEAN_BATCH_ROWS)
-    typed = [type_columns(pl.from_arrow(batch), spec) for batch in batches]
-    typed.append(type_columns(pl.from_arrow(batches.schema.empty_table()), spec))  # a source with no rows
-    raw_rows = sum(frame.height for frame in typed)
-    # No name here keeps the typed rows alive, so they are freed once derived; DuckDB (which spills
-    # to disk) then filters and sorts the clean rows, so polars never holds a second copy of them:
-    # at 10M rows every copy is gigabytes.
-    derived = derive_rows(_concat_releasing(typed), spec, context)
-    rejected = rejected_rows(derived, _raw_records(con, source))
-    clean_rows = _write_clean(con, spec, derived)
-    del derived
+    # Batch by batch into a work table, so that neither the raw text nor the typed rows of the
+    # whole source are ever in memory at once (at 10M rows each copy is gigabytes); DuckDB, which
+    # spills to disk, then resolves duplicates, filters and sorts. The few rejected rows are read
+    # back whole from raw.<source> for the quarantine. A temporary table: DuckDB spills it to its
+    # temp directory when it outgrows the memory limit, and writes it 4x faster than a stored one
+    # (no compression, no checkpoint).
+    con.execute("CREATE SCHEMA IF NOT EXISTS clean")
+    work = f"temp.main.{quote('_deriving_' + spec.table)}"
+    raw_rows = 0
+    try:
+        for number, derived in enumerate(_derived_batches(con, spec, context)):
+            raw_rows += derived.height
+            con.register("_derived", derived.to_arrow())
+            try:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {quote('_deriving_' + spec.table)} AS SELECT * FROM _derived" if number == 0
+                            else f"INSERT INTO {work} SELECT * FROM _derived")
+            finally:
+                con.unregister("_derived")
+            del derived
+        _resolve_duplicates_in(con, work, spec)
+        dropped = [REASONS] + ([spec.duplicates.key] if spec.duplicates and spec.duplicates.drop_key else [])
+        con.execute(f"CREATE OR REPLACE TABLE clean.{quote(spec.table)} AS "
+                    f"SELECT * EXCLUDE ({', '.join(quote(c) for c in dropped)}) FROM {work} "
+                    f"WHERE len({quote(REASONS)}) = 0 ORDER BY {', '.join(quote(k) for k in spec.key)}")
+        rejected_numbers = pl.from_arrow(con.sql(
+            f"SELECT source_row_number, {quote(REASONS)} FROM {work} WHERE len({quote(REASONS)}) > 0 "
+            "ORDER BY source_row_number").to_arrow_table())
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {work}")
+    clean_rows = count_rows(con, f"clean.{quote(spec.table)}")
+    rejected = rejected_rows(rejected_numbers, _raw_records(con, source))
     ensure_quarantine_table(con)
     schema, table = QUARANTINE_TABLE
     con.execute("BEGIN")
@@ -194,19 +232,37 @@ def validate_clean_table(con: duckdb.DuckDBPyConnection, sources_dir: Path, sour
     return result
 
 
-def materialize_curated(con: duckdb.DuckDBPyConnection, sources_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def materialize_curated(con: duckdb.DuckDBPyConnection, sources_dir: Path) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """Validate sources/curated/, keep every curated value in clean.curated_values, apply the
     baseline corrections and new runs to staging.notable_models -> intermediate.notable_models_curated,
-    and record each overridden field in marts.value_provenance."""
+    and record each overridden field in marts.value_provenance.
+
+    Returns (curated values, the row count of notable_models_curated, provenance). Only the runs a
+    curated value changes or adds pass through polars; DuckDB copies the others (at 10M runs a
+    polars copy is gigabytes).
+    """
     from pipelines.lib.curated import BASELINE, apply_curated, curated_files, load_curated
 
-    runs = read_table(con, "staging", "notable_models", order_by="model_id")
-    # The id -> name map is only built when there is something to check against it (a second per
-    # model Python loop otherwise, for nothing, on a large source).
-    known = dict(zip(runs["model_id"], runs["model"])) if curated_files(sources_dir / "curated") else {}
+    # The id -> name map is only built when there is something to check against it.
+    known = (dict(con.sql("SELECT model_id, model FROM staging.notable_models").fetchall())
+             if curated_files(sources_dir / "curated") else {})
     curated = load_curated(sources_dir / "curated", known, display_root=sources_dir.parent)
-    applied, provenance = apply_curated(runs, curated, BASELINE)
+    del known
+    con.register("_curated_ids", curated.filter(pl.col("estimates") == BASELINE).select("model_id").unique().to_arrow())
+    try:
+        touched = pl.from_arrow(con.sql("SELECT * FROM staging.notable_models WHERE model_id IN "
+                                        "(SELECT model_id FROM _curated_ids) ORDER BY model_id").to_arrow_table())
+        changed, provenance = apply_curated(touched, curated, BASELINE)
+        con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
+        con.register("_changed", changed.to_arrow())
+        try:
+            con.execute("CREATE OR REPLACE TABLE intermediate.notable_models_curated AS "
+                        "SELECT * FROM staging.notable_models WHERE model_id NOT IN (SELECT model_id FROM _curated_ids) "
+                        "UNION ALL BY NAME SELECT * FROM _changed ORDER BY model_id")
+        finally:
+            con.unregister("_changed")
+    finally:
+        con.unregister("_curated_ids")
     write_table(con, "clean", "curated_values", curated)
-    write_table(con, "intermediate", "notable_models_curated", applied)
     write_table(con, "marts", "value_provenance", provenance)
-    return curated, applied, provenance
+    return curated, count_rows(con, "intermediate.notable_models_curated"), provenance
