@@ -18,7 +18,7 @@ from pipelines.lib.sources import SOURCES_BY_NAME, load_snapshot, verify_snapsho
 from pipelines.lib.warehouse import count_rows, quote, read_table, table_exists, write_table
 
 QUARANTINE_TABLE = ("quarantine", "rejected_rows")
-CLEAN_BATCH_ROWS = 1_000_000  # raw rows typed at a time
+CLEAN_BATCH_ROWS = 250_000  # raw rows typed at a time: a batch in polars stays well under 1 GB
 
 
 @dataclass(frozen=True)
