@@ -1,4 +1,5 @@
 -- One row per notable model, in the warehouse's names; the clean table is already typed.
+-- materialized: view  (a pass-through: a table would copy every run; the curated step reads it)
 select
     model_id,
     model,

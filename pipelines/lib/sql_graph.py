@@ -28,6 +28,9 @@ DIALECT = "duckdb"
 TESTS_DIR = "tests"
 # Folder and file names become unquoted DuckDB identifiers, so keep them plain.
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
+# "-- materialized: view" in a model's leading comment lines makes it a view instead of a table.
+_MATERIALIZED = re.compile(r"--\s*materialized\s*:\s*(\S*)", re.IGNORECASE)  # words after the value are a comment
+MATERIALIZATIONS = ("table", "view")
 # sqlglot underlines the error position with terminal colour codes; they garble logs.
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -43,10 +46,30 @@ class SqlModel:
     path: Path
     sql: str  # file text without surrounding whitespace or a final ";", ready to embed
     depends_on: tuple[str, ...]  # sorted "schema.table" names: models and external tables
+    materialized: str = "table"  # or "view": see materialization()
 
     @property
     def qualified_name(self) -> str:
         return f"{self.schema}.{self.name}"
+
+
+def materialization(sql: str, *, path: Path) -> str:
+    """'table' unless a leading comment line says "-- materialized: view" (or "table").
+
+    A view costs nothing to build and reads its inputs at query time: for a model that only
+    renames or selects columns of a large table, a table would be a full copy.
+    """
+    for number, line in enumerate(sql.splitlines(), start=1):
+        if not line.strip().startswith("--"):
+            break  # only the comment block before the query configures it
+        match = _MATERIALIZED.match(line.strip())
+        if match:
+            value = match.group(1).lower()
+            if value not in MATERIALIZATIONS:
+                raise SqlGraphError(f"{path}: line {number}: materialized must be one of "
+                                    f"{', '.join(MATERIALIZATIONS)}, got {match.group(1)!r}")
+            return value
+    return "table"
 
 
 @dataclass(frozen=True)
@@ -138,7 +161,7 @@ def load_sql_project(
         if folder == TESTS_DIR:
             tests.append(SqlTest(name, path, sql, depends_on))
             continue
-        model = SqlModel(folder, name, path, sql, depends_on)
+        model = SqlModel(folder, name, path, sql, depends_on, materialization(sql, path=rel))
         if model.qualified_name in external:
             raise SqlGraphError(
                 f"{rel}: {model.qualified_name} is already produced outside the SQL folder"

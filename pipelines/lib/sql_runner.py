@@ -26,8 +26,13 @@ class TestRun:
 def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> ModelRun:
     target = f"{quote(model.schema)}.{quote(model.name)}"
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(model.schema)}")
+    kind = "VIEW" if model.materialized == "view" else "TABLE"
+    existing = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                           [model.schema, model.name]).fetchone()
+    if existing and (existing[0] == "VIEW") != (kind == "VIEW"):  # the model changed kind since the last build
+        con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {target}")
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {target} AS\n{model.sql}\n")
+        con.execute(f"CREATE OR REPLACE {kind} {target} AS\n{model.sql}\n")
     except duckdb.Error as exc:
         raise RuntimeError(f"{model.path}: DuckDB could not build {model.qualified_name}: {exc}") from None
     rows = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]

@@ -22,8 +22,8 @@ RUN_METRICS = {  # metric -> unit
     "parameters": "parameters",
     "training_power_w": "W",
 }
-# The columns of marts.training_runs that compute_trend_fits reads.
-FITTED_RUN_COLUMNS = ("model_id", "publication_date", "publication_year_fraction", *RUN_METRICS, "is_frontier", "is_large_scale")
+# The columns of marts.training_runs that compute_trend_fits reads (in model_id order).
+FITTED_RUN_COLUMNS = ("publication_date", "publication_year_fraction", *RUN_METRICS, "is_frontier", "is_large_scale")
 METHOD = "ols_log10_on_year"
 BREAK_METHOD = "ols_log10_on_year_two_segments"
 

@@ -283,3 +283,38 @@ def test_inferred_order_builds_in_duckdb(tmp_path):
     assert rows == [("google", 5.0), ("openai", 3.0)]
     for test in tests:
         assert con.execute(f"select count(*) from (\n{test.sql}\n)").fetchone() == (0,)
+
+
+# --- materialization -------------------------------------------------------------------------
+
+
+def test_a_model_is_a_table_unless_its_leading_comments_say_view(tmp_path):
+    root = write_tree(tmp_path, {
+        "staging/models.sql": "-- Pass-through.\n-- Materialized: VIEW  (no copy)\nselect * from clean.notable_models",
+        "staging/late.sql": "select * from clean.notable_models\n-- materialized: view",  # after the query: no effect
+        "marts/m.sql": "select * from staging.models",
+    })
+    models, _ = load_sql_project(root, external_tables=EXTERNAL)
+    assert {m.qualified_name: m.materialized for m in models} == {
+        "staging.models": "view", "staging.late": "table", "marts.m": "table"}
+
+
+def test_an_unknown_materialization_names_file_and_line(tmp_path):
+    root = write_tree(tmp_path, {"staging/m.sql": "-- about\n-- materialized: tabel\nselect * from clean.notable_models"})
+    with pytest.raises(SqlGraphError, match=r"staging/m.sql: line 2: materialized must be one of table, view, got 'tabel'"):
+        load_sql_project(root, external_tables=EXTERNAL)
+
+
+def test_run_model_builds_views_and_switches_kind_between_builds(tmp_path):
+    from pipelines.lib.sql_runner import run_model
+
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create schema clean; create table clean.notable_models as select 1 as flop union all select 2")
+    as_table = SqlModel("staging", "m", Path("staging/m.sql"), "select flop * 10 as flop from clean.notable_models", ())
+    as_view = SqlModel("staging", "m", Path("staging/m.sql"), as_table.sql, (), "view")
+    kind = "select table_type from information_schema.tables where table_name = 'm'"
+    assert run_model(con, as_view).rows == 2 and con.execute(kind).fetchone() == ("VIEW",)
+    con.execute("insert into clean.notable_models values (3)")  # a view reads its input when queried
+    assert con.execute("select sum(flop) from staging.m").fetchone() == (60,)
+    assert run_model(con, as_table).columns == [("flop", "INTEGER")] and con.execute(kind).fetchone() == ("BASE TABLE",)
+    assert run_model(con, as_view).rows == 3 and con.execute(kind).fetchone() == ("VIEW",)
