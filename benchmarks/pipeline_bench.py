@@ -4,7 +4,8 @@
     python -m benchmarks.pipeline_bench --sources DIR --work DIR --out fits.json --fits-only --resamples 2000
 
 The library functions the Dagster assets call, called directly (no Dagster), in the build's order,
-on a fresh file-backed DuckDB database in --work (like the build's private database):
+on a fresh file-backed DuckDB database in --work (like the build's private database), each stage
+on a connection of its own (as each Dagster asset opens one):
 
   raw         pipelines.lib.stages.materialize_raw for every source (checksum, CSV -> raw.<source>)
   clean       materialize_clean for every source (typing, derive, quarantine; -> clean.*, quarantine.*)
@@ -216,22 +217,29 @@ def run_pipeline(sources_dir: Path, work_dir: Path, *, resamples: int = 200, out
     mode = "pipeline"
     rec = Recorder(out, {"mode": mode, "sources_dir": str(sources_dir), "resamples": resamples}, profile_dir)
     details = rec.result["details"]
-    with connect(db) as con:
-        rec.stage("raw", _raw_all, con, sources_dir, details.setdefault("raw", {}))
-        if stop_after == "raw":
-            return rec.finish("stopped")
-        rec.stage("clean", _clean_all, con, sources_dir, details.setdefault("clean", {}))
-        if breakdown:
-            details["clean_breakdown"] = clean_breakdown(con, sources_dir)
-            rec._flush()
-        if stop_after == "clean":
-            return rec.finish("stopped")
-        tests = rec.stage("sql_models", _sql_models, con, sources_dir, details.setdefault("sql_models", {}))
-        if stop_after == "sql_models":
-            return rec.finish("stopped")
-        rec.stage("trend_fits", _trend_fits, con, resamples, details.setdefault("trend_fits", {}))
-        if sql_tests:
-            rec.stage("sql_tests", _sql_tests, con, tests, details.setdefault("sql_tests", {}))
+    def connected(fn):
+        """fn on a connection of its own, as each Dagster asset opens one: DuckDB's buffers of one
+        stage are released before the next, as in the build."""
+        def run(*args):
+            with connect(db) as con:
+                return fn(con, *args)
+        return run
+
+    rec.stage("raw", connected(_raw_all), sources_dir, details.setdefault("raw", {}))
+    if stop_after == "raw":
+        return rec.finish("stopped")
+    rec.stage("clean", connected(_clean_all), sources_dir, details.setdefault("clean", {}))
+    if breakdown:
+        details["clean_breakdown"] = connected(clean_breakdown)(sources_dir)
+        rec._flush()
+    if stop_after == "clean":
+        return rec.finish("stopped")
+    tests = rec.stage("sql_models", connected(_sql_models), sources_dir, details.setdefault("sql_models", {}))
+    if stop_after == "sql_models":
+        return rec.finish("stopped")
+    rec.stage("trend_fits", connected(_trend_fits), resamples, details.setdefault("trend_fits", {}))
+    if sql_tests:
+        rec.stage("sql_tests", connected(_sql_tests), tests, details.setdefault("sql_tests", {}))
     return rec.finish()
 
 
