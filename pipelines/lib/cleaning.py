@@ -59,6 +59,10 @@ class Duplicates:
     prefer: tuple[pl.Expr, ...] = ()  # orders candidates best first (see resolve_duplicates)
     drop_key: bool = False  # the key is a working column of the derive step, not a clean column
 
+    def resolve(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """resolve_duplicates with this rule (the key column is kept)."""
+        return resolve_duplicates(frame, self.key, prefer=list(self.prefer), what=self.what)
+
 
 @dataclass(frozen=True)
 class CleaningSpec:
@@ -208,7 +212,7 @@ def resolve_spec_duplicates(derived: pl.DataFrame, spec: CleaningSpec) -> pl.Dat
     rule = spec.duplicates
     if rule is None:
         return derived
-    resolved = resolve_duplicates(derived, rule.key, prefer=list(rule.prefer), what=rule.what)
+    resolved = rule.resolve(derived)
     return resolved.drop(rule.key) if rule.drop_key else resolved
 
 

@@ -29,8 +29,9 @@ def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel) -> ModelRun:
     kind = "VIEW" if model.materialized == "view" else "TABLE"
     existing = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
                            [model.schema, model.name]).fetchone()
-    if existing and (existing[0] == "VIEW") != (kind == "VIEW"):  # the model changed kind since the last build
-        con.execute(f"DROP {'VIEW' if existing[0] == 'VIEW' else 'TABLE'} {target}")
+    existing_kind = existing and ("VIEW" if existing[0] == "VIEW" else "TABLE")
+    if existing_kind and existing_kind != kind:  # the model changed kind since the last build
+        con.execute(f"DROP {existing_kind} {target}")
     try:
         con.execute(f"CREATE OR REPLACE {kind} {target} AS\n{model.sql}\n")
     except duckdb.Error as exc:

@@ -12,7 +12,7 @@ import polars as pl
 
 from pipelines.lib.clean_sources import CLEANING_SPECS
 from pipelines.lib.cleaning import (QUARANTINE_SCHEMA, REASONS, USABLE, CleanContext, CleaningSpec, derive_rows,
-                                     rejected_rows, require_columns, resolve_duplicates, type_columns)
+                                     rejected_rows, require_columns, type_columns)
 from pipelines.lib.raw import LINEAGE_COLUMNS, load_text_table
 from pipelines.lib.sources import SOURCES_BY_NAME, load_snapshot, verify_snapshot
 from pipelines.lib.warehouse import count_rows, quote, read_table, table_exists, write_table
@@ -115,8 +115,7 @@ def _resolve_duplicates_in(con: duckdb.DuckDBPyConnection, work: str, spec: Clea
         f"QUALIFY count(*) OVER (PARTITION BY {key}) > 1").to_arrow_table())
     if candidates.height == 0:
         return
-    resolved = resolve_duplicates(candidates, rule.key, prefer=list(rule.prefer), what=rule.what)
-    losers = resolved.filter(~USABLE).select("source_row_number", REASONS)
+    losers = rule.resolve(candidates).filter(~USABLE).select("source_row_number", REASONS)
     con.register("_losers", losers.to_arrow())
     try:
         con.execute(f"UPDATE {work} SET {quote(REASONS)} = _losers.{quote(REASONS)} FROM _losers "
@@ -150,14 +149,15 @@ def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source:
     # temp directory when it outgrows the memory limit, and writes it 4x faster than a stored one
     # (no compression, no checkpoint).
     con.execute("CREATE SCHEMA IF NOT EXISTS clean")
-    work = f"temp.main.{quote('_deriving_' + spec.table)}"
+    work_name = quote("_deriving_" + spec.table)
+    work = f"temp.main.{work_name}"
     raw_rows = 0
     try:
         for number, derived in enumerate(_derived_batches(con, spec, context)):
             raw_rows += derived.height
             con.register("_derived", derived.to_arrow())
             try:
-                con.execute(f"CREATE OR REPLACE TEMP TABLE {quote('_deriving_' + spec.table)} AS SELECT * FROM _derived" if number == 0
+                con.execute(f"CREATE OR REPLACE TEMP TABLE {work_name} AS SELECT * FROM _derived" if number == 0
                             else f"INSERT INTO {work} SELECT * FROM _derived")
             finally:
                 con.unregister("_derived")
