@@ -15,18 +15,34 @@ from pipelines.lib.curated import FIELDS, META_COLUMNS, CuratedError, load_curat
 STANDARD_HEADER = ["action", "model_id", "model", *FIELDS, "citation", "note", "author", "date"]
 
 
+class MainSourceUnreadable(RuntimeError):
+    """The main source could not be read to check model ids against it."""
+
+
 def known_models(sources_dir: Path) -> dict[str, str]:
     """model_id -> model of the newest main-source snapshot, cleaned exactly as the build does."""
+    return _main_source(sources_dir)[0]
+
+
+def _main_source(sources_dir: Path) -> tuple[dict[str, str], dt.date]:
+    """(model_id -> model, snapshot date) of the newest main-source snapshot; MainSourceUnreadable
+    with a one-line reason when the snapshot is missing, corrupted or unreadable."""
     from pipelines.lib.clean_sources import NOTABLE_MODELS
     from pipelines.lib.cleaning import CleanContext, clean_source
     from pipelines.lib.raw import read_text_table
     from pipelines.lib.sources import load_snapshot, verify_snapshot
 
-    snapshot = load_snapshot(sources_dir, NOTABLE_MODELS.source)
-    verify_snapshot(snapshot)
-    raw = read_text_table(snapshot.data_path, source=snapshot.source, version=snapshot.version)
-    clean, _ = clean_source(raw, NOTABLE_MODELS, CleanContext(str(snapshot.data_path), dt.date.fromisoformat(snapshot.retrieved)))
-    return dict(zip(clean["model_id"].to_list(), clean["model"].to_list()))
+    try:
+        snapshot = load_snapshot(sources_dir, NOTABLE_MODELS.source)
+        verify_snapshot(snapshot)
+        retrieved = dt.date.fromisoformat(snapshot.retrieved)
+        raw = read_text_table(snapshot.data_path, source=snapshot.source, version=snapshot.version)
+        clean, _ = clean_source(raw, NOTABLE_MODELS, CleanContext(str(snapshot.data_path), retrieved))
+    except Exception as exc:  # a corrupted snapshot or manifest: say which and why, no traceback
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise MainSourceUnreadable(f"cannot read the main source {NOTABLE_MODELS.source} under {sources_dir} to check "
+                                   f"model ids against it: {reason}") from None
+    return dict(zip(clean["model_id"].to_list(), clean["model"].to_list())), retrieved
 
 
 def _sources_dir(args) -> Path:
@@ -38,8 +54,9 @@ def _sources_dir(args) -> Path:
 def cmd_check(args) -> int:
     sources = _sources_dir(args)
     try:
-        values = load_curated(sources / "curated", known_models(sources), display_root=sources.parent)
-    except CuratedError as exc:
+        models, snapshot_date = _main_source(sources)
+        values = load_curated(sources / "curated", models, display_root=sources.parent, snapshot_date=snapshot_date)
+    except (CuratedError, MainSourceUnreadable) as exc:
         print(f"flopcast curate check: {exc}", file=sys.stderr)
         return 1
     sets = values.group_by("estimates").len().sort("estimates")
@@ -48,17 +65,55 @@ def cmd_check(args) -> int:
     return 0
 
 
+def _target(args, curated_dir: Path) -> Path:
+    """The file `curate add` appends to: a .csv directly in sources/curated/ or its scenarios/
+    folder (anything else is never read by the build), never through a link."""
+    from pipelines.lib.curated import scenario_name_problem
+    from pipelines.lib.safe_files import UnsafePath, require_inside
+
+    if args.scenario is not None:
+        problem = scenario_name_problem(args.scenario)
+        if problem:
+            raise UnsafePath(f"--scenario: {problem}")
+        target = curated_dir / "scenarios" / f"{args.scenario}.csv"
+    elif args.file:
+        target = Path(args.file) if Path(args.file).is_absolute() else Path.cwd() / args.file
+    else:
+        target = curated_dir / "corrections.csv"
+    target = require_inside(target, curated_dir, "the curated file")
+    if target.suffix != ".csv" or target.parent not in (Path(os.path.abspath(curated_dir)),
+                                                       Path(os.path.abspath(curated_dir / "scenarios"))):
+        raise UnsafePath(f"{target}: curated files are sources/curated/*.csv or sources/curated/scenarios/<name>.csv; "
+                         "the build reads no other file")
+    if target.parent.name == "scenarios":
+        problem = scenario_name_problem(target.stem)
+        if problem:
+            raise UnsafePath(f"{target}: {problem}")
+    return target
+
+
 def cmd_add(args) -> int:
+    from pipelines.lib.safe_files import UnsafePath, atomic_write_bytes, read_bytes_no_follow
+
     sources = _sources_dir(args)
     curated_dir = sources / "curated"
-    target = Path(args.file) if args.file else (
-        curated_dir / "scenarios" / f"{args.scenario}.csv" if args.scenario else curated_dir / "corrections.csv")
-    if not target.is_absolute():
-        target = (Path.cwd() / target).resolve()
     if args.field not in FIELDS:
         print(f"flopcast curate add: unknown field {args.field!r}; fields: {', '.join(FIELDS)}", file=sys.stderr)
         return 2
-    existing = target.read_text(encoding="utf-8-sig") if target.exists() else ""
+    try:
+        target = _target(args, curated_dir)
+        existing_bytes = read_bytes_no_follow(target, what="curated files") if os.path.lexists(target) else b""
+    except UnsafePath as exc:
+        print(f"flopcast curate add: refused: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"flopcast curate add: cannot read {target}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    try:
+        existing = existing_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        print(f"flopcast curate add: {target} is not UTF-8 text; run `flopcast curate check` for the line", file=sys.stderr)
+        return 1
     header = next(csv.reader(io.StringIO(existing)), None) or STANDARD_HEADER
     missing = [c for c in (args.field, "publication_date" if args.new_run else None) if c and c not in header]
     if missing:
@@ -79,20 +134,19 @@ def cmd_add(args) -> int:
     writer.writerow(row)
     new_text = (existing if existing.endswith("\n") or not existing else existing + "\n") + buffer.getvalue()
 
-    # Validate the whole curated layer with the new row before anything is written.
-    target.parent.mkdir(parents=True, exist_ok=True)
-    backup = target.read_bytes() if target.exists() else None
-    temporary = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-    temporary.write_text(new_text, encoding="utf-8")
-    os.replace(temporary, target)
+    # The whole curated layer is validated with the new text before anything is written; then one
+    # rename replaces the file, so a refused or interrupted add leaves it exactly as it was.
     try:
-        load_curated(curated_dir, known_models(sources), display_root=sources.parent)
-    except CuratedError as exc:
-        if backup is None:
-            target.unlink()
-        else:
-            target.write_bytes(backup)
+        models, snapshot_date = _main_source(sources)
+        load_curated(curated_dir, models, display_root=sources.parent, snapshot_date=snapshot_date,
+                     replacements={target: new_text})
+    except (CuratedError, MainSourceUnreadable) as exc:
         print(f"flopcast curate add: not added, {exc}", file=sys.stderr)
+        return 1
+    try:
+        atomic_write_bytes(target, new_text.encode("utf-8"))
+    except (UnsafePath, OSError) as exc:
+        print(f"flopcast curate add: not added, cannot write {target}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
         return 1
     print(f"added to {target}: {row['action']} {row['model_id'] or row['model']} {args.field} = {args.value} ({args.citation})")
     return 0

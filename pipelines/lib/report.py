@@ -46,6 +46,7 @@ STYLE = {
     "legend.fontsize": 8.5,
     "legend.framealpha": 0.92,
     "svg.hashsalt": "flopcast",
+    "text.parse_math": False,  # '$' in a model name or in "$1B–$10B" is text, never mathtext (which can crash)
     "path.simplify": False,
 }
 COLORS = {
