@@ -7,10 +7,8 @@ than the whole build on two cores.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 
 import dagster as dg
@@ -18,7 +16,9 @@ import dagster as dg
 from pipelines.definitions import BUILD_JOB, build_definitions, default_sql_dir
 from pipelines.defs.progress import root_error_message
 from pipelines.lib.headline import headline_lines
-from pipelines.lib.publish import remove_stale_staging
+from pipelines.lib.build_lock import BuildLocked
+from pipelines.lib.build_lock import build_lock as warehouse_build_lock
+from pipelines.lib.build_lock import reset_build_database as reset_warehouse_build
 from pipelines.lib.warehouse import Locations, connect
 
 
@@ -90,37 +90,17 @@ def curated_lines(con) -> list[str]:
     return lines
 
 
-class BuildLocked(RuntimeError):
-    pass
-
-
 @contextlib.contextmanager
 def build_lock(locations: Locations):
-    """One build at a time per warehouse. flock is released by the kernel when its holder dies, so
-    a killed build never leaves a lock that needs clearing by hand."""
-    locations.warehouse_dir.mkdir(parents=True, exist_ok=True)
-    path = locations.warehouse_dir / ".build.lock"
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise BuildLocked(f"another flopcast build is running on {locations.warehouse_dir} (pid {holder}); wait for it to finish") from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """One build at a time per warehouse (the same lock Dagster-launched runs take: pipelines/lib/build_lock.py)."""
+    with warehouse_build_lock(locations.warehouse_dir):
+        yield
 
 
 def reset_build_database(locations: Locations) -> None:
     """Every CLI build starts from an empty private database, so no table of an earlier build
     (or of a build that was killed half-way) can leak into this one's publish."""
-    shutil.rmtree(locations.build_db.parent, ignore_errors=True)
+    reset_warehouse_build(locations.warehouse_dir, owner=f"flopcast-build-{os.getpid()}")
 
 
 def run_build(locations: Locations, settings: dict | None = None) -> BuildOutcome:
@@ -130,8 +110,7 @@ def run_build(locations: Locations, settings: dict | None = None) -> BuildOutcom
 
 
 def _run_build(locations: Locations, settings: dict | None) -> BuildOutcome:
-    reset_build_database(locations)
-    remove_stale_staging(locations.warehouse_dir)
+    reset_build_database(locations)  # also removes half-staged releases
     definitions = build_definitions(locations, default_sql_dir(), settings)
     job = definitions.resolve_job_def(BUILD_JOB)
     result = job.execute_in_process(

@@ -22,6 +22,18 @@ class FlopcastResource(dg.ConfigurableResource):
     assumption_overrides: dict[str, float] = Field(default_factory=dict, description="name -> value, see marts.assumptions")
     pins: dict[str, str] = Field(default_factory=dict, description="source -> version to use instead of the newest")
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Every run takes the warehouse's build lock (and a whole-graph run a fresh private database),
+        however it was launched: see pipelines/defs/run_lock.py."""
+        from pipelines.defs.run_lock import claim
+
+        claim(self.warehouse_dir, context)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        from pipelines.defs.run_lock import release
+
+        release(self.warehouse_dir, context)
+
     @property
     def locations(self) -> Locations:
         return Locations(sources_dir=Path(self.sources_dir), warehouse_dir=Path(self.warehouse_dir))
