@@ -8,6 +8,7 @@ import sys
 import time
 
 from pipelines.lib.executor_choice import ExecutorChoiceError
+from pipelines.lib.safe_files import UnsafePath
 from pipelines.lib.warehouse import LocationError, Locations, default_locations, local_folder
 
 
@@ -19,8 +20,10 @@ def _locations(args: argparse.Namespace) -> Locations:
     )
 
 
-def parse_pins(pairs: list[str]) -> dict[str, str]:
-    from pipelines.lib.sources import SOURCES_BY_NAME
+def parse_pins(pairs: list[str], sources_dir=None) -> dict[str, str]:
+    """SOURCE=VERSION pairs; with sources_dir, each version must be a version folder there (checked
+    before any build work, so '../../etc' or a typo is refused at once)."""
+    from pipelines.lib.sources import SOURCES_BY_NAME, list_versions
 
     pins = {}
     for pair in pairs:
@@ -29,6 +32,11 @@ def parse_pins(pairs: list[str]) -> dict[str, str]:
             raise ValueError(f"--pin expects SOURCE=VERSION, got {pair!r}")
         if source.strip() not in SOURCES_BY_NAME:
             raise ValueError(f"--pin: unknown source {source.strip()!r}; known: {', '.join(SOURCES_BY_NAME)}")
+        if sources_dir is not None:
+            versions = list_versions(sources_dir, source.strip())
+            if version.strip() not in versions:
+                raise ValueError(f"--pin: source {source.strip()!r} has no version {version.strip()!r} under {sources_dir}; "
+                                 f"available: {', '.join(versions) or 'none'} (see `flopcast sources list`)")
         pins[source.strip()] = version.strip()
     return pins
 
@@ -47,12 +55,12 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"flopcast build: {exc}", file=sys.stderr)
         return 2
     try:
-        pins = parse_pins(args.pin or [])
+        pins = parse_pins(args.pin or [], locations.sources_dir)
     except ValueError as exc:
         print(f"flopcast build: {exc}", file=sys.stderr)
         return 2
     settings = {"horizon_year": args.horizon, "assumption_overrides": overrides, "bootstrap_resamples": args.resamples,
-                "seed": args.seed, "pins": pins}
+                "seed": args.seed, "pins": pins, "cluster_start_year": args.cluster_start_year}
     if args.as_of:
         settings["as_of"] = args.as_of
     print(f"flopcast build: sources {locations.sources_dir}, warehouse {locations.warehouse_dir}", flush=True)
@@ -72,21 +80,40 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from pipelines.lib.query import FORMATTERS, QueryRefused, run_query
+    from pipelines.lib.query import Limited, QueryRefused, QueryTimeout, csv_lines, format_table, json_lines, open_query
 
     locations = _locations(args)
+    if args.timeout <= 0 or args.limit < 0:
+        print("flopcast query: --timeout must be positive and --limit 0 or more", file=sys.stderr)
+        return 2
+    limit = None if args.no_limit else args.limit
     try:
-        columns, rows = run_query(locations.published_db, args.sql)
+        with open_query(locations.published_db, args.sql, timeout=args.timeout) as (columns, batches):
+            rows = Limited(batches, limit)
+            if args.format == "table":  # needs every shown row for the column widths; --limit bounds them
+                shown = [row for batch in rows for row in batch]
+                print(format_table(columns, shown, truncated=rows.truncated))
+            else:  # streamed: one batch of rows in memory at a time
+                chunks = (csv_lines(columns, rows, raw=args.raw_csv, escape=sys.stdout.isatty())
+                          if args.format == "csv" else json_lines(columns, rows))
+                for chunk in chunks:
+                    sys.stdout.write(chunk)
+                sys.stdout.write("\n")
+                if rows.truncated:
+                    print(f"flopcast query: showed the first {rows.rows} rows; more rows exist (--limit N or --no-limit)",
+                          file=sys.stderr)
     except QueryRefused as exc:
         print(f"flopcast query: refused: {exc}", file=sys.stderr)
         return 2
-    except FileNotFoundError as exc:
+    except QueryTimeout as exc:
+        print(f"flopcast query: {exc}", file=sys.stderr)
+        return 1
+    except (FileNotFoundError, ValueError) as exc:
         print(f"flopcast query: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # DuckDB errors (unknown table, bad SQL) are the user's to fix
+    except Exception as exc:  # DuckDB errors (unknown table, bad SQL, out of memory) are the user's to fix
         print(f"flopcast query: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    print(FORMATTERS[args.format](columns, rows))
     return 0
 
 
@@ -97,7 +124,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     formats = tuple(f.strip() for f in args.format.split(","))
     try:
         done = export_tables(_locations(args), args.to, tables=tables, formats=formats, force=args.force,
-                             views_db=args.views_db)
+                             views_db=args.views_db, raw_csv=args.raw_csv)
     except ExportError as exc:
         print(f"flopcast export: {exc}", file=sys.stderr)
         return 2
@@ -133,12 +160,21 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--set", action="append", metavar="NAME=VALUE", help="override an assumption (see marts.assumptions); repeatable")
     build.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples per fit (default 2000)")
     build.add_argument("--seed", type=int, default=20260719, help="base seed of the bootstraps")
+    build.add_argument("--cluster-start-year", type=int, default=2019,
+                       help="first year of the largest-cluster fits (clusters are ranked against the whole history; default 2019)")
     build.add_argument("--pin", action="append", metavar="SOURCE=VERSION", help="use this snapshot version instead of the newest; repeatable")
     build.set_defaults(func=cmd_build)
 
     query = sub.add_parser("query", help="read-only SQL against the published warehouse")
     query.add_argument("sql")
     query.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    query.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                       help="stop the query after this many seconds, fetching included (default 60)")
+    query.add_argument("--limit", type=int, default=1000, metavar="N", help="show at most N rows (default 1000; a note says when rows were left out)")
+    query.add_argument("--no-limit", action="store_true", help="show every row (csv and json stream them)")
+    query.add_argument("--raw-csv", action="store_true",
+                       help="--format csv: keep cells starting with = + - @ as they are (by default they get a leading ' so "
+                            "a spreadsheet does not run them as formulas)")
     locations_options(query)
     query.set_defaults(func=cmd_query)
 
@@ -147,6 +183,9 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--format", default="parquet", help="parquet, csv or parquet,csv (default parquet)")
     export.add_argument("--tables", help="comma-separated schema.table names (default: all published tables)")
     export.add_argument("--force", action="store_true", help="overwrite existing files")
+    export.add_argument("--raw-csv", action="store_true",
+                        help="CSV: keep cells starting with = + - @ as they are (by default they get a leading ' so a "
+                             "spreadsheet does not run them as formulas)")
     export.add_argument("--views-db", metavar="PATH",
                         help="also write a local DuckDB file with a view per exported table over its Parquet file in --to "
                              "(--to must be a folder, file:// or a URI DuckDB reads: s3://, gs://, https://, az://...)")
@@ -170,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (LocationError, ExecutorChoiceError) as exc:  # configuration the user can fix: no traceback
+    except (LocationError, ExecutorChoiceError, UnsafePath) as exc:  # configuration the user can fix: no traceback
         print(f"flopcast {args.command}: {exc}", file=sys.stderr)
         return 2
 

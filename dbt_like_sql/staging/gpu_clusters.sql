@@ -20,6 +20,7 @@ select
     chip_type,
     chip_quantity,
     max_op_per_s,
+    epoch_rank_when_first_operational,
     source,
     source_version,
     source_row_number

@@ -1,5 +1,7 @@
 -- Accelerators with the throughput that matters for training: tensor FP16/BF16 where known,
 -- else plain FP16, else FP32; energy efficiency is that throughput per watt of TDP.
+-- flop_per_s_per_w mixes precisions across chip generations, so trends are fitted on the
+-- per-precision efficiencies (tensor_fp16_/fp16_/fp32_flop_per_s_per_w), one series at a time.
 with throughput as (
     select
         *,
@@ -24,6 +26,9 @@ select
     training_flop_per_s_precision,
     tdp_w,
     training_flop_per_s / nullif(tdp_w, 0) as flop_per_s_per_w,
+    tensor_fp16_flop_per_s / nullif(tdp_w, 0) as tensor_fp16_flop_per_s_per_w,
+    fp16_flop_per_s / nullif(tdp_w, 0) as fp16_flop_per_s_per_w,
+    fp32_flop_per_s / nullif(tdp_w, 0) as fp32_flop_per_s_per_w,
     memory_bytes,
     memory_bandwidth_bytes_per_s,
     source,

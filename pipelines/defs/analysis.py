@@ -45,7 +45,26 @@ def assumptions(flopcast: FlopcastResource) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={"dagster/row_count": table.height, "overridden": [n for n, o in zip(table["name"], table["is_overridden"]) if o]})
 
 
-@dg.asset(key=["marts", "projections"], deps=[["marts", "trend_fits"], ["intermediate", "trend_bootstrap"], ["marts", "assumptions"]],
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["marts", "backtests"], deps=[["marts", "training_runs"]], group_name=GROUP, kinds={"numpy", "duckdb"},
+                     description="Each largest-run method fitted as of each past year, projected 1-4 years ahead, against what happened."),
+        dg.AssetSpec(["marts", "backtest_skill"], deps=[["marts", "training_runs"]], group_name=GROUP, kinds={"duckdb"},
+                     description="Per method and horizon: error, bias, band coverage and interval score; which method is published."),
+    ],
+)
+def backtests(flopcast: FlopcastResource):
+    with connect(flopcast.locations.build_db) as con:
+        table, skill = analysis.materialize_backtests(con, flopcast.analysis)
+    yield dg.MaterializeResult(asset_key=["marts", "backtests"], metadata={"dagster/row_count": table.height})
+    yield dg.MaterializeResult(asset_key=["marts", "backtest_skill"], metadata={
+        "dagster/row_count": skill.height,
+        "skill": _preview(skill, ["metric", "method", "horizon_years", "n_backtests", "mean_abs_error_oom", "coverage", "is_selected"], 40),
+    })
+
+
+@dg.asset(key=["marts", "projections"], deps=[["marts", "trend_fits"], ["intermediate", "trend_bootstrap"], ["marts", "assumptions"],
+                                              ["marts", "backtest_skill"], ["marts", "training_runs"]],
           group_name=GROUP, kinds={"numpy", "duckdb"},
           description="Largest run and largest cluster, year by year to the horizon, low / central / high.")
 def projections(flopcast: FlopcastResource) -> dg.MaterializeResult:
@@ -89,4 +108,4 @@ def seed_claims(flopcast: FlopcastResource) -> dg.MaterializeResult:
     })
 
 
-analysis_assets = [trend_fits, assumptions, projections, constraints, seed_claims]
+analysis_assets = [trend_fits, backtests, assumptions, projections, constraints, seed_claims]

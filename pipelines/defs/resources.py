@@ -4,7 +4,7 @@ import datetime as dt
 from pathlib import Path
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from pipelines.lib.analysis import AnalysisConfig
 from pipelines.lib.warehouse import Locations
@@ -19,8 +19,21 @@ class FlopcastResource(dg.ConfigurableResource):
     horizon_year: int = Field(default=2035, description="last projected year")
     bootstrap_resamples: int = Field(default=2000, description="bootstrap resamples per trend fit")
     seed: int = Field(default=20260719, description="base seed of every bootstrap")
+    cluster_start_year: int = Field(default=2019, description="first year of the largest-cluster fits (ranking uses the whole history)")
     assumption_overrides: dict[str, float] = Field(default_factory=dict, description="name -> value, see marts.assumptions")
     pins: dict[str, str] = Field(default_factory=dict, description="source -> version to use instead of the newest")
+
+    @field_validator("assumption_overrides")
+    @classmethod
+    def _overrides_in_range(cls, overrides: dict[str, float]) -> dict[str, float]:
+        """Checked when the resource is configured, so a run launched with an impossible value (pue=-1)
+        fails at resource initialisation, before any step, with the allowed range in the message."""
+        from pipelines.lib.assumptions import UnknownAssumption, validate_overrides
+
+        try:
+            return validate_overrides(overrides)
+        except UnknownAssumption as exc:
+            raise ValueError(exc.args[0]) from None
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         """Every run takes the warehouse's build lock (and a whole-graph run a fresh private database),
@@ -45,5 +58,6 @@ class FlopcastResource(dg.ConfigurableResource):
             horizon_year=self.horizon_year,
             bootstrap_resamples=self.bootstrap_resamples,
             seed=self.seed,
+            cluster_start_year=self.cluster_start_year,
             assumption_overrides=dict(self.assumption_overrides),
         )

@@ -6,12 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from pipelines.lib.assumptions import Assumption, assumptions_table, resolve_assumptions
 from pipelines.lib.claims import compute_seed_claims
 from pipelines.lib.curated import BASELINE, apply_curated, frontier_flags
 from pipelines.lib.constraints import compute_constraints, compute_roadblocks, countries_exceeded_table
+from pipelines.lib import largest_run
 from pipelines.lib.projections import compute_projections
 from pipelines.lib.trends import FITTED_RUN_COLUMNS, FitSettings, bootstrap_table, compute_trend_fits, trend_fits_table
 from pipelines.lib.warehouse import quote, read_table, write_table
@@ -23,6 +25,7 @@ class AnalysisConfig:
     horizon_year: int = 2035
     bootstrap_resamples: int = 2000
     seed: int = 20260719
+    cluster_start_year: int = 2019  # the largest-cluster fit window; ranking always uses the whole history
     assumption_overrides: dict | None = None
 
     def assumptions(self) -> dict[str, Assumption]:
@@ -58,7 +61,8 @@ def estimate_sets(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
 
 
 def materialize_trend_fits(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
-    settings = FitSettings(as_of=resolve_as_of(con, config.as_of), resamples=config.bootstrap_resamples, seed=config.seed)
+    settings = FitSettings(as_of=resolve_as_of(con, config.as_of), resamples=config.bootstrap_resamples, seed=config.seed,
+                           cluster_start_year=config.cluster_start_year)
     hardware = read_table(con, "staging", "ml_hardware", order_by="hardware_id")
     clusters = read_table(con, "staging", "gpu_clusters", order_by="cluster_id")
     fits, boots = [], []
@@ -86,15 +90,50 @@ def _fits(con, estimates: str | None = BASELINE):
     return fits, boot
 
 
+def _backtest_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    columns = ", ".join(quote(c) for c in largest_run.COLUMNS)
+    return pl.from_arrow(con.sql(f"SELECT {columns} FROM marts.training_runs ORDER BY model_id").to_arrow_table())
+
+
+def materialize_backtests(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """marts.backtests and marts.backtest_skill on the baseline runs (every as-of date reads only its past)."""
+    as_of = resolve_as_of(con, config.as_of)
+    backtests = largest_run.backtest(_backtest_runs(con), as_of)
+    skill = largest_run.skill_table(backtests)
+    write_table(con, "marts", "backtests", backtests)
+    write_table(con, "marts", "backtest_skill", skill)
+    return backtests, skill
+
+
+def selected_largest_run_methods(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    skill = read_table(con, "marts", "backtest_skill", order_by="metric, method, horizon_years")
+    chosen = {row["metric"]: row["method"] for row in skill.filter(pl.col("is_selected")).iter_rows(named=True)}
+    missing = sorted(set(largest_run.START_YEARS) - set(chosen))
+    if missing:
+        raise LookupError(f"marts.backtest_skill selects no method for {', '.join(missing)} (too few runs to backtest)")
+    return chosen
+
+
 def materialize_projections(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
     fits, boot = _fits(con, None)
     as_of = fits["as_of"][0]
     if config.horizon_year < as_of.year:
         raise ValueError(f"horizon_year {config.horizon_year} is before the as-of year {as_of.year}")
+    methods = selected_largest_run_methods(con)
+    years = np.arange(as_of.year, config.horizon_year + 1)
+    sets = estimate_sets(con)
     frames = []
     for estimates in sorted(set(fits["estimates"].to_list()), key=lambda e: (e != BASELINE, e)):
         chosen = pl.col("estimates") == estimates
-        projected = compute_projections(fits.filter(chosen), boot.filter(chosen), config.assumptions(), as_of.year, config.horizon_year)
+        runs = sets[estimates].filter(pl.col("publication_date") <= as_of)
+        largest = {}
+        for metric, method in methods.items():
+            path = largest_run.project(runs, metric, method, years + 0.5, as_of)
+            if path is None:
+                raise LookupError(f"too few {metric} records before {as_of} to project the largest run ({estimates} estimates)")
+            largest[metric] = path
+        projected = compute_projections(fits.filter(chosen), boot.filter(chosen), config.assumptions(), as_of.year,
+                                        config.horizon_year, largest)
         frames.append(projected.select(pl.lit(estimates).alias("estimates"), pl.all()))
     projections = pl.concat(frames).sort("estimates", "subject", "metric", "method", "year", "scenario")
     write_table(con, "marts", "projections", projections)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.lib.assumptions import Assumption
-from pipelines.lib.projections import value_at
+from pipelines.lib.projections import projected_metric, value_at
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,9 @@ def compute_seed_claims(runs: pl.DataFrame, fits: pl.DataFrame, projections: pl.
         value, low, high, evidence = observed(top, column)
         return value, low, high, f"largest of {candidates.height} runs published in {year}: {evidence}"
 
-    def projected(metric: str, method: str, year: int) -> tuple[float, float, float, str]:
+    def projected(metric: str, method: str | None, year: int) -> tuple[float, float, float, str]:
         values = [value_at(projections, metric, method, year, s) for s in ("central", "low", "high")]
+        method = method or projected_metric(projections, metric)["method"][0]
         return (*values, f"projection of {metric} ({method}) for {year}, 90% band")
 
     rows = []
@@ -133,7 +134,7 @@ def compute_seed_claims(runs: pl.DataFrame, fits: pl.DataFrame, projections: pl.
             if claim.year < as_of_year:
                 data, basis = largest_in_year(column, claim.year), "observed"
             else:
-                data, basis = projected(column, "trend", claim.year), "projection"
+                data, basis = projected(column, None, claim.year), "projection"
         elif claim.subject == "cluster":
             if claim.quantity == "power":
                 metric, note = "cluster_power_gw", _cluster_note(clusters, "power_capacity_mw", claim.year, 1e-3, "GW")

@@ -12,18 +12,19 @@ import hashlib
 import polars as pl
 
 from pipelines.lib import parsing
-from pipelines.lib.cleaning import REASONS, CleanContext, CleaningSpec, Column, Duplicates, add_reason, completeness
+from pipelines.lib.cleaning import (REASONS, CleanContext, CleaningSpec, Column, Duplicates, add_reason, completeness,
+                                     has_rejected_cell, reject_cell)
 
 
-def _not_after_snapshot(frame: pl.DataFrame, column: str, context: CleanContext) -> pl.DataFrame:
-    return add_reason(
-        frame,
-        pl.col(column) > pl.lit(context.snapshot_date),
-        pl.concat_str(
-            pl.lit(f"{column}: "), pl.col(column).cast(pl.String),
-            pl.lit(f" is after the snapshot date {context.snapshot_date}"),
-        ),
+def _not_after_snapshot(frame: pl.DataFrame, column: str, context: CleanContext, *, whole_row: bool = True) -> pl.DataFrame:
+    """A date after the snapshot was retrieved is impossible: the row is rejected when the date is its
+    time axis (whole_row), otherwise only the date is (set to null, in quarantine.rejected_cells)."""
+    condition = pl.col(column) > pl.lit(context.snapshot_date)
+    reason = pl.concat_str(
+        pl.lit(f"{column}: "), pl.col(column).cast(pl.String),
+        pl.lit(f" is after the snapshot date {context.snapshot_date}"),
     )
+    return add_reason(frame, condition, reason) if whole_row else reject_cell(frame, column, condition, reason)
 
 
 def _with_year_fraction(frame: pl.DataFrame, column: str, out: str) -> pl.DataFrame:
@@ -33,7 +34,10 @@ def _with_year_fraction(frame: pl.DataFrame, column: str, out: str) -> pl.DataFr
 def _slug_ids(names: pl.Expr) -> pl.Expr:
     """parsing.slug of each name: vectorised for ASCII names (nearly all), in Python for the rest so
     that Unicode normalisation is always Python's own (polars' could differ on newer characters)."""
-    ascii_slug = (names.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "-").str.strip_chars("-"))
+    lowered = names.str.to_lowercase().str.replace_all(parsing.SLUG_SHARP[0], f"${{1}}-{parsing.SLUG_SHARP[1]}-")
+    for symbol, word in parsing.SLUG_SYMBOLS:
+        lowered = lowered.str.replace_all(symbol, f"-{word}-", literal=True)
+    ascii_slug = lowered.str.replace_all(r"[^a-z0-9]+", "-").str.strip_chars("-")
     ascii_slug = pl.when(ascii_slug == "").then(pl.lit("unnamed")).otherwise(ascii_slug)
     is_ascii = names.str.contains(r"^[\x00-\x7F]*$")
     python_slug = pl.when(~is_ascii).then(names).map_elements(parsing.slug, return_dtype=pl.String, skip_nulls=True)
@@ -70,13 +74,14 @@ _NOTABLE_VALUE_COLUMNS = [c.name for c in NOTABLE_MODELS_COLUMNS if c.kind in ("
 
 def _derive_notable_models(frame: pl.DataFrame, context: CleanContext) -> pl.DataFrame:
     frame = _not_after_snapshot(frame, "publication_date", context)
-    frame = add_reason(
-        frame,
+    # Impossible values of optional columns: the cell is rejected, the run (and its compute) kept.
+    frame = reject_cell(
+        frame, "hardware_utilization_mfu",
         pl.col("hardware_utilization_mfu") > 1,
         pl.concat_str(pl.lit("hardware_utilization_mfu: "), pl.col("hardware_utilization_mfu").cast(pl.String), pl.lit(" is above 1")),
     )
-    frame = add_reason(
-        frame,
+    frame = reject_cell(
+        frame, "hardware_quantity",
         pl.col("hardware_quantity") >= 2.0**62,
         pl.concat_str(pl.lit("hardware_quantity: "), pl.col("hardware_quantity").cast(pl.String), pl.lit(" is too large for a count")),
     )
@@ -86,7 +91,9 @@ def _derive_notable_models(frame: pl.DataFrame, context: CleanContext) -> pl.Dat
         is_language.alias("is_language_model"),
         # Dataset size counts tokens only for language models (images, hours... elsewhere).
         pl.when(is_language).then(pl.col("training_dataset_size")).otherwise(None).alias("training_tokens"),
-        pl.col("is_epoch_frontier").fill_null(False),
+        # A blank flag means not flagged; an unreadable one stays unknown (null, a rejected cell).
+        pl.when(has_rejected_cell("is_epoch_frontier")).then(None).otherwise(pl.col("is_epoch_frontier").fill_null(False))
+        .alias("is_epoch_frontier"),
         pl.when(pl.col("hardware_quantity") < 2.0**62).then(pl.col("hardware_quantity").round(0)).cast(pl.Int64, strict=False),
     )
     return _with_year_fraction(frame, "publication_date", "publication_year_fraction")
@@ -118,7 +125,7 @@ ML_HARDWARE_COLUMNS = (
 
 
 def _derive_ml_hardware(frame: pl.DataFrame, context: CleanContext) -> pl.DataFrame:
-    frame = _not_after_snapshot(frame, "release_date", context)
+    frame = _not_after_snapshot(frame, "release_date", context, whole_row=False)  # undated chips are kept too
     frame = frame.with_columns(_slug_ids(pl.col("hardware_name")).alias("hardware_id"))
     return _with_year_fraction(frame, "release_date", "release_year_fraction")
 
@@ -147,6 +154,7 @@ GPU_CLUSTERS_COLUMNS = (
     Column("Chip type (primary)", "chip_type", "text"),
     Column("Chip quantity (primary)", "chip_quantity", "number", min_value=0),
     Column("Max OP/s", "max_op_per_s", "number", min_value=0),
+    Column("Rank when first operational", "epoch_rank_when_first_operational", "integer", min_value=1),
 )
 
 

@@ -1,6 +1,6 @@
 """The one place the public tables and columns are described: units, meaning and lineage.
 
-``TABLE_DOCS`` has one line per public table (``clean.*``, ``marts.*``, ``quarantine.rejected_rows``)
+``TABLE_DOCS`` has one line per public table (``clean.*``, ``marts.*``, ``quarantine.*``)
 and ``COLUMN_DOCS`` a ``(unit, description)`` pair for each of their columns. Columns that mean the
 same thing in several tables (lineage, the model's fields, a country's electricity) are written
 once in ``COMMON`` and picked from there. The data card, ``datapackage.json`` and the DuckDB
@@ -37,8 +37,10 @@ COMMON: dict[str, Doc] = {
                                 "(raw.<source>._row_number): the raw record this row was cleaned from."),
     # A notable model (clean.notable_models, marts.training_runs and the marts derived from it).
     "model_id": (None, "Stable identifier of the model, made from its name (ASCII, lower case, words joined "
-                       "by '-', e.g. 'gpt-4-mar-2023'); unique. A second row with the same id is quarantined, "
-                       "keeping the most complete one."),
+                       "by '-', e.g. 'gpt-4-mar-2023'); '+', '*' and a '#' after a letter are spelled 'plus', 'star' "
+                       "and 'sharp', so DeepLabV3 and DeepLabV3+ ('deeplabv3-plus') stay distinct. Unique: names that "
+                       "differ only in case, spacing or other punctuation get the same id, and the most complete row "
+                       "is kept (the others are quarantined as duplicates)."),
     "model": (None, f"Model name from {_EPOCH_MODELS} ('Model'), with outer whitespace, wrapping quotes and "
                     "repeated blanks removed."),
     "organization": (None, "Developer organisation(s), comma-separated, repeats removed (Epoch's 'Organization')."),
@@ -54,11 +56,23 @@ COMMON: dict[str, Doc] = {
     "parameters": ("parameters", "Number of trainable parameters (Epoch's 'Parameters')."),
     "training_compute_flop": ("FLOP", "Total training compute (Epoch's 'Training compute (FLOP)'); null where Epoch "
                                       "has no estimate, which is common for recent models."),
-    "training_tokens": ("tokens", "Training dataset size in tokens: Epoch's 'Training dataset size (total)' for "
-                                  "language models only (null for other domains). For some fine-tuned models it counts "
-                                  "the fine-tuning data only (e.g. InstructGPT)."),
-    "training_cost_usd": ("USD (2023)", "Training compute cost in constant 2023 US dollars, as Epoch publishes it "
-                                        "('Training compute cost (2023 USD)'); flopcast does not re-deflate it."),
+    "training_tokens": ("tokens", "Training dataset size: Epoch's 'Training dataset size (total)' for language "
+                                  "models only (null for other domains). Mostly tokens, but not always: Epoch converts "
+                                  "a word count from a paper at 4/3 tokens per word on many rows (LaMDA's 1.56T words "
+                                  "are 2.08e12, Meena's 40B words 5.3e10), while other rows still hold the words: those "
+                                  "whose 'Dataset size notes' start with '[WORDS]' (mostly translation models, e.g. "
+                                  "NLLB, GNMT, Seq2Seq LSTM) and older rows copied from a word count (ALBERT: BooksCorpus "
+                                  "800M + Wikipedia 2,500M words = 3.3e9; DistBelief NNLM, 6e9 words). flopcast "
+                                  "does not convert, so a count may be low by up to a third. For some fine-tuned models "
+                                  "it counts the fine-tuning data only (e.g. InstructGPT)."),
+    "training_cost_usd": ("USD (2023)", "Training compute cost as Epoch publishes it ('Training compute cost (2023 "
+                                        "USD)'), labelled constant 2023 US dollars; flopcast does not re-deflate it. "
+                                        "Not every row is on that base: A.X K1 (2025-12-30) holds its nominal cloud "
+                                        "price (equal to its 'Training compute cost (cloud)'), and hand-entered rows "
+                                        "were converted with the CPI (DeepSeek-V3: $5.576M 2024 = $5.39M 2023) rather "
+                                        "than the producer price index in clean.price_index. By that index a 2024 "
+                                        "dollar is 0.988 and a 2025 dollar about 0.96 of a 2023 dollar, so a row left "
+                                        "on a later base is at most about 4% high."),
     "training_power_w": ("W", "Power drawn by the training hardware during the run (Epoch's 'Training power draw (W)'); "
                               "a few values are implausible (e.g. Megatron-LM (1.2B) at about 338 W)."),
     "training_hardware": (None, "Accelerator(s) the model was trained on, comma-separated (Epoch's 'Training hardware')."),
@@ -66,10 +80,12 @@ COMMON: dict[str, Doc] = {
                                           "(Epoch's 'Hardware quantity')."),
     "training_time_hours": ("hours", "Wall-clock training time (Epoch's 'Training time (hours)')."),
     "hardware_utilization_mfu": ("fraction", "Model FLOP utilization achieved during training, 0-1 (Epoch's "
-                                             "'Hardware utilization (MFU)'); rows above 1 are quarantined."),
+                                             "'Hardware utilization (MFU)'); a value above 1 is set to null and listed "
+                                             "in quarantine.rejected_cells."),
     "confidence": (None, "Epoch's confidence in the model's estimates: 'Confident', 'Likely', 'Speculative' or "
                          "'Unknown' (Epoch's 'Confidence'); marts.seed_claims turns it into an uncertainty factor."),
-    "is_epoch_frontier": (None, "Epoch's own 'Frontier model' flag (blank read as false). flopcast's frontier is "
+    "is_epoch_frontier": (None, "Epoch's own 'Frontier model' flag (blank read as false; an unreadable value is null "
+                                "and listed in quarantine.rejected_cells). flopcast's frontier is "
                                 "marts.training_runs.is_frontier."),
     "compute_rank_at_release": ("rank", "Rank by training compute among all models published on or before this one's "
                                         "publication date (1 = largest; equal compute ordered by model_id); null without "
@@ -87,11 +103,16 @@ COMMON: dict[str, Doc] = {
                       "(the largest GPU cluster)."),
     "metric": (None, "Projected quantity, e.g. 'training_compute_flop', 'training_power_gw', 'cluster_power_gw'; "
                      "its unit is in the unit column."),
-    "method": (None, "How the quantity is projected: 'trend' (its own fitted trend), 'compute_optimal' (Chinchilla, from "
-                     "projected compute), 'from_compute' (power from projected compute and hardware efficiency) or "
-                     "'power_draw_trend' (the trend of Epoch's training power draw)."),
-    "scenario": (None, "'low', 'central' or 'high': the 5th percentile, fitted line and 95th percentile of the bootstrap "
-                       "lines at mid-year; derived quantities combine scenarios in the direction that widens the band."),
+    "method": (None, "How the quantity is projected. Largest-run compute and cost: the method marts.backtest_skill "
+                     "selected ('record_trend' or 'record_level_frontier_slope', see marts.backtests); clusters: "
+                     "'trend' (the top-10-at-date line raised by its upper-decile residual); 'compute_optimal' "
+                     "(Chinchilla, from projected compute); 'from_compute' (power from projected compute, tensor-FP16 "
+                     "hardware efficiency and the training-time trend); 'power_draw_trend' (the record of Epoch's "
+                     "training power draw, by the method its backtests selected)."),
+    "scenario": (None, "'low', 'central' or 'high'. Largest run: the 5% end, central path and 95% end of a 90% "
+                       "prediction band (slope and scatter; its backtest coverage is in marts.backtest_skill). "
+                       "Clusters: percentiles of the bootstrap lines at mid-year (slope uncertainty only). Power from "
+                       "compute combines its factors' bands in log space (quadrature)."),
     "estimates": (None, "Which set of estimates the row is computed from: 'baseline' (the sources with the curated "
                         "corrections of sources/curated/*.csv) or the name of a curated scenario "
                         "(sources/curated/scenarios/<name>.csv); constraints, roadblocks and claims use the baseline."),
@@ -132,6 +153,10 @@ TABLE_DOCS: dict[str, str] = {
                                         "power in its latest Ember year.",
     "marts.release_diff": "Typed changes in the clean notable-models rows between the source version this build uses "
                           "and the one before it; empty without an earlier version.",
+    "marts.backtests": "Each candidate largest-run method fitted on the runs published by 1 July of each past year, "
+                       "projected 1-4 years ahead, against the record actually observed then.",
+    "marts.backtest_skill": "Per largest-run method, metric and horizon: mean absolute and signed error (OOM), 90% band "
+                            "coverage and interval score over the backtests; is_selected marks the published method.",
     "marts.trend_fits": "Log-linear trend fits (OLS of log10 value on the fractional year) per metric and population, "
                         "with 90% intervals.",
     "marts.projections": "The fitted trends carried forward per year: largest run and largest cluster, low / central / "
@@ -144,7 +169,11 @@ TABLE_DOCS: dict[str, str] = {
     "marts.seed_claims": "Each figure of the seed post (the text on AI scaling whose claims flopcast checks) against "
                          "what the data gives, with a verdict.",
     "marts.assumptions": "Every constant the projections use, with its unit, range, citation and whether this build overrode it.",
-    "quarantine.rejected_rows": "Every raw source row that could not be used, with every reason and the raw record as JSON.",
+    "quarantine.rejected_rows": "Every raw source row that could not be used (no usable date or name, a date after the "
+                                "snapshot, a duplicate), with every reason and the raw record as JSON.",
+    "quarantine.rejected_cells": "Every cell of a clean row that was set to null because it could not be used (an "
+                                 "unreadable or impossible value in an optional column): where it is, its raw text "
+                                 "and why. The row itself is in clean.* with that value null.",
 }
 
 COLUMN_DOCS: dict[str, dict[str, Doc]] = {
@@ -225,6 +254,9 @@ COLUMN_DOCS: dict[str, dict[str, Doc]] = {
         "is_single_cluster": (None, "True when Epoch's 'Single cluster?' is 'Yes' (one site rather than several "
                                     "counted together)."),
         "is_planned": (None, "True when status is 'Planned'; planned sites are excluded from the cluster trend fits."),
+        "epoch_rank_when_first_operational": ("rank", "Epoch's 'Rank when first operational': the cluster's rank by "
+                                                      "performance among existing clusters when it came online (Epoch's "
+                                                      "ranking, not flopcast's power ranking)."),
     },
     "clean.price_index": {
         **_common(*_LINEAGE),
@@ -345,10 +377,16 @@ COLUMN_DOCS: dict[str, dict[str, Doc]] = {
     "marts.trend_fits": {
         **_common("estimates"),
         "metric": (None, "Fitted series: a column of marts.training_runs (e.g. 'training_compute_flop'), "
-                         "'flop_per_s_per_w' (accelerator FLOP/s per watt of TDP) or a cluster column "
-                         "('power_capacity_mw', 'hardware_cost_usd')."),
-        "population": (None, "Rows fitted: 'notable_since_2010', 'frontier', 'large_scale', 'notable_before_2010', "
-                             "'notable_before_break' / 'notable_after_break', 'ml_hardware' or 'largest_clusters'."),
+                         "'flop_per_s_per_w' (accelerator FLOP/s per watt of TDP, one precision per population) or a "
+                         "cluster column ('power_capacity_mw', 'hardware_cost_usd')."),
+        "population": (None, "Rows fitted: 'notable_since_2010', 'frontier' (top 10 at release, since 2010), "
+                             "'frontier_since_2016' (cost, the literature's window), 'records' (runs larger than every "
+                             "earlier run), 'large_scale' (>= 1e23 FLOP: selection-truncated, see is_selection_truncated), "
+                             "'notable_before_2010', 'notable_before_break' / 'notable_after_break', "
+                             "'ml_hardware_tensor_fp16' / 'ml_hardware_fp16' / 'ml_hardware_fp32' (accelerators with "
+                             "that precision's throughput), 'largest_clusters' (top 10 by power when first operational, "
+                             "ranked against every operational site, planned sites excluded) or 'epoch_top10_clusters' "
+                             "(Epoch's own 'Rank when first operational' <= 10)."),
         "unit": (None, "Unit of the fitted metric (e.g. 'FLOP', 'USD (2023)', 'FLOP/s per W')."),
         "start_date": ("date", "First date of the fitted window."),
         "end_date": ("date", "Last date of the fitted window (the as-of date, or the break for the segment before it)."),
@@ -373,6 +411,9 @@ COLUMN_DOCS: dict[str, dict[str, Doc]] = {
         "method": (None, "'ols_log10_on_year' (one line) or 'ols_log10_on_year_two_segments' (either side of a break "
                          "year found by search)."),
         "break_year": ("year", "Fractional year of the break for the two-segment fits; null for the others."),
+        "is_selection_truncated": (None, "True when the population is selected on the value it fits (large_scale: "
+                                         ">= 1e23 FLOP), which flattens the slope; such a fit is not a trend and is "
+                                         "never used by a projection or headline. start_date is then its first member's date."),
         "bootstrap_resamples": ("resamples", "Number of bootstrap lines kept (resamples drawing a single distinct year "
                                              "are dropped)."),
         "bootstrap_method": (None, "'pairs' (rows resampled with replacement), or 'bag_of_little_bootstraps' for fits "
@@ -383,6 +424,46 @@ COLUMN_DOCS: dict[str, dict[str, Doc]] = {
         "as_of": ("date", "As-of date of the analysis: data published after it are left out; defaults to the newest "
                           "publication date in the main source, never today."),
     },
+    "marts.backtests": {
+        "metric": (None, "Largest-run quantity: 'training_compute_flop', 'training_cost_usd' or 'training_power_w' "
+                         "(the record: the largest value of any run published by the date)."),
+        "method": (None, "Candidate method: 'record_trend' (OLS of the records), 'record_level_frontier_slope' (the "
+                         "record trend's value at the as-of date, growing at the frontier slope), 'record_anchored' "
+                         "(the last record at the frontier slope) or 'frontier_offset' (the frontier line raised by its "
+                         "upper-decile residual, flopcast's earlier method)."),
+        "as_of": ("date", "Date of the backtest (1 July of the as-of year): only runs published on or before it are read."),
+        "horizon_years": ("years", "How far ahead the projection is: 1 to 4 years."),
+        "target_date": ("date", "as_of plus horizon_years: the date the record is compared at."),
+        "n_fit": ("points", "Points the method's slope was fitted on."),
+        "projected_low": (None, "5% end of the method's 90% prediction band at the target date, in the metric's unit."),
+        "projected_central": (None, "Central projection at the target date, in the metric's unit."),
+        "projected_high": (None, "95% end of the method's 90% prediction band at the target date."),
+        "observed": (None, "The record actually observed at the target date (largest value published by then)."),
+        "error_oom": ("OOM", "log10(projected_central / observed): positive is an over-projection."),
+        "is_covered": (None, "True when observed lies inside [projected_low, projected_high]."),
+        "interval_score_oom": ("OOM", "Interval score of the 90% band (Gneiting & Raftery 2007) in log10 units: its width "
+                                      "plus 20 x how far observed falls outside it; lower is better."),
+    },
+    "marts.backtest_skill": {
+        "metric": (None, "Largest-run quantity, as in marts.backtests."),
+        "method": (None, "Candidate method, as in marts.backtests."),
+        "horizon_years": ("years", "How far ahead: 1 to 4 years."),
+        "n_backtests": ("backtests", "Number of backtests of this method and horizon."),
+        "mean_abs_error_oom": ("OOM", "Mean absolute error_oom."),
+        "mean_error_oom": ("OOM", "Mean error_oom (bias): positive means the method over-projected on average."),
+        "coverage": ("fraction", "Share of backtests whose 90% band contained the observed record."),
+        "mean_interval_score_oom": ("OOM", "Mean interval score of the 90% band."),
+        "nominal_coverage": ("fraction", "The band's nominal coverage, 0.9."),
+        "comparable_n_backtests": ("backtests", "Backtests (all horizons) at which every method of the metric could "
+                                                "project: the set the choice is made on."),
+        "comparable_mean_abs_error_oom": ("OOM", "Mean absolute error over the comparable backtests, all horizons."),
+        "comparable_mean_interval_score_oom": ("OOM", "Mean interval score over the comparable backtests, all horizons: "
+                                                      "the selection criterion."),
+        "is_continuous": (None, "True when the method's central path starts where the record trend stands at the "
+                                "as-of date; only these may be published."),
+        "is_selected": (None, "True for the method the published projection uses: the continuous method with the "
+                              "lowest comparable_mean_interval_score_oom (ties: lower error, then a fixed order)."),
+    },
     "marts.projections": {
         **_common("estimates"),
         "year": _YEAR_PROJECTED,
@@ -390,7 +471,7 @@ COLUMN_DOCS: dict[str, dict[str, Doc]] = {
         "value": (None, "Projected value of the metric for the year and scenario, in the row's unit."),
         **_common("unit"),
         "basis": (None, "Fit(s) the value derives from, as metric/population of marts.trend_fits "
-                        "(e.g. 'training_compute_flop/frontier')."),
+                        "(e.g. 'training_compute_flop/records (record_level_frontier_slope)')."),
     },
     "marts.constraints": {
         "year": _YEAR_PROJECTED,
@@ -467,6 +548,17 @@ COLUMN_DOCS: dict[str, dict[str, Doc]] = {
         "reasons": (None, "Every reason the row cannot be used, e.g. \"training_dataset_size: cannot read '...' as a "
                           "number\", 'publication_date: missing', a duplicate naming the row kept."),
         "raw_row": (None, "The raw record as JSON, the source's original headers as keys and every cell as text."),
+    },
+    "quarantine.rejected_cells": {
+        **_common("source", "source_version"),
+        "row_number": (None, "1-based record number after the header in the source file (raw.<source>._row_number); "
+                             "the clean row with this source_row_number holds the cell as null."),
+        "source_column": (None, "The source's own header of the cell's column, e.g. 'Training dataset size (total)' "
+                                "(named source_column because column is a reserved word in SQL)."),
+        "field": (None, "flopcast's name of that column in the clean table, e.g. 'training_dataset_size'."),
+        "raw_value": (None, "The cell's text exactly as in the source file (raw.<source>)."),
+        "reason": (None, "Why the value cannot be used, e.g. \"training_dataset_size: cannot read "
+                         "'327978752,192851506176' as a number\" or 'hardware_utilization_mfu: 1.7 is above 1'."),
     },
 }
 

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.lib.assumptions import Assumption
+from pipelines.lib.projections import projected_metric
 
 
 @dataclass(frozen=True)
 class Yardstick:
     roadblock: str
     metric: str  # projections.metric
-    method: str  # projections.method
+    method: str | None  # projections.method; None: the metric's only method (the largest-run method the backtests chose)
     references: tuple[tuple[str, str], ...]  # (reference name, assumption name)
     binding: str  # the reference whose crossing means the roadblock binds
     # For data the stock itself is uncertain: earliest crossing uses its low end, latest its high end.
@@ -41,7 +42,7 @@ YARDSTICKS = (
     Yardstick("data", "training_tokens", "compute_optimal",
               (("public_text_stock", "data_stock_tokens"), ("post_internet_text", "post_internet_tokens")),
               "public_text_stock", binding_low="data_stock_tokens", binding_high="data_stock_tokens"),
-    Yardstick("money", "training_cost_usd", "trend",
+    Yardstick("money", "training_cost_usd", None,
               (("usd_1b", "money_reference_1b_usd"), ("usd_10b", "money_reference_10b_usd"), ("largest_company_capex", "money_binding_usd")),
               "largest_company_capex"),
     Yardstick("money", "cluster_hardware_cost_usd", "trend",
@@ -58,7 +59,7 @@ CONSTRAINTS_SCHEMA = {
 
 
 def _series(projections: pl.DataFrame, y: Yardstick) -> pl.DataFrame:
-    return projections.filter((pl.col("metric") == y.metric) & (pl.col("method") == y.method))
+    return projected_metric(projections, y.metric, y.method)
 
 
 def _countries_exceeded(power: pl.DataFrame, countries: pl.DataFrame) -> pl.DataFrame:
@@ -135,7 +136,7 @@ def compute_roadblocks(projections: pl.DataFrame, assumptions: dict[str, Assumpt
         else:
             summary = f"does not bind before {horizon_year}"
         rows.append({
-            "roadblock": y.roadblock, "subject": subject, "metric": y.metric, "method": y.method, "reference": y.binding,
+            "roadblock": y.roadblock, "subject": subject, "metric": y.metric, "method": series["method"][0], "reference": y.binding,
             "reference_value": assumption.value, "unit": series["unit"][0], "first_year_central": central,
             "first_year_earliest": earliest, "first_year_latest": latest, "binds_before_horizon": central is not None,
             "horizon_year": horizon_year, "summary": summary,

@@ -8,6 +8,7 @@ the same inputs write the same bytes. Descriptions and units come from ``column_
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -43,7 +44,8 @@ ATTRIBUTIONS: dict[str, str] = {
                                 "Bank of St. Louis. Public domain; FRED asks for this citation.",
 }
 CHANGES_NOTICE = (
-    "flopcast changed the data: columns were renamed and typed, unusable rows quarantined, duplicates resolved, "
+    "flopcast changed the data: columns were renamed and typed, unusable rows quarantined, unusable cells set to "
+    "null, duplicates resolved, "
     "and marts, trend fits and projections derived. The producers of the sources do not endorse flopcast."
 )
 
@@ -52,22 +54,37 @@ RECENT_SINCE = "2025-01-01"  # "recent" for the caveat on missing compute estima
 # Known caveats, in the order the card lists them. {placeholders} are filled from the build
 # (see _caveat_facts); a fact the build cannot give shows as "?".
 CAVEATS: tuple[str, ...] = (
-    "`training_tokens` is Epoch's 'Training dataset size (total)' for language models. For some fine-tuned models "
-    "it counts only the fine-tuning data, and some of these are flagged frontier by flopcast's top-10 rule "
-    "(e.g. InstructGPT 175B with about 1.7e7 tokens); small token counts of fine-tuned models are not pre-training "
-    "data.",
+    "`training_tokens` is Epoch's 'Training dataset size (total)' for language models, and it mixes tokens and "
+    "words: Epoch converts many word counts at 4/3 tokens per word (LaMDA's 1.56T words are 2.08e12), but "
+    "{words_rows} language rows are marked '[WORDS]' in Epoch's 'Dataset size notes' (mostly translation models: "
+    "NLLB, GNMT, Seq2Seq LSTM) and older rows copied from a word count hold words too (ALBERT: BooksCorpus 800M "
+    "+ Wikipedia 2,500M words = 3.3e9). flopcast does not convert; such counts are up to a third low in tokens. "
+    "For some fine-tuned models it counts only the fine-tuning data, and some of these are flagged frontier by "
+    "flopcast's top-10 rule (e.g. InstructGPT 175B with about 1.7e7 tokens); small token counts of fine-tuned models "
+    "are not pre-training data.",
     "Some of Epoch's training power draw values look wrong: Megatron-LM (1.2B) is listed at about 338 W (one V100) "
     "while Megatron-LM (8.3B) on 512 GPUs draws about 263 kW. Power fits use the values as published.",
     "Many recent models lack a compute estimate: {recent_without_compute} of the {recent_models} models published "
     "since {since} have no `training_compute_flop`, including {recent_epoch_frontier_without_compute} of the "
     "{recent_epoch_frontier} that Epoch flags as frontier. Fits, ranks and flopcast's frontier only see models with "
     "an estimate, so the latest years are thin.",
-    "Costs are constant 2023 US dollars as Epoch publishes them ('Training compute cost (2023 USD)'); flopcast does "
-    "not re-deflate them (`clean.price_index` is kept for reference). Accelerator release prices and cluster "
+    "Costs are Epoch's 'Training compute cost (2023 USD)', labelled constant 2023 US dollars, as published; flopcast "
+    "does not re-deflate them "
+    "(`clean.price_index` is kept for reference). Not every row is on a 2023 base: A.X K1 (2025-12-30) holds its "
+    "nominal cloud price (the same figure as its 'Training compute cost (cloud)'), hand-entered rows were converted "
+    "with the CPI rather than the producer price index (DeepSeek-V3: $5.576M 2024 = $5.39M 2023), and older cost "
+    "notes still describe a 2020 base that the values no longer follow. By the shipped index a 2024 dollar is "
+    "{ppi_2024_in_2023} and a {ppi_latest_year} dollar {ppi_latest_in_2023} of a 2023 dollar, so a row left on a later "
+    "base is a few percent high, well inside the estimates' own uncertainty. Accelerator release prices and cluster "
     "hardware costs are as Epoch gives them, not deflated.",
-    "Projections extrapolate the fitted log-linear trends. Their low/high bands are the 5th/95th percentiles of "
-    "bootstrap lines and reflect the fits' statistical uncertainty only, not trend breaks, new limits or changes in "
-    "what gets reported.",
+    "Projections extrapolate log-linear trends. The largest run's compute, cost and power draw follow the method "
+    "chosen by backtests ({compute_method} for compute): it starts where the trend of the records stands at the as-of "
+    "date, and its low/high ends bound a 90% prediction band (slope and scatter). In {compute_backtests} backtests "
+    "(fitted on what was known by 1 July of each year since 2012, 1-4 years ahead) that band held "
+    "{compute_coverage} of the time and the central path was {compute_bias} orders of magnitude too high on average "
+    "(mean absolute error {compute_mae}): the record rises in steps, and the path is a line through them. Cluster "
+    "bands are the 5th/95th percentiles of bootstrap lines (slope uncertainty only) and were not backtested. No band "
+    "covers trend breaks, new limits or changes in what gets reported; `marts.backtests` has every backtest.",
     "Ember's latest year differs by country ({ember_first_latest} to {ember_last_latest} in this build); "
     "`marts.country_electricity_latest` uses each country's own latest year.",
     "Epoch's cluster list includes planned sites ({planned_clusters} of {clusters} rows), mostly undated "
@@ -124,6 +141,19 @@ def reason_family(reason: str) -> str:
     return re.sub(r"(?<![\w.'])-?\d[\d.:eE+\-]*(?![\w'])", "…", text)
 
 
+def rejected_cells_summary(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, int, str]]:
+    """(source, field, reason family, cells, first example) from quarantine.rejected_cells, most cells first."""
+    if not _exists(con, "quarantine.rejected_cells"):
+        return []
+    groups: dict[tuple[str, str, str], list] = {}
+    for source, field, reason in con.execute(
+            "SELECT source, field, reason FROM quarantine.rejected_cells ORDER BY source, row_number, field").fetchall():
+        entry = groups.setdefault((source, field, reason_family(reason)), [0, reason])
+        entry[0] += 1
+    return sorted(((source, field, family, n, example) for (source, field, family), (n, example) in groups.items()),
+                  key=lambda r: (r[0], -r[3], r[1], r[2]))
+
+
 def quarantine_families(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str]]:
     """(source, reason family, rows, first example) from quarantine.rejected_rows, most rows first.
     A row with several reasons counts once in each of its families."""
@@ -167,6 +197,29 @@ def _caveat_facts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
         first, last = con.execute("SELECT min(year), max(year) FROM marts.country_electricity_latest").fetchone()
         if first is not None:
             facts["ember_first_latest"], facts["ember_last_latest"] = first, last
+    if _exists(con, "raw.epoch_notable_models"):
+        with contextlib.suppress(duckdb.Error):  # an older raw table without the notes column
+            facts["words_rows"] = con.execute(
+                "SELECT count(*) FROM raw.epoch_notable_models WHERE \"Domain\" LIKE '%Language%' "
+                "AND \"Training dataset size (total)\" IS NOT NULL "
+                "AND starts_with(ltrim(\"Dataset size notes\"), '[WORDS]')").fetchone()[0]
+    if _exists(con, "clean.price_index"):
+        yearly = dict(con.execute("SELECT year(observation_date), avg(price_index) FROM clean.price_index "
+                                  "GROUP BY ALL").fetchall())
+        if 2023 in yearly:
+            latest = max(yearly)
+            if 2024 in yearly:
+                facts["ppi_2024_in_2023"] = f"{yearly[2023] / yearly[2024]:.3f}"
+            facts["ppi_latest_year"] = latest
+            facts["ppi_latest_in_2023"] = f"{yearly[2023] / yearly[latest]:.3f}"
+    if _exists(con, "marts.backtest_skill"):
+        row = con.execute(
+            "SELECT any_value(method), sum(n_backtests), sum(coverage * n_backtests) / sum(n_backtests), "
+            "sum(mean_error_oom * n_backtests) / sum(n_backtests), sum(mean_abs_error_oom * n_backtests) / sum(n_backtests) "
+            "FROM marts.backtest_skill WHERE is_selected AND metric = 'training_compute_flop'").fetchone()
+        if row[0] is not None:
+            facts["compute_method"], facts["compute_backtests"] = f"`{row[0]}`", row[1]
+            facts["compute_coverage"], facts["compute_bias"], facts["compute_mae"] = f"{row[2]:.0%}", f"{row[3]:+.2f}", f"{row[4]:.2f}"
     if _exists(con, "clean.gpu_clusters"):
         facts["clusters"], facts["planned_clusters"], facts["planned_undated"] = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE is_planned), "
@@ -325,6 +378,24 @@ def render_data_card(con: duckdb.DuckDBPyConnection, manifest: dict) -> str:
                       [[f"`{source}`", family, n, example] for source, family, n, example in families])
     else:
         out += ["No row was quarantined."]
+    out += [""]
+
+    out += ["## Rejected cells", "",
+            "Cells of kept rows that could not be used (an unreadable or impossible value in an optional column): "
+            "set to null in the clean table and listed in `quarantine.rejected_cells` with the raw text and the "
+            "reason. Only a missing or unreadable date or name, a date after the snapshot or a duplicate rejects a "
+            "whole row.", ""]
+    cells = rejected_cells_summary(con)
+    if cells:
+        totals: dict[str, int] = {}
+        for source, _, _, n, _ in cells:
+            totals[source] = totals.get(source, 0) + n
+        out += [f"Rejected cells: {sum(totals.values())} (" + ", ".join(f"`{source}` {n}" for source, n in sorted(totals.items()))
+                + ").", ""]
+        out += _table(["source", "column", "reason", "cells", "example"],
+                      [[f"`{source}`", f"`{field}`", family, n, example] for source, field, family, n, example in cells])
+    else:
+        out += ["No cell was rejected."]
     out += [""]
 
     out += ["## Headline fits", ""]

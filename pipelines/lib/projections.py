@@ -1,11 +1,13 @@
-"""marts.projections: the fitted trends carried forward year by year, low / central / high.
+"""marts.projections: the largest run and the largest cluster, year by year, low / central / high.
 
-The central value of a year is the fitted line at mid-year; low and high are the 5th and 95th
-percentiles of the bootstrap lines at that point, so a projection reproduces its fit and its band
-widens with distance from the data. The fits describe a population (top-10 runs, top-10
-clusters); the *largest* run or cluster sits above that line, so its projection is the line raised
-by the population's upper-decile residual (`trend_fits.upper_decile_offset_oom`). Derived quantities (power from compute,
-compute-optimal tokens) combine scenarios in the direction that widens the band.
+The largest run (compute, cost, power draw) is the record, projected by the method its backtests
+chose (largest_run.py): it starts where the record trend stands at the as-of date, and its band is
+a 90% prediction band (slope and scatter) whose backtest coverage is in marts.backtest_skill.
+Clusters are the fitted line of the top-10-at-date population raised by its upper-decile residual
+(`trend_fits.upper_decile_offset_oom`), with the percentiles of the bootstrap lines as the band.
+Compute-optimal tokens and parameters follow the compute band. Power from compute divides compute
+by hardware efficiency and run length: the three bands are combined in log space (half-widths in
+quadrature, combine_log_bands), not by multiplying worst cases.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.lib.assumptions import Assumption
+from pipelines.lib.largest_run import Path
 
 SCENARIOS = ("low", "central", "high")
 LARGEST_RUN, LARGEST_CLUSTER = "largest_run", "largest_cluster"
@@ -54,7 +57,9 @@ def fit_band(fits: pl.DataFrame, boot: pl.DataFrame, metric: str, population: st
 
 
 def compute_projections(fits: pl.DataFrame, boot: pl.DataFrame, assumptions: dict[str, Assumption],
-                        first_year: int, horizon_year: int) -> pl.DataFrame:
+                        first_year: int, horizon_year: int, largest: dict[str, Path]) -> pl.DataFrame:
+    """`largest`: per run metric (training_compute_flop, training_cost_usd, training_power_w), the
+    record path of the method the backtests chose (largest_run.project at x = year + 0.5)."""
     years = np.arange(first_year, horizon_year + 1)
     x = years + 0.5  # a calendar year is represented by its middle
     a = {name: item.value for name, item in assumptions.items()}
@@ -66,30 +71,39 @@ def compute_projections(fits: pl.DataFrame, boot: pl.DataFrame, assumptions: dic
                 rows.append({"year": int(year), "subject": subject, "metric": metric, "method": method,
                              "scenario": scenario, "value": float(value), "unit": unit, "basis": basis})
 
-    compute = fit_band(fits, boot, "training_compute_flop", "frontier", x, envelope=True).values()
-    emit(LARGEST_RUN, "training_compute_flop", "trend", "FLOP", "training_compute_flop/frontier", compute)
-    emit(LARGEST_RUN, "training_cost_usd", "trend", "USD (2023)", "training_cost_usd/frontier",
-         fit_band(fits, boot, "training_cost_usd", "frontier", x, envelope=True).values())
+    def record(metric: str) -> dict[str, np.ndarray]:
+        path = largest[metric]
+        if path.central.shape != x.shape:
+            raise ValueError(f"the {metric} path has {path.central.size} years, the projection {x.size}")
+        return {"low": 10**path.low, "central": 10**path.central, "high": 10**path.high}
+
+    compute = record("training_compute_flop")
+    method = largest["training_compute_flop"].method
+    emit(LARGEST_RUN, "training_compute_flop", method, "FLOP", f"training_compute_flop/records ({method})", compute)
+    cost_method = largest["training_cost_usd"].method
+    emit(LARGEST_RUN, "training_cost_usd", cost_method, "USD (2023)", f"training_cost_usd/records ({cost_method})",
+         record("training_cost_usd"))
 
     # Compute-optimal data and size (Chinchilla): C = f N D and D = k N  =>  D = sqrt(C k / f).
     tokens = {s: np.sqrt(compute[s] * a["tokens_per_parameter"] / a["flop_per_parameter_token"]) for s in SCENARIOS}
-    emit(LARGEST_RUN, "training_tokens", "compute_optimal", "tokens", "training_compute_flop/frontier", tokens)
-    emit(LARGEST_RUN, "parameters", "compute_optimal", "parameters", "training_compute_flop/frontier",
+    emit(LARGEST_RUN, "training_tokens", "compute_optimal", "tokens", "training_compute_flop/records", tokens)
+    emit(LARGEST_RUN, "parameters", "compute_optimal", "parameters", "training_compute_flop/records",
          {s: tokens[s] / a["tokens_per_parameter"] for s in SCENARIOS})
 
     # Power two ways. From compute: FLOP / (FLOP/s per W x utilization x seconds), plus server and
-    # facility overheads; the most efficient hardware gives the lowest power, so low pairs with high.
-    efficiency = fit_band(fits, boot, "flop_per_s_per_w", "ml_hardware", x).values()
-    seconds = a["training_duration_days"] * SECONDS_PER_DAY
+    # facility overheads. Efficiency is the tensor-FP16 chip trend (one precision, the one frontier
+    # runs use); the run's length is the frontier trend of Epoch's training time, capped. The most
+    # efficient hardware and the longest run give the lowest power, so low pairs with high.
+    efficiency = fit_band(fits, boot, "flop_per_s_per_w", EFFICIENCY_POPULATION, x).values()
+    days, duration_basis = training_days(fits, boot, x, assumptions)
     overheads = a["server_overhead_factor"] * a["pue"]
-    pair = {"low": "high", "central": "central", "high": "low"}
-    power_gw = {
-        s: compute[s] / (efficiency[pair[s]] * a["hardware_utilization"] * seconds) * overheads / 1e9 for s in SCENARIOS
-    }
+    central_gw = compute["central"] / (efficiency["central"] * a["hardware_utilization"] * days["central"] * SECONDS_PER_DAY) * overheads / 1e9
+    power_gw = combine_log_bands(central_gw, up=[(compute, +1), (efficiency, -1), (days, -1)])
     emit(LARGEST_RUN, "training_power_gw", "from_compute", "GW",
-         "training_compute_flop/frontier + flop_per_s_per_w/ml_hardware", power_gw)
-    emit(LARGEST_RUN, "training_power_gw", "power_draw_trend", "GW", "training_power_w/frontier",
-         {s: v / 1e9 for s, v in fit_band(fits, boot, "training_power_w", "frontier", x, envelope=True).values().items()})
+         f"training_compute_flop/records + flop_per_s_per_w/{EFFICIENCY_POPULATION} + {duration_basis}", power_gw)
+    power_method = largest["training_power_w"].method
+    emit(LARGEST_RUN, "training_power_gw", "power_draw_trend", "GW", f"training_power_w/records ({power_method})",
+         {s: v / 1e9 for s, v in record("training_power_w").items()})
 
     emit(LARGEST_CLUSTER, "cluster_power_gw", "trend", "GW", "power_capacity_mw/largest_clusters",
          {s: v / 1e3 for s, v in fit_band(fits, boot, "power_capacity_mw", "largest_clusters", x, envelope=True).values().items()})
@@ -104,7 +118,50 @@ def compute_projections(fits: pl.DataFrame, boot: pl.DataFrame, assumptions: dic
     return frame.sort("subject", "metric", "method", "year", "scenario")
 
 
-def value_at(projections: pl.DataFrame, metric: str, method: str, year: int, scenario: str = "central") -> float:
-    hit = projections.filter((pl.col("metric") == metric) & (pl.col("method") == method) & (pl.col("year") == year)
-                             & (pl.col("scenario") == scenario))
+def combine_log_bands(central: np.ndarray, up: list[tuple[dict[str, np.ndarray], int]]) -> dict[str, np.ndarray]:
+    """The band of a product of independent factors (sign +1 multiplies, -1 divides): in log10, the
+    half-widths on each side add in quadrature, not as worst cases (three 90% bands multiplied
+    end to end would be far wider than 90%). A divisor's low end raises the product."""
+    upper, lower = np.zeros_like(central), np.zeros_like(central)
+    for band, sign in up:
+        c = np.log10(band["central"])
+        above, below = np.log10(band["high"]) - c, c - np.log10(band["low"])
+        upper += (above if sign > 0 else below) ** 2
+        lower += (below if sign > 0 else above) ** 2
+    return {"low": central / 10 ** np.sqrt(lower), "central": central, "high": central * 10 ** np.sqrt(upper)}
+
+
+EFFICIENCY_POPULATION = "ml_hardware_tensor_fp16"
+DURATION_POPULATION = "frontier"
+
+
+def training_days(fits: pl.DataFrame, boot: pl.DataFrame, x: np.ndarray,
+                  assumptions: dict[str, Assumption]) -> tuple[dict[str, np.ndarray], str]:
+    """Length of the largest run in each year: the frontier trend of Epoch's training time, capped
+    at `training_duration_max_days`; the constant `training_duration_days` where there is no fit."""
+    cap = assumptions["training_duration_max_days"].value
+    try:
+        hours = fit_band(fits, boot, "training_time_hours", DURATION_POPULATION, x).values()
+    except LookupError:
+        constant = np.full(x.shape, assumptions["training_duration_days"].value)
+        return {s: constant for s in SCENARIOS}, "training_duration_days (constant)"
+    return ({s: np.minimum(hours[s] / 24.0, cap) for s in SCENARIOS},
+            f"training_time_hours/{DURATION_POPULATION} (capped at training_duration_max_days)")
+
+
+def projected_metric(projections: pl.DataFrame, metric: str, method: str | None = None) -> pl.DataFrame:
+    """The projection rows of one metric; method None when the metric has a single method."""
+    rows = projections.filter(pl.col("metric") == metric)
+    if method is not None:
+        return rows.filter(pl.col("method") == method)
+    methods = sorted(set(rows["method"].to_list()))
+    if len(methods) > 1:
+        raise LookupError(f"{metric} is projected by several methods ({', '.join(methods)}): name one")
+    return rows
+
+
+def value_at(projections: pl.DataFrame, metric: str, method: str | None, year: int, scenario: str = "central") -> float:
+    """One projected value; method None for a metric projected by one method only."""
+    rows = projected_metric(projections, metric, method)
+    hit = rows.filter((pl.col("year") == year) & (pl.col("scenario") == scenario))
     return hit["value"][0] if hit.height else math.nan

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-CHARTS = ("compute_trend", "projection_fan", "power", "data", "cost")
+CHARTS = ("compute_trend", "projection_fan", "backtest", "power", "data", "cost")
 HEADLINE_YEAR = 2030  # a round year just past the post's last milestone (2028); falls back to the horizon
 FIGSIZE_IN = (10.0, 5.6)
 DPI = 120
@@ -75,6 +75,10 @@ METRIC_LABELS = {
 }
 METHOD_LABELS = {
     "trend": "trend",
+    "record_trend": "record trend",
+    "record_level_frontier_slope": "record level, frontier growth",
+    "record_anchored": "last record, frontier growth",
+    "frontier_offset": "frontier line + top-decile offset",
     "from_compute": "from compute",
     "power_draw_trend": "power-draw trend",
     "compute_optimal": "compute-optimal",
@@ -114,6 +118,8 @@ class ReportData:
     as_of: datetime.date
     sources: dict  # source name -> {"version": ..., "citation": ..., "license": ...}
     release_diff: pl.DataFrame | None = None  # marts.release_diff: changes since the previous snapshot
+    backtests: pl.DataFrame | None = None  # marts.backtests
+    backtest_skill: pl.DataFrame | None = None  # marts.backtest_skill
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,7 +152,14 @@ def load_report_data(con: duckdb.DuckDBPyConnection, sources: dict) -> ReportDat
     has_diff = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
                            "AND table_name = 'release_diff'").fetchone()[0]
     diff = con.execute("SELECT * FROM marts.release_diff ORDER BY change, model_id, \"column\"").pl() if has_diff else None
-    return ReportData(**frames, as_of=as_of, sources=dict(sources), release_diff=diff)
+    has_backtests = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
+                                "AND table_name = 'backtest_skill'").fetchone()[0]
+    backtests = skill = None
+    if has_backtests:
+        backtests = con.execute("SELECT * FROM marts.backtests ORDER BY metric, method, as_of, horizon_years").pl()
+        skill = con.execute("SELECT * FROM marts.backtest_skill ORDER BY metric, method, horizon_years").pl()
+    return ReportData(**frames, as_of=as_of, sources=dict(sources), release_diff=diff, backtests=backtests,
+                      backtest_skill=skill)
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,8 +293,11 @@ class Band:
         return self.low[i], self.central[i], self.high[i]
 
 
-def _band(data: ReportData, metric: str, method: str) -> Band | None:
-    rows = data.projections.filter((pl.col("metric") == metric) & (pl.col("method") == method))
+def _band(data: ReportData, metric: str, method: str | None) -> Band | None:
+    """A projected metric's band; method None for a metric with one method (the backtest-chosen largest-run paths)."""
+    rows = data.projections.filter(pl.col("metric") == metric)
+    if method is not None:
+        rows = rows.filter(pl.col("method") == method)
     if rows.height == 0:
         return None
     wide = rows.pivot(on="scenario", index="year", values="value", aggregate_function="first").sort("year")
@@ -369,8 +385,20 @@ def _log_axis(ax, formatter=None) -> None:
     # At most ~16 labels: every decade on the projection charts, every other one across 80 years.
     ax.yaxis.set_major_locator(LogLocator(base=10, numticks=16))
     ax.yaxis.set_minor_formatter(NullFormatter())
-    if formatter is not None:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: formatter(v)))
+    # Plain text, not mathtext (text.parse_math is off so that '$' in a name stays text): 10²⁶.
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: (formatter or _power_of_ten)(v)))
+
+
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(value: float) -> str:
+    if not (value > 0 and math.isfinite(value)):
+        return ""
+    exponent = math.log10(value)
+    if abs(exponent - round(exponent)) > 1e-9:
+        return fmt_number(value)
+    return "10" + str(int(round(exponent))).translate(_SUPERSCRIPTS)
 
 
 def _year_axis(ax, start: float, end: float) -> None:
@@ -510,24 +538,54 @@ def chart_compute_trend(ax, data: ReportData) -> str:
             f"{frontier.height} frontier models highlighted, with fitted trends: " + "; ".join(described) + ".")
 
 
+def _records(data: ReportData, column: str) -> pl.DataFrame:
+    """Runs that set a new record for `column` (larger than every run before them), in date order."""
+    runs = data.runs.filter(pl.col(column).is_not_null() & (pl.col(column) > 0) & pl.col("publication_year_fraction").is_not_null())
+    runs = runs.sort("publication_year_fraction", "model_id")
+    previous = runs[column].cum_max().shift(1)
+    return runs.filter(previous.is_null() | (runs[column] > previous))
+
+
+def selected_coverage(data: ReportData, metric: str) -> tuple[str | None, float | None, int]:
+    """The published method of a largest-run metric, its backtest band coverage and how many backtests."""
+    skill = data.backtest_skill
+    if skill is None or skill.height == 0:
+        return None, None, 0
+    rows = skill.filter((pl.col("metric") == metric) & pl.col("is_selected"))
+    if rows.height == 0:
+        return None, None, 0
+    n = int(rows["n_backtests"].sum())
+    return rows["method"][0], float((rows["coverage"] * rows["n_backtests"]).sum() / n), n
+
+
 def chart_projection_fan(ax, data: ReportData) -> str:
-    band = _band(data, "training_compute_flop", "trend")
-    fit = _fit(data, "training_compute_flop", "frontier")
+    band = _band(data, "training_compute_flop", None)
+    fit = _fit(data, "training_compute_flop", "records")
     # Same window as the other projection charts: the fit's early years are in compute_trend.png.
     since = float(CONTEXT_SINCE_YEAR)
     frontier = _observed(data, "training_compute_flop", since=since)
+    records = _records(data, "training_compute_flop")
     if band is None and frontier.height == 0:
         return _no_data(ax, "compute projection")
     ax.scatter(frontier["publication_year_fraction"], frontier["training_compute_flop"], s=16,
-               color=COLORS["frontier"], alpha=0.45, linewidth=0, label="Observed frontier runs", zorder=2)
+               color=COLORS["frontier"], alpha=0.35, linewidth=0, label="Observed frontier runs", zorder=2)
+    shown = records.filter(pl.col("publication_year_fraction") >= since - 2)
+    if shown.height:
+        # The record is a step: it holds until a larger run is published, up to the as-of date.
+        xs = shown["publication_year_fraction"].to_list() + [_year_fraction(data.as_of)]
+        ys = shown["training_compute_flop"].to_list()
+        ax.step(xs, ys + ys[-1:], where="post", color="#111111", linewidth=1.6, label="Record (largest run so far)", zorder=4)
     if fit is not None and band is not None:
-        # The fitted line over the observed window, so the fan visibly continues the data.
-        x0 = since
-        x1 = band.x[0]
+        # The record trend over the observed window, so the fan visibly continues the data.
+        x0, x1 = since, band.x[0]
         ax.plot([x0, x1], [10 ** (fit["intercept_log10"] + fit["slope_oom_per_year"] * x) for x in (x0, x1)],
-                color=COLORS["frontier"], linestyle=":", linewidth=1.6,
-                label=f"Fitted frontier trend, {fmt_growth(fit['growth_per_year'])}")
-    _draw_band(ax, band, COLORS["frontier"], "Projected largest run")
+                color="#111111", linestyle=":", linewidth=1.4,
+                label=f"Trend of the records, {fmt_growth(fit['growth_per_year'])}")
+    method, coverage, n_backtests = selected_coverage(data, "training_compute_flop")
+    label = "Projected largest run"
+    if method and coverage is not None:
+        label += f" ({_label(METHOD_LABELS, method)}; its 90% bands held in {coverage:.0%} of {n_backtests} backtests)"
+    _draw_band(ax, band, COLORS["frontier"], label)
     values = frontier["training_compute_flop"].to_list() + (band.low + band.high if band else [])
     post_growth, gpt4_claim = _claim(data, "growth_rate"), _claim(data, "gpt4_compute")
     x_end = (band.x[-1] if band else data.as_of.year + 1)
@@ -561,14 +619,56 @@ def chart_projection_fan(ax, data: ReportData) -> str:
     ax.set_title("Compute of the largest training run: observed and projected")
     ax.set_xlabel("Year")
     ax.set_ylabel("Training compute (FLOP, log scale)")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper left")
     summary = ""
     if band:
         summary = (f" The projection reaches {fmt_number(band.central[-1])} FLOP in {band.years[-1]} "
                    f"(90% band {fmt_interval(band.low[-1], band.high[-1])}).")
     return ("Log-scale chart of the training compute of frontier runs since "
-            f"{math.floor(since)}, continued by a projected band for the largest run, with the seed post's "
-            "milestones marked as stars." + summary)
+            f"{math.floor(since)} and the record as a step line, continued by a projected band for the largest run, "
+            "with the seed post's milestones marked as stars." + summary)
+
+
+def chart_backtest(ax, data: ReportData) -> str:
+    """Projected vs observed: what the published method would have said in each past year."""
+    method, coverage, n_backtests = selected_coverage(data, "training_compute_flop")
+    if method is None or data.backtests is None:
+        return _no_data(ax, "backtests")
+    rows = data.backtests.filter((pl.col("metric") == "training_compute_flop") & (pl.col("method") == method))
+    records = _records(data, "training_compute_flop")
+    first = min(rows["as_of"].min().year, data.as_of.year) if rows.height else data.as_of.year
+    shown = records.filter(pl.col("publication_year_fraction") >= first - 1)
+    if shown.height:
+        xs = shown["publication_year_fraction"].to_list() + [_year_fraction(data.as_of)]
+        ys = shown["training_compute_flop"].to_list()
+        ax.step(xs, ys + ys[-1:], where="post", color="#111111", linewidth=1.6, label="Observed record", zorder=4)
+    palette = {1: "#2c6fbb", 2: "#16a085", 3: "#e67e22", 4: "#c0392b"}
+    values = ys[:] if shown.height else []
+    for horizon in sorted(set(rows["horizon_years"].to_list())):
+        part = rows.filter(pl.col("horizon_years") == horizon)
+        x = [_year_fraction(d) for d in part["target_date"].to_list()]
+        central, low, high = part["projected_central"].to_list(), part["projected_low"].to_list(), part["projected_high"].to_list()
+        held = sum(part["is_covered"].to_list())
+        ax.errorbar(x, central, yerr=[[c - lo for c, lo in zip(central, low)], [hi - c for c, hi in zip(central, high)]],
+                    fmt="o", markersize=4, capsize=2, linewidth=0.9, color=palette.get(horizon, "#555555"), alpha=0.8,
+                    label=f"Projected {horizon} year{'s' if horizon > 1 else ''} ahead (band held {held} of {part.height})")
+        values += low + high
+    _log_axis(ax)
+    limits = _ylim_from(values, 2, 2)
+    if limits:
+        ax.set_ylim(*limits)
+    _year_axis(ax, first - 0.5, data.as_of.year + 1)
+    ax.set_title(f"Backtest of the published method ({_label(METHOD_LABELS, method)})")
+    ax.set_xlabel("Target date (1 July of each year)")
+    ax.set_ylabel("Largest run so far (FLOP, log scale)")
+    ax.legend(loc="upper left")
+    skill = data.backtest_skill.filter((pl.col("metric") == "training_compute_flop") & (pl.col("method") == method))
+    mae = float((skill["mean_abs_error_oom"] * skill["n_backtests"]).sum() / max(int(skill["n_backtests"].sum()), 1))
+    bias = float((skill["mean_error_oom"] * skill["n_backtests"]).sum() / max(int(skill["n_backtests"].sum()), 1))
+    return (f"Log-scale chart: for each year since {first}, the largest-run compute the published method would have "
+            f"projected 1 to 4 years ahead from the data known then, with its 90% band, against the record actually "
+            f"observed. Over {n_backtests} backtests the band held {coverage:.0%} of the time (nominal 90%); the mean "
+            f"absolute error is {mae:.2f} orders of magnitude and the mean error {bias:+.2f}.")
 
 
 POWER_SERIES = (  # (metric, method, legend name, colour)
@@ -676,7 +776,7 @@ def chart_data(ax, data: ReportData) -> str:
 
 COST_SERIES = (  # (metric, method, legend name, colour)
     ("cluster_hardware_cost_usd", "trend", "Largest cluster, hardware cost", COLORS["cluster"]),
-    ("training_cost_usd", "trend", "Largest run, training cost in 2023 dollars", COLORS["run"]),
+    ("training_cost_usd", None, "Largest run, training cost in 2023 dollars", COLORS["run"]),
 )
 COST_REFERENCES = (("money_reference_1b_usd", ""), ("money_reference_10b_usd", ""),
                    ("money_binding_usd", " ≈ one company's yearly capex"))
@@ -727,6 +827,7 @@ def chart_cost(ax, data: ReportData) -> str:
 CHART_DRAWERS = {
     "compute_trend": chart_compute_trend,
     "projection_fan": chart_projection_fan,
+    "backtest": chart_backtest,
     "power": chart_power,
     "data": chart_data,
     "cost": chart_cost,
@@ -742,11 +843,19 @@ CAPTIONS = {
         "the field as a whole."
     ),
     "projection_fan": (
-        "The red dots are frontier runs; the dotted line is the fitted frontier trend and the solid line with its "
-        "shaded band carries it forward for the largest run of each year (central value with the 90% band from a "
-        "bootstrap of the fit; a calendar year is drawn at its middle). Purple stars are the seed post's "
-        "milestones and the dashed purple line its ×10-every-two-years path from 1e26 FLOP in 2022. A star above "
-        "the dots means the post was ahead of the record for that year."
+        "The red dots are frontier runs; the black step is the record (the largest run published so far) and the "
+        "dotted line the trend of the records. The solid line with its shaded band is the projected largest run "
+        "of each year, by the method the backtests chose: it starts where the record trend stands at the as-of "
+        "date and its band is a 90% prediction band (slope and scatter); the legend says how often such bands held "
+        "in backtests. A calendar year is drawn at its middle. Purple stars are the seed post's milestones and the "
+        "dashed purple line its ×10-every-two-years path from 1e26 FLOP in 2022."
+    ),
+    "backtest": (
+        "How the published method would have done in the past. For each year since 2012 it was fitted only on "
+        "the runs published by 1 July of that year and projected 1 to 4 years ahead (dots, with their 90% bands); "
+        "the black step is the record that was actually observed. A dot above the step is an over-projection. "
+        "The legend counts how often the band contained the observed record; marts.backtests has every row and "
+        "marts.backtest_skill the error, bias, coverage and interval score of every candidate method."
     ),
     "power": (
         "Three projections of power, each with its 90% band: the capacity of the largest GPU cluster (orange, "
@@ -924,8 +1033,8 @@ def _country_sentences(data: ReportData, year: int | None) -> list[str]:
 
 
 HEADLINE_PROJECTIONS = (  # (metric, method, what)
-    ("training_compute_flop", "trend", "Compute of the largest run"),
-    ("training_cost_usd", "trend", "Cost of the largest run"),
+    ("training_compute_flop", None, "Compute of the largest run"),
+    ("training_cost_usd", None, "Cost of the largest run"),
     ("cluster_hardware_cost_usd", "trend", "Hardware cost of the largest cluster"),
     ("training_power_gw", "from_compute", "Power of the largest run (from compute)"),
     ("training_power_gw", "power_draw_trend", "Power of the largest run (power-draw trend)"),
@@ -987,6 +1096,7 @@ def _headline_html(data: ReportData) -> str:
 
 def _figures_html(data: ReportData, drawn: dict[str, tuple[Path, str]]) -> str:
     titles = {"compute_trend": "Compute trend", "projection_fan": "Projection of the largest run",
+              "backtest": "Backtest: what the method would have projected",
               "power": "Energy: power vs reactors and countries", "data": "Data: tokens vs the stock of text",
               "cost": "Money: run and cluster cost"}
     figures = []
@@ -1006,6 +1116,8 @@ def _fits_html(data: ReportData) -> str:
     for fit in data.fits.sort("metric", "population", "start_date").iter_rows(named=True):
         window = f"{fit['start_date']} – {fit['end_date']}" if fit.get("start_date") else "—"
         note = f" (break at {fit['break_year']:g})" if _finite(fit.get("break_year")) else ""
+        if fit.get("is_selection_truncated"):
+            note += " (selected on the fitted value: not a trend)"
         rows.append([
             f"<code>{esc(fit['metric'])}</code>", f"<code>{esc(fit['population'])}</code>{esc(note)}", esc(fit["n"]),
             esc(window), esc(fmt_growth(fit["growth_per_year"])),

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.lib.fitting import Fit, find_break, fit_log_linear
+from pipelines.lib.largest_run import record_mask
 
 RUN_METRICS = {  # metric -> unit
     "training_compute_flop": "FLOP",
@@ -21,9 +22,17 @@ RUN_METRICS = {  # metric -> unit
     "training_tokens": "tokens",
     "parameters": "parameters",
     "training_power_w": "W",
+    "training_time_hours": "hours",
 }
+# Populations selected on the value they fit (>= 1e23 FLOP): the threshold cuts off the low end of
+# the early years, which flattens the slope. Published for reference, never as a trend.
+SELECTION_TRUNCATED = ("large_scale",)
+# Hardware efficiency is fitted on one precision at a time: a chip generation moving from FP32 to
+# tensor FP16 is a change of number format, not progress to extrapolate.
+PRECISIONS = ("tensor_fp16", "fp16", "fp32")
+COST_WINDOW_START_YEAR = 2016  # Cottier et al. 2024 (Epoch AI): frontier training cost since 2016
 # The columns of marts.training_runs that compute_trend_fits reads (in model_id order).
-FITTED_RUN_COLUMNS = ("publication_date", "publication_year_fraction", *RUN_METRICS, "is_frontier", "is_large_scale")
+FITTED_RUN_COLUMNS = ("model_id", "publication_date", "publication_year_fraction", *RUN_METRICS, "is_frontier", "is_large_scale")
 METHOD = "ols_log10_on_year"
 BREAK_METHOD = "ols_log10_on_year_two_segments"
 
@@ -51,6 +60,7 @@ class FitResult:
     method: str = METHOD
     break_year: float | None = None
     upper_decile_offset_oom: float = 0.0  # 90th percentile of residuals: how far the top runs sit above the line
+    is_selection_truncated: bool = False
 
 
 def fit_seed(base: int, metric: str, population: str) -> int:
@@ -58,16 +68,19 @@ def fit_seed(base: int, metric: str, population: str) -> int:
 
 
 def _fit(frame: pl.DataFrame, x: str, metric: str, population: str, unit: str, settings: FitSettings,
-         start: dt.date, end: dt.date) -> FitResult | None:
+         start: dt.date, end: dt.date, date: str = "publication_date") -> FitResult | None:
     data = frame.filter(pl.col(metric).is_not_null() & (pl.col(metric) > 0) & pl.col(x).is_not_null())
     if data.height < 3:
         return None
+    if population in SELECTION_TRUNCATED:  # its real window starts with its first member
+        start = data[date].min()
     seed = fit_seed(settings.seed, metric, population)
     xs, values = data[x].to_numpy(), data[metric].to_numpy()
     fit = fit_log_linear(xs, values, resamples=settings.resamples, seed=seed)
     residuals = np.log10(values) - fit.predict_log10(xs)
     return FitResult(metric, population, unit, start, end, fit, seed,
-                     upper_decile_offset_oom=float(np.quantile(residuals, 0.9)))
+                     upper_decile_offset_oom=float(np.quantile(residuals, 0.9)),
+                     is_selection_truncated=population in SELECTION_TRUNCATED)
 
 
 def largest_at_date(frame: pl.DataFrame, value: str, date: str, key: str, top: int = 10) -> pl.Series:
@@ -95,6 +108,17 @@ def compute_trend_fits(runs: pl.DataFrame, hardware: pl.DataFrame, clusters: pl.
     for population, frame in populations.items():
         for metric, unit in RUN_METRICS.items():
             results.append(_fit(frame, x, metric, population, unit, settings, start, as_of))
+    # The literature's window for frontier cost (the money roadblock's projection uses it too).
+    cost_start = dt.date(COST_WINDOW_START_YEAR, 1, 1)
+    results.append(_fit(past.filter(pl.col("is_frontier") & (pl.col("publication_date") >= cost_start)), x,
+                        "training_cost_usd", f"frontier_since_{COST_WINDOW_START_YEAR}", RUN_METRICS["training_cost_usd"],
+                        settings, cost_start, as_of))
+    # The record itself: runs larger than every run before them (the running maximum over the whole history).
+    for metric in ("training_compute_flop", "training_cost_usd"):
+        records = past.filter(record_mask(past, metric))
+        window = start if metric == "training_compute_flop" else cost_start
+        results.append(_fit(records.filter(pl.col("publication_date") >= window), x, metric, "records",
+                            RUN_METRICS[metric], settings, window, as_of))
 
     # Compute before 2010 grew far more slowly: fit that era alone, then let the data say where the break is.
     first = past["publication_date"].min()
@@ -102,21 +126,46 @@ def compute_trend_fits(runs: pl.DataFrame, hardware: pl.DataFrame, clusters: pl.
                         "FLOP", settings, first, start - dt.timedelta(days=1)))
     results += _break_fits(past, x, settings, first)
 
-    # Hardware energy efficiency: FLOP/s per watt of TDP, every accelerator with a release date.
+    # Hardware energy efficiency: FLOP/s per watt of TDP, one precision at a time.
     chips = hardware.filter(pl.col("release_date") <= as_of)
-    results.append(_fit(chips, "release_year_fraction", "flop_per_s_per_w", "ml_hardware", "FLOP/s per W",
-                        settings, chips["release_date"].min(), as_of))
+    for precision in PRECISIONS:
+        column = f"{precision}_flop_per_s_per_w"
+        series = chips.filter(pl.col(column).is_not_null()).select(
+            "release_date", "release_year_fraction", pl.col(column).alias("flop_per_s_per_w"))
+        if series.height:
+            results.append(_fit(series, "release_year_fraction", "flop_per_s_per_w", f"ml_hardware_{precision}",
+                                "FLOP/s per W", settings, series["release_date"].min(), as_of, date="release_date"))
 
-    # Clusters: the 10 largest by power at the date they came online (planned sites excluded).
-    cluster_start = dt.date(settings.cluster_start_year, 1, 1)
-    operating = clusters.filter(pl.col("first_operational_date").is_between(cluster_start, as_of))
-    operating = operating.with_columns(
-        largest_at_date(operating, "power_capacity_mw", "first_operational_date", "cluster_id").alias("is_largest")
-    ).filter(pl.col("is_largest"))
-    for metric, unit in (("power_capacity_mw", "MW"), ("hardware_cost_usd", "USD")):
-        results.append(_fit(operating, "first_operational_year_fraction", metric, "largest_clusters", unit,
-                            settings, cluster_start, as_of))
+    results += _cluster_fits(clusters, settings)
     return [r for r in results if r is not None]
+
+
+def cluster_populations(clusters: pl.DataFrame, settings: FitSettings) -> dict[str, pl.DataFrame]:
+    """Clusters that were among the 10 largest by power when they came online, ranked against every
+    operational site since the start of the list (a 2019 site competes with Summit, 2018), planned
+    sites excluded, kept from cluster_start_year (the fit window). Beside it, Epoch's own population:
+    sites its data ranks in the top 10 when first operational (by performance, not power)."""
+    as_of, cluster_start = settings.as_of, dt.date(settings.cluster_start_year, 1, 1)
+    operating = clusters.filter(~pl.col("is_planned").fill_null(False) & pl.col("first_operational_date").is_not_null()
+                                & (pl.col("first_operational_date") <= as_of))
+    largest = operating.with_columns(
+        largest_at_date(operating, "power_capacity_mw", "first_operational_date", "cluster_id").alias("is_largest")
+    ).filter(pl.col("is_largest") & (pl.col("first_operational_date") >= cluster_start))
+    populations = {"largest_clusters": largest}
+    if "epoch_rank_when_first_operational" in operating.columns:
+        populations["epoch_top10_clusters"] = operating.filter(
+            (pl.col("epoch_rank_when_first_operational") <= 10) & (pl.col("first_operational_date") >= cluster_start))
+    return populations
+
+
+def _cluster_fits(clusters: pl.DataFrame, settings: FitSettings) -> list[FitResult | None]:
+    cluster_start = dt.date(settings.cluster_start_year, 1, 1)
+    return [
+        _fit(frame, "first_operational_year_fraction", metric, population, unit, settings, cluster_start, settings.as_of,
+             date="first_operational_date")
+        for population, frame in cluster_populations(clusters, settings).items()
+        for metric, unit in (("power_capacity_mw", "MW"), ("hardware_cost_usd", "USD"))
+    ]
 
 
 def _break_fits(past: pl.DataFrame, x: str, settings: FitSettings, first: dt.date) -> list[FitResult]:
@@ -137,7 +186,7 @@ TREND_FITS_SCHEMA = {
     "x_mean": pl.Float64, "growth_per_year": pl.Float64, "growth_per_year_low": pl.Float64,
     "growth_per_year_high": pl.Float64, "growth_per_year_boot_low": pl.Float64, "growth_per_year_boot_high": pl.Float64,
     "doubling_time_months": pl.Float64, "r2": pl.Float64, "upper_decile_offset_oom": pl.Float64,
-    "method": pl.String, "break_year": pl.Float64,
+    "method": pl.String, "break_year": pl.Float64, "is_selection_truncated": pl.Boolean,
     "bootstrap_resamples": pl.Int64, "bootstrap_method": pl.String, "seed": pl.Int64, "as_of": pl.Date,
 }
 
@@ -154,6 +203,7 @@ def trend_fits_table(results: list[FitResult], settings: FitSettings, estimates:
             "growth_per_year_boot_low": f.growth(f.boot_slope_low), "growth_per_year_boot_high": f.growth(f.boot_slope_high),
             "doubling_time_months": f.doubling_time_months(), "r2": f.r2,
             "upper_decile_offset_oom": r.upper_decile_offset_oom, "method": r.method, "break_year": r.break_year,
+            "is_selection_truncated": r.is_selection_truncated,
             "bootstrap_resamples": len(f.boot_slopes), "bootstrap_method": f.bootstrap, "seed": r.seed,
             "as_of": settings.as_of,
         })
