@@ -31,7 +31,8 @@ class BuildOutcome:
     checks_failed: list[str] = field(default_factory=list)
     published: bool = False
     manifest: dict | None = None
-    quarantined: dict[str, int] = field(default_factory=dict)
+    quarantined: dict[str, int] = field(default_factory=dict)  # source -> rows in quarantine.rejected_rows
+    rejected_cells: dict[str, int] = field(default_factory=dict)  # source -> cells in quarantine.rejected_cells
     headline: list[str] = field(default_factory=list)
 
     def summary(self, elapsed_seconds: float) -> str:
@@ -40,9 +41,10 @@ class BuildOutcome:
             lines.append("Published tables (rows):")
             for name, table in sorted(self.manifest["tables"].items()):
                 lines.append(f"  {name:<44} {table['rows']:>8,}")
-            lines.append("Quarantined rows by source (see quarantine.rejected_rows):")
-            for source, count in sorted(self.quarantined.items()):
-                lines.append(f"  {source:<44} {count:>8,}")
+            lines.append("Quarantined rows by source (quarantine.rejected_rows) and cells set to null (quarantine.rejected_cells):")
+            lines.append(f"  {'':<44} {'rows':>8} {'cells':>8}")
+            for source in sorted(set(self.quarantined) | set(self.rejected_cells)):
+                lines.append(f"  {source:<44} {self.quarantined.get(source, 0):>8,} {self.rejected_cells.get(source, 0):>8,}")
             lines.append("Sources: " + ", ".join(f"{s} {v['version']}" for s, v in sorted(self.manifest["sources"].items())))
         lines.append(f"Checks: {self.checks_passed} passed, {len(self.checks_failed)} failed")
         for failed in self.checks_failed:
@@ -135,6 +137,9 @@ def _run_build(locations: Locations, settings: dict | None) -> BuildOutcome:
         with connect(locations.published_db, read_only=True) as con:
             outcome.quarantined = dict(
                 con.execute("SELECT source, count(*) FROM quarantine.rejected_rows GROUP BY source ORDER BY source").fetchall()
+            )
+            outcome.rejected_cells = dict(
+                con.execute("SELECT source, count(*) FROM quarantine.rejected_cells GROUP BY source ORDER BY source").fetchall()
             )
             outcome.headline = headline_lines(con) + release_diff_lines(con) + curated_lines(con)
     return outcome

@@ -32,13 +32,14 @@ def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None
     from pipelines.defs.schedules import schedule_definitions
     from pipelines.defs.sql_models import build_sql_definitions
     from pipelines.lib.sources import SOURCES
-    from pipelines.lib.stages import QUARANTINE_TABLE, clean_table_name
+    from pipelines.lib.stages import QUARANTINE_TABLE, REJECTED_CELLS_TABLE, clean_table_name
 
     executor_def = executor_definition(executor)  # a bad FLOPCAST_EXECUTOR fails before any SQL is read
     # Tables the SQL models may read that Python assets produce, and the assets that produce them.
     external = {f"raw.{s.name}": [dg.AssetKey(["raw", s.name])] for s in SOURCES}
     external |= {f"clean.{clean_table_name(s.name)}": [clean_asset_key(s.name)] for s in SOURCES}
     external[".".join(QUARANTINE_TABLE)] = [clean_asset_key(s.name) for s in SOURCES]
+    external[".".join(REJECTED_CELLS_TABLE)] = [clean_asset_key(s.name) for s in SOURCES]
     external["intermediate.notable_models_curated"] = [dg.AssetKey(["intermediate", "notable_models_curated"])]
     external["clean.curated_values"] = [dg.AssetKey(["clean", "curated_values"])]
     external["marts.value_provenance"] = [dg.AssetKey(["marts", "value_provenance"])]

@@ -1,4 +1,4 @@
-"""Blocking checks on the clean tables: row conservation and the great-expectations suites.
+"""Blocking checks on the clean tables: row and cell conservation and the great-expectations suites.
 
 A failing blocking check stops every downstream asset, publish included, so a bad snapshot never
 reaches the published warehouse.
@@ -9,7 +9,7 @@ import dagster as dg
 from pipelines.defs.clean import clean_asset_key
 from pipelines.defs.resources import FlopcastResource
 from pipelines.lib.sources import SOURCES, SourceSpec
-from pipelines.lib.stages import row_conservation, validate_clean_table
+from pipelines.lib.stages import cell_conservation, row_conservation, validate_clean_table
 from pipelines.lib.warehouse import connect
 
 
@@ -30,6 +30,34 @@ def conservation_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
                 f"{counts.quarantined_rows} quarantined = {counts.clean_rows + counts.quarantined_rows}"
             ),
             metadata={"raw_rows": counts.raw_rows, "clean_rows": counts.clean_rows, "quarantined_rows": counts.quarantined_rows},
+        )
+
+    return _check
+
+
+def cell_conservation_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=clean_asset_key(spec.name),
+        name="cell_conservation",
+        blocking=True,
+        description="Every unreadable cell of a clean row is null and listed in quarantine.rejected_cells, and every "
+                    "entry there is a real raw cell of a clean row whose value is null.",
+    )
+    def _check(flopcast: FlopcastResource) -> dg.AssetCheckResult:
+        with connect(flopcast.locations.build_db) as con:
+            cells = cell_conservation(con, spec.name)
+        problems = []
+        if cells.unrecorded:
+            problems.append("unreadable cells of clean rows missing from quarantine.rejected_cells (row, field): "
+                            + ", ".join(f"({row}, {field})" for row, field in cells.unrecorded))
+        if cells.unfounded:
+            problems.append("quarantine.rejected_cells entries without a matching raw cell or null clean value (row, field): "
+                            + ", ".join(f"({row}, {field})" for row, field in cells.unfounded))
+        return dg.AssetCheckResult(
+            passed=cells.holds,
+            description=None if cells.holds else f"{spec.name}: " + "; ".join(problems),
+            metadata={"rejected_cells": cells.rejected_cells, "unrecorded_examples": len(cells.unrecorded),
+                      "unfounded_examples": len(cells.unfounded)},
         )
 
     return _check
@@ -61,4 +89,4 @@ def expectations_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
     return _check
 
 
-clean_checks = [make(spec) for spec in SOURCES for make in (conservation_check, expectations_check)]
+clean_checks = [make(spec) for spec in SOURCES for make in (conservation_check, cell_conservation_check, expectations_check)]

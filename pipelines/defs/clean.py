@@ -1,4 +1,5 @@
-"""clean.*: typed, unit-suffixed tables; unusable rows go to quarantine.rejected_rows."""
+"""clean.*: typed, unit-suffixed tables; unusable rows go to quarantine.rejected_rows, unusable cells of
+kept rows to quarantine.rejected_cells."""
 
 import dagster as dg
 
@@ -18,7 +19,8 @@ def clean_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         deps=[dg.AssetKey(["raw", spec.name])],
         group_name="clean",
         kinds={"duckdb", "polars"},
-        description=f"{spec.description}: typed and checked; rejected rows with reasons in quarantine.rejected_rows.",
+        description=f"{spec.description}: typed and checked; rejected rows in quarantine.rejected_rows, "
+                    "rejected cells (set to null) in quarantine.rejected_cells.",
     )
     def _clean(flopcast: FlopcastResource) -> dg.MaterializeResult:
         with connect(flopcast.locations.build_db) as con:
@@ -29,8 +31,10 @@ def clean_asset(spec: SourceSpec) -> dg.AssetsDefinition:
                 "dagster/row_count": result.clean_rows,
                 "raw_rows": result.raw_rows,
                 "quarantined_rows": result.rejected_rows,
+                "quarantined_cells": result.rejected_cells,
                 "source_version": result.version,
                 "quarantine_preview": dg.MetadataValue.md(_markdown(preview)),
+                "rejected_cells_preview": dg.MetadataValue.md(_cells_markdown(result.rejected_cells_preview)),
             }
         )
 
@@ -42,6 +46,14 @@ def _markdown(frame) -> str:
         return "no rows quarantined"
     lines = ["| row | reasons |", "| --- | --- |"]
     lines += [f"| {row} | {'; '.join(reasons)} |" for row, reasons in frame.iter_rows()]
+    return "\n".join(lines)
+
+
+def _cells_markdown(frame) -> str:
+    if frame is None or frame.height == 0:
+        return "no cells rejected"
+    lines = ["| row | column | reason |", "| --- | --- | --- |"]
+    lines += [f"| {row} | {column} | {reason} |" for row, column, reason in frame.select("row_number", "source_column", "reason").iter_rows()]
     return "\n".join(lines)
 
 

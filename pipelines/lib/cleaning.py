@@ -1,8 +1,14 @@
 """The machinery shared by every clean.* table: explicit column mapping, typing, quarantine.
 
 A source's cleaning is declared as a tuple of ``Column``s (source header -> our name and type)
-plus a source-specific ``derive`` step. ``clean_source`` returns the clean rows and the rejected
-rows; together they hold every raw row exactly once (row conservation).
+plus a source-specific ``derive`` step. ``clean_and_quarantine`` returns the clean rows, the
+rejected rows and the rejected cells: the clean and rejected rows hold every raw row exactly once
+(row conservation), and every unusable cell of a clean row is null there and listed among the
+rejected cells (cell conservation).
+
+Two levels of problem: a *row* problem makes the whole row unusable (a ``not_null`` column missing
+or unreadable, a date after the snapshot, a duplicate); a *cell* problem (an unreadable or
+impossible value in an optional column) only nulls that cell, and the row is kept.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import polars as pl
 
@@ -20,6 +26,12 @@ from pipelines.lib.sources import SourceError
 
 REASONS = "_reasons"  # working column: list of reasons a row cannot be used
 USABLE = pl.col(REASONS).list.len() == 0  # a row without reasons goes to clean.*
+# Working column: the cells of the row that were set to null, as a list of {field, reason}.
+CELL_PROBLEMS = "_cell_problems"
+CELL_PROBLEM = pl.Struct({"field": pl.String, "reason": pl.String})
+WORKING_COLUMNS = (REASONS, CELL_PROBLEMS)  # never in a clean table
+# A row goes to the quarantine tables when it has row reasons or rejected cells.
+HAS_PROBLEMS = ~USABLE | (pl.col(CELL_PROBLEMS).list.len() > 0)
 
 QUARANTINE_SCHEMA = {
     "source": pl.String,
@@ -27,6 +39,16 @@ QUARANTINE_SCHEMA = {
     "row_number": pl.Int64,
     "reasons": pl.List(pl.String),
     "raw_row": pl.String,  # the raw record as JSON, original headers as keys
+}
+
+REJECTED_CELLS_SCHEMA = {
+    "source": pl.String,
+    "source_version": pl.String,
+    "row_number": pl.Int64,  # as in QUARANTINE_SCHEMA: the raw record (clean row's source_row_number)
+    "source_column": pl.String,  # the source's header ("column" is a reserved word in SQL)
+    "field": pl.String,  # our column, null in the clean row
+    "raw_value": pl.String,  # the raw cell's text, exactly as in raw.<source>
+    "reason": pl.String,
 }
 
 
@@ -47,7 +69,9 @@ class Column:
     source: str  # exact header in the source file
     name: str  # our snake_case name, unit as suffix
     kind: str  # text | name | list | number | integer | date | boolean
-    not_null: bool = False  # a row without a value here cannot be used
+    # A row without a (readable) value here cannot be used and is quarantined whole; an unreadable
+    # value in any other column only sets that cell to null (see quarantine.rejected_cells).
+    not_null: bool = False
     min_value: float | None = None  # numbers below this are unusable (e.g. negative FLOP)
 
 
@@ -69,8 +93,9 @@ class CleaningSpec:
     source: str
     table: str  # clean.<table>
     columns: tuple[Column, ...]
-    # Source-specific step on the typed frame: ids and derived columns. It may add reasons to
-    # REASONS but must keep every row (rejected rows are split off afterwards).
+    # Source-specific step on the typed frame: ids and derived columns. It may add row reasons
+    # (add_reason) or reject cells (reject_cell) but must keep every row (rejected rows are split
+    # off afterwards).
     derive: Callable[[pl.DataFrame, "CleanContext"], pl.DataFrame]
     key: tuple[str, ...]  # unique in the clean table
     duplicates: Duplicates | None = None  # resolved after derive, over all rows
@@ -141,19 +166,26 @@ def _typed(col: Column) -> tuple[list[pl.Expr], pl.Expr]:
 
 
 def type_columns(raw: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
-    """The typed columns and the per-cell reasons of raw rows: row by row, so it can run on batches."""
+    """The typed columns, the row reasons and the rejected cells of raw rows: row by row, so it can
+    run on batches. A problem in a not_null column is a row reason; elsewhere the parsers have
+    already set the value to null and the problem is recorded as a rejected cell."""
     columns = spec.columns
     outputs: list[pl.Expr] = []
     problems: list[pl.Expr] = []
+    cell_problems: list[pl.Expr] = []
     for col in columns:
         exprs, problem = _typed(col)
         outputs += exprs
-        problems.append(problem)
         if col.not_null:
+            problems.append(problem)
             problems.append(
                 pl.when(exprs[0].is_null() & problem.is_null()).then(pl.lit(f"{col.name}: missing")).otherwise(None)
             )
-    reasons = pl.concat_list(problems).list.drop_nulls().alias(REASONS) if problems else pl.lit([]).alias(REASONS)
+        elif col.kind in CELL_CHECKED_KINDS:
+            cell_problems.append(pl.when(problem.is_not_null()).then(_cell_problem(col.name, problem)))
+    reasons = (pl.concat_list(problems).list.drop_nulls() if problems else pl.lit([], dtype=pl.List(pl.String))).alias(REASONS)
+    cells = (pl.concat_list(cell_problems).list.drop_nulls() if cell_problems
+             else pl.lit([], dtype=pl.List(CELL_PROBLEM))).alias(CELL_PROBLEMS)
     parsers = _parsers(columns)
     # Lazy, so that polars eliminates the subexpressions the parsers share (eager evaluation
     # recomputes every reuse of an intermediate expression: twice as slow here).
@@ -164,7 +196,16 @@ def type_columns(raw: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
         pl.col("_row_number").alias("source_row_number"),
         *outputs,
         reasons,
+        cells,
     ).collect()
+
+
+# The kinds whose cells can be unreadable (text, names and lists are taken as they are).
+CELL_CHECKED_KINDS = ("number", "integer", "date", "boolean")
+
+
+def _cell_problem(field: str, reason: pl.Expr) -> pl.Expr:
+    return pl.struct(pl.lit(field, dtype=pl.String).alias("field"), reason.cast(pl.String).alias("reason"))
 
 
 def add_reason(frame: pl.DataFrame, condition: pl.Expr, reason: pl.Expr | str) -> pl.DataFrame:
@@ -178,15 +219,43 @@ def add_reason(frame: pl.DataFrame, condition: pl.Expr, reason: pl.Expr | str) -
     )
 
 
+def reject_cell(frame: pl.DataFrame, field: str, condition: pl.Expr, reason: pl.Expr | str) -> pl.DataFrame:
+    """Set `field` to null where condition holds and record why: the row stays usable, the cell is
+    listed in quarantine.rejected_cells. A date's precision is nulled with it."""
+    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
+    where = condition.fill_null(False)
+    nulled = [field] + ([f"{field}_precision"] if f"{field}_precision" in frame.columns else [])
+    return frame.with_columns(
+        pl.when(where).then(pl.col(CELL_PROBLEMS).list.concat(pl.concat_list(_cell_problem(field, reason_expr))))
+        .otherwise(pl.col(CELL_PROBLEMS)).alias(CELL_PROBLEMS),
+        *(pl.when(where).then(None).otherwise(pl.col(name)).alias(name) for name in nulled),
+    )
+
+
+def has_rejected_cell(field: str) -> pl.Expr:
+    """True where the row's `field` cell was rejected (so a derive step does not fill it with a default)."""
+    return pl.col(CELL_PROBLEMS).list.eval(pl.element().struct.field("field") == field).list.any().fill_null(False)
+
+
+def _cell_reasons() -> pl.Expr:
+    return pl.col(CELL_PROBLEMS).list.eval(pl.element().struct.field("reason"))
+
+
 def _raw_as_json(raw: pl.DataFrame) -> pl.Series:
     data_columns = [c for c in raw.columns if c not in LINEAGE_COLUMNS]
     rows = raw.select(data_columns).rows()
     return pl.Series("raw_row", [json.dumps(dict(zip(data_columns, row)), ensure_ascii=False) for row in rows], dtype=pl.String)
 
 
-def clean_source(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext, *,
-                 full_records: Callable[[pl.Series], pl.DataFrame] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(clean rows sorted by key, rejected rows with every reason and the raw record).
+class Cleaned(NamedTuple):
+    clean: pl.DataFrame  # clean rows sorted by key
+    rejected_rows: pl.DataFrame  # QUARANTINE_SCHEMA: rows that cannot be used, with every reason
+    rejected_cells: pl.DataFrame  # REJECTED_CELLS_SCHEMA: cells set to null in clean rows
+
+
+def clean_and_quarantine(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext, *,
+                         full_records: Callable[[pl.Series], pl.DataFrame] | None = None) -> Cleaned:
+    """The clean rows, the rejected rows (every reason and the raw record) and the rejected cells.
 
     ``raw`` needs only the mapped columns and the lineage columns, in any row order, when
     ``full_records`` is given: it returns every raw column of the rows with the given
@@ -198,14 +267,22 @@ def clean_source(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext, *
     return finish_clean(type_columns(raw, spec), spec, context, records)
 
 
+def clean_source(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext, *,
+                 full_records: Callable[[pl.Series], pl.DataFrame] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(clean rows sorted by key, rejected rows): clean_and_quarantine without the rejected cells."""
+    cleaned = clean_and_quarantine(raw, spec, context, full_records=full_records)
+    return cleaned.clean, cleaned.rejected_rows
+
+
 def finish_clean(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext,
-                 full_records: Callable[[pl.Series], pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
+                 full_records: Callable[[pl.Series], pl.DataFrame]) -> Cleaned:
     """The source's derive step and duplicate resolution on all typed rows, then the split into
-    clean and rejected rows."""
+    clean rows, rejected rows and rejected cells."""
     derived = resolve_spec_duplicates(derive_rows(typed, spec, context), spec)
     del typed  # the caller passes the only reference: free the typed rows once derived
-    clean = derived.lazy().filter(USABLE).drop(REASONS).sort(list(spec.key)).collect()
-    return clean, rejected_rows(derived.filter(~USABLE).select("source_row_number", REASONS), full_records)
+    clean = derived.lazy().filter(USABLE).drop(*WORKING_COLUMNS).sort(list(spec.key)).collect()
+    flagged = derived.filter(HAS_PROBLEMS).select("source_row_number", *WORKING_COLUMNS)
+    return Cleaned(clean, *quarantine(flagged, spec, full_records))
 
 
 def resolve_spec_duplicates(derived: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
@@ -216,12 +293,22 @@ def resolve_spec_duplicates(derived: pl.DataFrame, spec: CleaningSpec) -> pl.Dat
     return resolved.drop(rule.key) if rule.drop_key else resolved
 
 
-def rejected_rows(rejected_numbers: pl.DataFrame, full_records: Callable[[pl.Series], pl.DataFrame]) -> pl.DataFrame:
-    """The quarantine rows: every reason and the whole raw record of each rejected row.
+def quarantine(flagged: pl.DataFrame, spec: CleaningSpec,
+               full_records: Callable[[pl.Series], pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rejected rows, rejected cells) of the rows with problems; both clean paths end here.
 
-    rejected_numbers: source_row_number and REASONS of the rows that have reasons.
+    flagged: source_row_number, REASONS and CELL_PROBLEMS of every row with a row reason or a
+    rejected cell. A rejected row lists its row reasons, then its cells' reasons; its cells are not
+    in the rejected cells, which only point at rows that are clean.
     """
-    records = full_records(rejected_numbers["source_row_number"])
+    records = full_records(flagged["source_row_number"])
+    return rejected_rows(flagged, records), rejected_cells(flagged, spec, records)
+
+
+def rejected_rows(flagged: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
+    """The quarantine rows: every reason and the whole raw record of each rejected row."""
+    rejected_numbers = flagged.filter(~USABLE).select(
+        "source_row_number", pl.col(REASONS).list.concat(_cell_reasons()).alias(REASONS))
     rejected_raw = records.join(
         rejected_numbers, left_on="_row_number", right_on="source_row_number", how="inner"
     ).sort("_row_number")
@@ -235,6 +322,35 @@ def rejected_rows(rejected_numbers: pl.DataFrame, full_records: Callable[[pl.Ser
         },
         schema=QUARANTINE_SCHEMA,
     )
+
+
+def rejected_cells(flagged: pl.DataFrame, spec: CleaningSpec, records: pl.DataFrame) -> pl.DataFrame:
+    """One row per cell set to null in a clean row: where it is, its raw text and why."""
+    headers = {col.name: col.source for col in spec.columns}
+    order = {col.name: position for position, col in enumerate(spec.columns)}
+    cells = (flagged.filter(USABLE).select("source_row_number", CELL_PROBLEMS).explode(CELL_PROBLEMS)
+             .drop_nulls(CELL_PROBLEMS).unnest(CELL_PROBLEMS))
+    unknown = sorted(set(cells["field"].to_list()) - set(headers))
+    if unknown:  # a derive step rejected a column the mapping does not have: a bug in clean_sources
+        raise ValueError(f"{spec.table}: rejected cells of unmapped columns {unknown}")
+    cells = cells.with_columns(
+        pl.col("field").replace_strict(headers, return_dtype=pl.String).alias("source_column"),
+        pl.col("field").replace_strict(order, return_dtype=pl.Int64).alias("_position"),
+    )
+    wanted = sorted(set(cells["source_column"].to_list()), key=list(headers.values()).index)
+    raw_cells = records.select(
+        "_source", "_source_version", "_row_number",
+        *(pl.col(header).cast(pl.String) for header in wanted),
+    ).unpivot(index=["_source", "_source_version", "_row_number"], on=wanted,
+              variable_name="source_column", value_name="raw_value")
+    joined = cells.join(raw_cells, left_on=["source_row_number", "source_column"],
+                        right_on=["_row_number", "source_column"], how="inner")
+    return joined.sort("source_row_number", "_position").select(
+        pl.col("_source").alias("source"),
+        pl.col("_source_version").alias("source_version"),
+        pl.col("source_row_number").alias("row_number"),
+        "source_column", "field", "raw_value", "reason",
+    ).cast(REJECTED_CELLS_SCHEMA)
 
 
 def _fails(frame: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> bool:
@@ -299,8 +415,11 @@ def resolve_duplicates(frame: pl.DataFrame, key: str, *, prefer: list[pl.Expr], 
     row is kept; the reason names the kept row by its key, not by a row number, for the same reason.
     """
     candidates = frame.filter(USABLE).filter(pl.col(key).is_duplicated())  # only these can lose; sorting them all is costly
-    values = [c for c in frame.columns if c not in (REASONS, "source_row_number")]
-    content = pl.concat_str([pl.col(c).cast(pl.String).fill_null("\x00") for c in values], separator="\x1f")
+    values = [c for c in frame.columns if c not in (*WORKING_COLUMNS, "source_row_number")]
+    parts = [pl.col(c).cast(pl.String).fill_null("\x00") for c in values]
+    if CELL_PROBLEMS in frame.columns:  # rejected cells are content too (their raw text is in the reason)
+        parts.append(_cell_reasons().list.join("\x1e"))
+    content = pl.concat_str(parts, separator="\x1f")
     ranked = candidates.sort([*prefer, content, pl.col("source_row_number")]).with_columns(
         (pl.int_range(pl.len()).over(key) > 0).alias("_is_duplicate"),
     )

@@ -334,7 +334,19 @@ def distinct_list(cell: pl.Expr) -> pl.Expr:
     return pl.when(joined == "").then(None).otherwise(joined)
 
 
+# Symbols that are part of a name, spelled as words in an id: DeepLabV3 and DeepLabV3+, PointNet and
+# PointNet++, RNNsearch-50 and RNNsearch-50* are different models, and C# is not C. A '#' only counts
+# right after a letter (C#, F#); before a number ('Gigafactory #1') it is a number sign and, like
+# every other symbol, only separates words.
+SLUG_SHARP = (r"([a-z])#", "sharp")
+SLUG_SYMBOLS = (("+", "plus"), ("*", "star"))
+
+
 def slug(name: str) -> str:
-    """A stable identifier from a name: ASCII, lower case, words joined by '-'."""
+    """A stable identifier from a name: ASCII, lower case, words joined by '-', with '+', '*' and a
+    '#' after a letter spelled 'plus', 'star' and 'sharp' ('DeepLabV3+' -> 'deeplabv3-plus')."""
     ascii_text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "unnamed"
+    text = re.sub(SLUG_SHARP[0], rf"\1-{SLUG_SHARP[1]}-", ascii_text.lower())
+    for symbol, word in SLUG_SYMBOLS:
+        text = text.replace(symbol, f"-{word}-")
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "unnamed"

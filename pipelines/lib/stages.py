@@ -11,13 +11,15 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.clean_sources import CLEANING_SPECS
-from pipelines.lib.cleaning import (QUARANTINE_SCHEMA, REASONS, USABLE, CleanContext, CleaningSpec, derive_rows,
-                                     rejected_rows, require_columns, type_columns)
+from pipelines.lib.cleaning import (CELL_CHECKED_KINDS, CELL_PROBLEMS, QUARANTINE_SCHEMA, REASONS, REJECTED_CELLS_SCHEMA,
+                                     USABLE, WORKING_COLUMNS, CleanContext, CleaningSpec, derive_rows, quarantine,
+                                     require_columns, type_columns)
 from pipelines.lib.raw import LINEAGE_COLUMNS, load_text_table
 from pipelines.lib.sources import SOURCES_BY_NAME, load_snapshot, verify_snapshot
 from pipelines.lib.warehouse import count_rows, quote, read_table, table_exists, write_table
 
 QUARANTINE_TABLE = ("quarantine", "rejected_rows")
+REJECTED_CELLS_TABLE = ("quarantine", "rejected_cells")
 CLEAN_BATCH_ROWS = 250_000  # raw rows typed at a time: a batch in polars stays well under 1 GB
 
 
@@ -40,6 +42,8 @@ class CleanResult:
     clean_rows: int
     rejected_rows: int
     rejected_preview: pl.DataFrame
+    rejected_cells: int = 0
+    rejected_cells_preview: pl.DataFrame | None = None
 
 
 def materialize_raw(con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str, version: str | None = None) -> RawResult:
@@ -125,13 +129,14 @@ def _resolve_duplicates_in(con: duckdb.DuckDBPyConnection, work: str, spec: Clea
 
 
 def ensure_quarantine_table(con: duckdb.DuckDBPyConnection) -> None:
-    schema, table = QUARANTINE_TABLE
-    if not table_exists(con, schema, table):
-        write_table(con, schema, table, pl.DataFrame(schema=QUARANTINE_SCHEMA))
+    for (schema, table), columns in ((QUARANTINE_TABLE, QUARANTINE_SCHEMA), (REJECTED_CELLS_TABLE, REJECTED_CELLS_SCHEMA)):
+        if not table_exists(con, schema, table):
+            write_table(con, schema, table, pl.DataFrame(schema=columns))
 
 
 def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str) -> CleanResult:
-    """Type and check raw.<source>; usable rows to clean.<table>, the rest to quarantine.rejected_rows."""
+    """Type and check raw.<source>; usable rows to clean.<table>, the rest to quarantine.rejected_rows,
+    and the cells of usable rows that were set to null to quarantine.rejected_cells."""
     spec = CLEANING_SPECS[source]
     row = con.execute(f"SELECT any_value(_source_version) FROM raw.{quote(source)}").fetchone()
     version = row[0] if row and row[0] is not None else load_snapshot(sources_dir, source).version
@@ -163,26 +168,28 @@ def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source:
                 con.unregister("_derived")
             del derived
         _resolve_duplicates_in(con, work, spec)
-        dropped = [REASONS] + ([spec.duplicates.key] if spec.duplicates and spec.duplicates.drop_key else [])
+        dropped = [*WORKING_COLUMNS] + ([spec.duplicates.key] if spec.duplicates and spec.duplicates.drop_key else [])
         con.execute(f"CREATE OR REPLACE TABLE clean.{quote(spec.table)} AS "
                     f"SELECT * EXCLUDE ({', '.join(quote(c) for c in dropped)}) FROM {work} "
                     f"WHERE len({quote(REASONS)}) = 0 ORDER BY {', '.join(quote(k) for k in spec.key)}")
-        rejected_numbers = pl.from_arrow(con.sql(
-            f"SELECT source_row_number, {quote(REASONS)} FROM {work} WHERE len({quote(REASONS)}) > 0 "
+        reasons, cells = quote(REASONS), quote(CELL_PROBLEMS)
+        flagged = pl.from_arrow(con.sql(
+            f"SELECT source_row_number, {reasons}, {cells} FROM {work} WHERE len({reasons}) > 0 OR len({cells}) > 0 "
             "ORDER BY source_row_number").to_arrow_table())
     finally:
         con.execute(f"DROP TABLE IF EXISTS {work}")
     clean_rows = count_rows(con, f"clean.{quote(spec.table)}")
-    rejected = rejected_rows(rejected_numbers, _raw_records(con, source))
+    rejected, rejected_cells = quarantine(flagged, spec, _raw_records(con, source))
     ensure_quarantine_table(con)
-    schema, table = QUARANTINE_TABLE
     con.execute("BEGIN")
-    con.execute(f"DELETE FROM {schema}.{table} WHERE source = ?", [source])
-    con.register("_rejected", rejected.to_arrow())
-    con.execute(f"INSERT INTO {schema}.{table} SELECT * FROM _rejected")
-    con.unregister("_rejected")
+    for (schema, table), frame in ((QUARANTINE_TABLE, rejected), (REJECTED_CELLS_TABLE, rejected_cells)):
+        con.execute(f"DELETE FROM {schema}.{table} WHERE source = ?", [source])
+        con.register("_rejected", frame.to_arrow())
+        con.execute(f"INSERT INTO {schema}.{table} SELECT * FROM _rejected")
+        con.unregister("_rejected")
     con.execute("COMMIT")
-    return CleanResult(source, spec.table, version, raw_rows, clean_rows, rejected.height, rejected.head(10))
+    return CleanResult(source, spec.table, version, raw_rows, clean_rows, rejected.height, rejected.head(10),
+                       rejected_cells.height, rejected_cells.head(10))
 
 
 @dataclass(frozen=True)
@@ -207,6 +214,72 @@ def row_conservation(con: duckdb.DuckDBPyConnection, source: str) -> Conservatio
         clean_rows=count_rows(con, f"clean.{quote(spec.table)}"),
         quarantined_rows=count_rows(con, f"{schema}.{table}", "WHERE source = ?", [source]),
     )
+
+
+# What polars' strip_chars() strips (Unicode White_Space): a raw cell of only these is blank.
+_WHITESPACE = "".join(map(chr, (*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
+                                0x202F, 0x205F, 0x3000)))
+
+
+@dataclass(frozen=True)
+class CellConservation:
+    source: str
+    rejected_cells: int  # entries in quarantine.rejected_cells for the source
+    unrecorded: list[tuple[int, str]]  # (row_number, field): a non-blank raw cell, null in clean, not recorded
+    unfounded: list[tuple[int, str]]  # (row_number, field): an entry without a raw cell, clean row or null value
+
+    @property
+    def holds(self) -> bool:
+        return not self.unrecorded and not self.unfounded
+
+
+def cell_conservation(con: duckdb.DuckDBPyConnection, source: str, examples: int = 10) -> CellConservation:
+    """Every unreadable cell of a clean row is in quarantine.rejected_cells, and every entry there points
+    at a real raw cell (same column, same text) of a clean row whose value is null.
+
+    Found independently of the cleaning code: a cell of a checked kind (number, integer, date,
+    boolean) in an optional column whose raw text is not blank but whose clean value is null.
+    """
+    spec = CLEANING_SPECS[source]
+    schema, table = REJECTED_CELLS_TABLE
+    cells_table, clean, raw = f"{schema}.{table}", f"clean.{quote(spec.table)}", f"raw.{quote(source)}"
+    checked = [c for c in spec.columns if c.kind in CELL_CHECKED_KINDS and not c.not_null]
+
+    def blank(expr: str) -> str:
+        return f"coalesce(length(trim({expr}, {_sql_text(_WHITESPACE)})), 0) = 0"
+
+    unrecorded: list[tuple[int, str]] = []
+    if checked:
+        suspect = " OR ".join(f"(k.{quote(c.name)} IS NULL AND NOT {blank('r.' + quote(c.source))})" for c in checked)
+        branches = " UNION ALL ".join(
+            f"SELECT row_number, {_sql_text(c.name)} AS field FROM suspects WHERE is_null_{i} AND NOT {blank(f'raw_{i}')}"
+            for i, c in enumerate(checked))
+        columns = ", ".join(f"k.{quote(c.name)} IS NULL AS is_null_{i}, r.{quote(c.source)} AS raw_{i}" for i, c in enumerate(checked))
+        unrecorded = con.execute(f"""
+            WITH suspects AS MATERIALIZED (
+                SELECT k.source_row_number AS row_number, {columns}
+                FROM {clean} AS k JOIN {raw} AS r ON r._row_number = k.source_row_number
+                WHERE {suspect})
+            SELECT * FROM ({branches}
+                           EXCEPT SELECT row_number, field FROM {cells_table} WHERE source = ?)
+            ORDER BY ALL LIMIT {int(examples)}""", [source]).fetchall()
+    by_field = " ".join(
+        f"WHEN {_sql_text(c.name)} THEN c.source_column = {_sql_text(c.source)} "
+        f"AND r.{quote(c.source)} IS NOT DISTINCT FROM c.raw_value AND k.{quote(c.name)} IS NULL"
+        for c in checked)
+    valid = f"CASE c.field {by_field} ELSE false END" if checked else "false"
+    unfounded = con.execute(f"""
+        SELECT c.row_number, c.field FROM {cells_table} AS c
+        LEFT JOIN {raw} AS r ON r._row_number = c.row_number
+        LEFT JOIN {clean} AS k ON k.source_row_number = c.row_number
+        WHERE c.source = ? AND (r._row_number IS NULL OR k.source_row_number IS NULL
+                                OR c.source_version IS DISTINCT FROM r._source_version OR NOT coalesce({valid}, false))
+        ORDER BY ALL LIMIT {int(examples)}""", [source]).fetchall()
+    return CellConservation(source, count_rows(con, cells_table, "WHERE source = ?", [source]), unrecorded, unfounded)
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def clean_table_name(source: str) -> str:

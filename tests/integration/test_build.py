@@ -26,7 +26,7 @@ CONTRACT_COLUMNS = {
 def test_publishes_contract_tables_with_parquet_and_manifest(built):
     info = manifest(built)
     assert {"marts.training_runs", "marts.frontier_runs", "marts.compute_records", "marts.yearly_summary",
-            "quarantine.rejected_rows"} <= set(info["tables"])
+            "quarantine.rejected_rows", "quarantine.rejected_cells"} <= set(info["tables"])
     with duckdb.connect(str(built.published_db), read_only=True) as con:
         columns = {c for (c,) in con.execute(
             "select column_name from information_schema.columns where table_schema='marts' and table_name='training_runs'").fetchall()}
@@ -58,6 +58,42 @@ def test_every_raw_row_is_clean_or_quarantined_with_reasons(built):
         assert missing == 0
         # Models without a compute estimate stay in the mart (they are usable, just not for compute fits).
         assert con.execute("select count(*) from marts.training_runs where training_compute_flop is null").fetchone()[0] > 0
+
+
+def test_an_unreadable_optional_cell_loses_the_cell_not_the_run(built):
+    """Masked Autoencoders ViT-H, EfficientNetV2-XL and AbLang have two numbers in 'Training dataset size
+    (total)': that cell is null and in quarantine.rejected_cells, the runs (and their compute) are kept."""
+    with duckdb.connect(str(built.published_db), read_only=True) as con:
+        runs = dict(con.execute("""select model, training_compute_flop from marts.training_runs
+            where model in ('Masked Autoencoders ViT-H', 'EfficientNetV2-XL', 'AbLang (heavy sequences)')""").fetchall())
+        assert runs.keys() == {"Masked Autoencoders ViT-H", "EfficientNetV2-XL", "AbLang (heavy sequences)"}
+        assert runs["Masked Autoencoders ViT-H"] == pytest.approx(4.6e20) and runs["EfficientNetV2-XL"] > 0
+        cells = con.execute("""select c.row_number, c.source_column, c.field, c.raw_value, r."Model",
+                                      r."Training dataset size (total)", k.training_dataset_size
+            from quarantine.rejected_cells c
+            join raw.epoch_notable_models r on r._row_number = c.row_number
+            join clean.notable_models k on k.source_row_number = c.row_number
+            where c.source = 'epoch_notable_models' order by c.row_number""").fetchall()
+        assert [(model, value) for _, _, _, value, model, _, _ in cells] == [
+            ("AbLang (heavy sequences)", "2260275840,2290000001"),
+            ("Masked Autoencoders ViT-H", "327978752,192851506176"),
+            ("EfficientNetV2-XL", "14180000,14180000")]
+        for _, column, field, value, _, raw_value, clean_value in cells:
+            assert (column, field, clean_value) == ("Training dataset size (total)", "training_dataset_size", None)
+            assert raw_value == value
+        # Only rows without a usable date are rejected whole in the bundled snapshot.
+        assert con.execute("select distinct reasons from quarantine.rejected_rows").fetchall() == [(["publication_date: missing"],)]
+
+
+def test_models_whose_names_differ_by_a_symbol_are_distinct(built):
+    with duckdb.connect(str(built.published_db), read_only=True) as con:
+        ids = dict(con.execute("""select model, model_id from marts.training_runs
+            where model in ('DeepLabV3', 'DeepLabV3+', 'PointNet', 'PointNet++', 'RNNsearch-50*')""").fetchall())
+        assert ids == {"DeepLabV3": "deeplabv3", "DeepLabV3+": "deeplabv3-plus", "PointNet": "pointnet",
+                       "PointNet++": "pointnet-plus-plus", "RNNsearch-50*": "rnnsearch-50-star"}
+        kept = {m for (m,) in con.execute("""select model_id from marts.training_runs
+            where model_id in ('gpt-4-mar-2023', 'gpt-3-175b-davinci', 'llama-3-1-405b')""").fetchall()}
+        assert kept == {"gpt-4-mar-2023", "gpt-3-175b-davinci", "llama-3-1-405b"}  # ids used elsewhere unchanged
 
 
 def test_frontier_flags_are_top_ten_at_release(built):

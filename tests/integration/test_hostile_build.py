@@ -103,6 +103,10 @@ def build_hostile(locations: Locations, name: str, data: bytes):
                    or len(list_filter(reasons, r -> not regexp_matches(r, '^([a-z0-9_]+: |duplicate model: )'))) > 0)""",
                                       [SOURCE]).fetchone()[0]
             assert unexplained == 0, name
+            # Cell conservation (also a blocking check of the build): rejected cells point at clean rows.
+            stray = con.execute("""select count(*) from quarantine.rejected_cells c where c.source = ?
+                and c.row_number not in (select source_row_number from clean.notable_models)""", [SOURCE]).fetchone()[0]
+            assert stray == 0, name
     else:
         assert not outcome.published
         assert published_state(locations) == before, f"{name}: a failed build changed the published warehouse"
@@ -173,33 +177,49 @@ def test_lenient_spellings_bom_crlf_nul_and_quoted_newlines_build_the_same_clean
     assert after.equals(before)
 
 
-def test_refused_values_future_and_free_text_dates_and_a_duplicate_are_quarantined(published_copy, built):
+def test_refused_values_are_rejected_cells_and_bad_dates_and_a_duplicate_are_quarantined(published_copy, built):
     table = full_table()
-    bad = {
+    # Unreadable or impossible values of optional columns: the cell is set to null, the run kept.
+    bad_cells = {
         ("Training compute (FLOP)", "NaN"): "training_compute_flop: 'NaN' is not a finite number",
         ("Parameters", "inf"): "parameters: 'inf' is not a finite number",
         ("Training dataset size (total)", "-5"): "training_dataset_size: '-5' is below the minimum 0",
         ("Training compute (FLOP)", "1e24-3e24"): "training_compute_flop: cannot read '1e24-3e24' as a number",
-        ("Publication date", "2099-01-01"): "publication_date: 2099-01-01 is after the snapshot date 2026-07-20",
-        ("Publication date", "sometime in spring"): "publication_date: cannot read 'sometime in spring' as a date",
         ("Training compute cost (2023 USD)", "1,200"): "training_cost_usd: '1,200' is ambiguous",
     }
+    # A date that cannot be used makes the whole row unusable.
+    bad_rows = {
+        ("Publication date", "2099-01-01"): "publication_date: 2099-01-01 is after the snapshot date 2026-07-20",
+        ("Publication date", "sometime in spring"): "publication_date: cannot read 'sometime in spring' as a date",
+    }
+    bad = {**bad_rows, **bad_cells}
     raw_before, clean_before, quarantined_before = conservation(built)
     with duckdb.connect(str(built.published_db), read_only=True) as con:
         already = {n for (n,) in con.execute("select row_number from quarantine.rejected_rows where source = ?", [SOURCE]).fetchall()}
+        already |= {n for (n,) in con.execute("select row_number from quarantine.rejected_cells where source = ?", [SOURCE]).fetchall()}
+        cells_before = con.execute("select count(*) from quarantine.rejected_cells where source = ?", [SOURCE]).fetchone()[0]
     targets = [i for i in range(len(table[1])) if i + 1 not in already][: len(bad)]
     for row, (name, value) in zip(targets, bad):
         table = set_cell(table, row, name, value)
-    table = duplicate_row(table, targets[-1] + 1)
+    table = duplicate_row(table, targets[-1])  # a second copy (0-based index) of the row with the ambiguous cost
     outcome, _, _ = build_hostile(published_copy, "refused values + dates + duplicate row", to_bytes(*table))
     assert outcome.success, outcome.summary(0)
     raw, clean, quarantined = conservation(published_copy)
-    assert (raw, clean, quarantined) == (raw_before + 1, clean_before - len(bad), quarantined_before + len(bad) + 1)
+    assert (raw, clean, quarantined) == (raw_before + 1, clean_before - len(bad_rows), quarantined_before + len(bad_rows) + 1)
     with duckdb.connect(str(published_copy.published_db), read_only=True) as con:
         reasons = dict(con.execute("select row_number, reasons from quarantine.rejected_rows where source = ?", [SOURCE]).fetchall())
-    for row, expected in zip(targets, bad.values()):
-        assert any(r.startswith(expected) for r in reasons[row + 1]), (row + 1, reasons[row + 1], expected)
-    assert any(r.startswith("duplicate model: ") for r in reasons[raw])
+        cells = {(row, column): (value, reason) for row, column, value, reason in con.execute(
+            "select row_number, source_column, raw_value, reason from quarantine.rejected_cells where source = ?", [SOURCE]).fetchall()}
+        kept = {n for (n,) in con.execute("select source_row_number from clean.notable_models").fetchall()}
+    assert len(cells) == cells_before + len(bad_cells)
+    for row, ((name, value), expected) in zip(targets, bad.items()):
+        if (name, value) in bad_rows:
+            assert any(r.startswith(expected) for r in reasons[row + 1]), (row + 1, reasons[row + 1], expected)
+        else:
+            assert row + 1 in kept and cells[(row + 1, name)][0] == value, (row + 1, name)
+            assert cells[(row + 1, name)][1].startswith(expected), cells[(row + 1, name)]
+    # The copy loses as a duplicate; its unreadable cost is among its reasons, not a rejected cell.
+    assert reasons[raw][0].startswith("duplicate model: ") and reasons[raw][1].startswith("training_cost_usd: '1,200'")
 
 
 # --- builds that must fail, naming the file -------------------------------------------------------
@@ -239,14 +259,19 @@ def test_header_only_file_fails_a_check_and_publishes_nothing(published_copy):
     assert "clean/notable_models:expectations" in outcome.checks_failed, outcome.summary(0)
 
 
-def test_value_that_breaks_a_derivation_is_located_or_quarantined(published_copy):
-    """Hardware quantity 3e24 parses, then overflows the Int64 cast in the notable-models derive step."""
+def test_value_that_would_break_a_derivation_is_a_rejected_cell(published_copy):
+    """Hardware quantity 3e24 parses, but would overflow the Int64 cast in the notable-models derive
+    step: the cell is rejected (null) first, and the run is kept."""
     table = full_table()
     row = rows_with(table, "Hardware quantity", 1)[0]
     outcome, path, failure = build_hostile(published_copy, "hardware quantity beyond Int64",
                                            to_bytes(*set_cell(table, row, "Hardware quantity", "3e24")))
-    if not outcome.success:
-        assert_located_failure(outcome, path, failure, f"row {row + 1}", "'Hardware quantity'")
+    assert outcome.success, failure
+    with duckdb.connect(str(published_copy.published_db), read_only=True) as con:
+        assert con.execute("select hardware_quantity from clean.notable_models where source_row_number = ?",
+                           [row + 1]).fetchall() == [(None,)]
+        assert con.execute("select raw_value, reason from quarantine.rejected_cells where row_number = ?", [row + 1]).fetchall() == [
+            ("3e24", "hardware_quantity: 3e+24 is too large for a count")]
 
 
 def test_report_hostile_files_tried():

@@ -12,7 +12,7 @@ import pytest
 from benchmarks import generate
 from pipelines.lib import stages
 from pipelines.lib.clean_sources import CLEANING_SPECS
-from pipelines.lib.cleaning import CleanContext, clean_source
+from pipelines.lib.cleaning import CleanContext, clean_and_quarantine
 from pipelines.lib.raw import read_text_table
 from pipelines.lib.sources import SOURCES, load_snapshot
 from pipelines.lib.warehouse import PROJECT_ROOT, connect
@@ -27,7 +27,7 @@ def _assert_stages_match_the_in_memory_path(sources_dir, db_path, monkeypatch, b
             spec, snapshot = CLEANING_SPECS[source.name], load_snapshot(sources_dir, source.name)
             raw = read_text_table(snapshot.data_path, source=source.name, version=snapshot.version)
             context = CleanContext(str(snapshot.data_path), dt.date.fromisoformat(snapshot.retrieved))
-            clean, rejected = clean_source(raw, spec, context)
+            clean, rejected, cells = clean_and_quarantine(raw, spec, context)
             table = pl.from_arrow(con.sql(f"SELECT * FROM clean.{spec.table}").to_arrow_table())
             quarantined = pl.from_arrow(con.sql(
                 "SELECT * FROM quarantine.rejected_rows WHERE source = ? ORDER BY row_number", params=[source.name]
@@ -35,8 +35,17 @@ def _assert_stages_match_the_in_memory_path(sources_dir, db_path, monkeypatch, b
             stored_raw = pl.from_arrow(con.sql(f'SELECT * FROM raw."{source.name}" ORDER BY _row_number').to_arrow_table())
             assert stored_raw.equals(raw), source.name
             assert table.schema == clean.schema and table.equals(clean), source.name
+            rejected_cells = pl.from_arrow(con.sql(
+                "SELECT * FROM quarantine.rejected_cells WHERE source = ?", params=[source.name]
+            ).to_arrow_table()).sort(pl.all())
+            cells = cells.sort(pl.all())
             assert quarantined.equals(rejected), source.name
-            assert (result.raw_rows, result.clean_rows, result.rejected_rows) == (raw.height, clean.height, rejected.height)
+            assert rejected_cells.schema == cells.schema and rejected_cells.equals(cells), source.name
+            assert (result.raw_rows, result.clean_rows, result.rejected_rows, result.rejected_cells) == (
+                raw.height, clean.height, rejected.height, cells.height)
+            assert stages.row_conservation(con, source.name).holds, source.name
+            cell_check = stages.cell_conservation(con, source.name)
+            assert cell_check.holds, cell_check
 
 
 def test_bundled_sources(tmp_path, monkeypatch):

@@ -6,9 +6,10 @@ not UTF-8, NUL bytes and stray quotes; quoted newlines; numbers as people write 
 ("1.2e25 FLOP", "~3e24", "3.8×10^24", "NaN", "inf", negatives); dates in the future or as free
 text; enormous fields; files cut off at a random byte; empty files.
 
-For every one, ``read_text_table`` + ``clean_source`` must either
-- return (clean, rejected) with clean rows + rejected rows = raw rows, every raw row in exactly one
-  of them, every rejected row with at least one reason and every reason naming a column; or
+For every one, ``read_text_table`` + ``clean_and_quarantine`` must either
+- return (clean, rejected rows, rejected cells) with clean rows + rejected rows = raw rows, every raw
+  row in exactly one of them, every rejected row with at least one reason and every reason naming a
+  column, and every rejected cell a raw cell of a clean row that is null there; or
 - raise ``RawFormatError`` / ``MissingColumnsError`` / ``CleaningStepError`` whose message names the
   file, the row or line, and the column where there is one.
 Any other exception fails the test. ``tests/integration/test_hostile_build.py`` runs a few of the
@@ -36,7 +37,7 @@ from hypothesis import strategies as st
 
 from pipelines.lib import parsing
 from pipelines.lib.clean_sources import NOTABLE_MODELS
-from pipelines.lib.cleaning import CleanContext, CleaningStepError, MissingColumnsError, clean_source
+from pipelines.lib.cleaning import CleanContext, CleaningStepError, MissingColumnsError, clean_and_quarantine, clean_source
 from pipelines.lib.raw import RawFormatError, read_text_table
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -301,7 +302,7 @@ def check_file(path: Path, snapshot_date: dt.date = SNAPSHOT_DATE) -> str:
         assert "Traceback" not in message
         return "raw format error"
     try:
-        clean, rejected = clean_source(raw, NOTABLE_MODELS, CleanContext(str(path), snapshot_date))
+        clean, rejected, cells = clean_and_quarantine(raw, NOTABLE_MODELS, CleanContext(str(path), snapshot_date))
     except MissingColumnsError as exc:
         message = str(exc)
         assert str(path) in message, f"the message must name the file: {message}"
@@ -325,6 +326,14 @@ def check_file(path: Path, snapshot_date: dt.date = SNAPSHOT_DATE) -> str:
             assert match["column"] is None or match["column"] in MAPPED_NAMES, reason
             assert len(reason) < 400, f"row {row_number}: a reason must not carry a whole cell ({len(reason)} chars)"
         assert json.loads(raw_row).keys() == {c for c in raw.columns if not c.startswith("_")}
+    # Cell conservation: every rejected cell is a raw cell of a clean row, null there, with a reason.
+    clean_by_row = {row["source_row_number"]: row for row in clean.iter_rows(named=True)}
+    raw_by_row = {row["_row_number"]: row for row in raw.filter(pl.col("_row_number").is_in(cells["row_number"].implode())).iter_rows(named=True)}
+    for cell in cells.iter_rows(named=True):
+        assert cell["row_number"] in clean_by_row, cell
+        assert clean_by_row[cell["row_number"]][cell["field"]] is None, cell
+        assert raw_by_row[cell["row_number"]][cell["source_column"]] == cell["raw_value"], cell
+        assert cell["reason"].startswith(f"{cell['field']}: ") and len(cell["reason"]) < 400, cell
     return "cleaned"
 
 
@@ -407,10 +416,9 @@ def handpicked() -> dict[str, tuple[bytes, str | tuple[str, ...]]]:
         "cut off mid-record": (base[: len(base) // 2], "raw format error"),
         "ragged short row": (base + b"Only,three,fields\n", "raw format error"),
         "reserved header name": (to_bytes(*rename_header(real_table([0]), "Link", "_row_number")), "raw format error"),
-        # Parses as a number but overflows the Int64 cast in the notable-models derive step: a located
-        # CleaningStepError today; a quarantine reason once clean_sources gives it one.
-        "hardware quantity beyond int64": (to_bytes(*_cells(**{"Hardware quantity": "3e24"})),
-                                           ("cleaning step error", "cleaned")),
+        # Parses as a number but would overflow the Int64 cast in the notable-models derive step, which
+        # rejects the cell first (null, in the rejected cells).
+        "hardware quantity beyond int64": (to_bytes(*_cells(**{"Hardware quantity": "3e24"})), "cleaned"),
     }
 
 
@@ -462,8 +470,12 @@ def test_handpicked_lenient_and_refused_values(work_dir):
         1.2e25, 3e11, 3.8e6, 1.2e6)
     path.write_bytes(HANDPICKED["refused numbers"][0])
     raw = read_text_table(path, source="epoch_notable_models", version="2026-07-20")
-    _, rejected = clean_source(raw, NOTABLE_MODELS, CleanContext(str(path), SNAPSHOT_DATE))
-    assert sorted(rejected.filter(pl.col("row_number") == 1)["reasons"][0].to_list()) == [
+    # Refused values of optional columns reject those cells only: the row is kept with them null.
+    clean, rejected, cells = clean_and_quarantine(raw, NOTABLE_MODELS, CleanContext(str(path), SNAPSHOT_DATE))
+    assert 1 not in rejected["row_number"].to_list()
+    row = clean.filter(pl.col("source_row_number") == 1).row(0, named=True)
+    assert [row[f] for f in ("hardware_quantity", "parameters", "training_compute_flop", "training_dataset_size")] == [None] * 4
+    assert sorted(cells.filter(pl.col("row_number") == 1)["reason"].to_list()) == [
         "hardware_quantity: cannot read '1e24-3e24' as a number",
         "parameters: 'inf' is not a finite number",
         "training_compute_flop: 'NaN' is not a finite number",

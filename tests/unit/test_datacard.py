@@ -56,6 +56,15 @@ insert into quarantine.rejected_rows values
     ('epoch_notable_models', '2026-07-19', 6, ['publication_date: missing'], '{}'),
     ('epoch_notable_models', '2026-07-19', 7, ['duplicate model: model_id ''gpt-3'' is also on row 1, which is kept'], '{}'),
     ('ember_country_electricity', '2025-05-21', 8, ['year: 2031 is after the snapshot year 2025'], '{}');
+create table quarantine.rejected_cells (source varchar, source_version varchar, row_number bigint, source_column varchar,
+    field varchar, raw_value varchar, reason varchar);
+insert into quarantine.rejected_cells values
+    ('epoch_notable_models', '2026-07-19', 2, 'Training dataset size (total)', 'training_dataset_size', '1,2',
+     'training_dataset_size: cannot read ''1,2'' as a number'),
+    ('epoch_notable_models', '2026-07-19', 3, 'Training dataset size (total)', 'training_dataset_size', '5,6',
+     'training_dataset_size: cannot read ''5,6'' as a number'),
+    ('epoch_notable_models', '2026-07-19', 3, 'Hardware utilization (MFU)', 'hardware_utilization_mfu', '1.7',
+     'hardware_utilization_mfu: 1.7 is above 1');
 create table staging.scratch (anything varchar);
 create view marts.a_view as select 1 as undocumented_view_column;
 """
@@ -168,7 +177,7 @@ def test_data_card_has_every_section_and_the_attribution(con, tmp_path):
     assert card_path == tmp_path / DATA_CARD_NAME and package_path == tmp_path / DATAPACKAGE_NAME
     card = card_path.read_text(encoding="utf-8")
     for heading in ("# flopcast data card", "## Attribution", "## Sources", "## Tables", "## Coverage",
-                    "## Quarantined rows", "## Headline fits", "## Known caveats"):
+                    "## Quarantined rows", "## Rejected cells", "## Headline fits", "## Known caveats"):
         assert f"\n{heading}\n" in f"\n{card}", heading
     assert EPOCH_ATTRIBUTION == "Epoch AI, 'Data on AI Models'. Published online at epoch.ai."
     assert EPOCH_ATTRIBUTION in card and EMBER_ATTRIBUTION in card and "CC BY 4.0" in card
@@ -190,6 +199,11 @@ def test_data_card_has_every_section_and_the_attribution(con, tmp_path):
     assert "| `epoch_notable_models` | publication_date: missing | 2 |" in card
     assert "| `ember_country_electricity` | year: … is after the snapshot year … | 1 |" in card
     assert "Quarantined rows: 5 (`ember_country_electricity` 1, `epoch_notable_models` 4)." in card
+    # Rejected cells (set to null in kept rows), counted and grouped by column and reason family.
+    assert "Rejected cells: 3 (`epoch_notable_models` 3)." in card
+    assert ("| `epoch_notable_models` | `training_dataset_size` | training_dataset_size: cannot read '…' as a number | 2 | "
+            "training_dataset_size: cannot read '1,2' as a number |") in card
+    assert "| `epoch_notable_models` | `hardware_utilization_mfu` | hardware_utilization_mfu: … is above … | 1 |" in card
     # No analysis tables here: said so instead of failing.
     assert "are not in this build" in card
     # Caveats, with the counts the build gives.
@@ -266,3 +280,10 @@ def test_writing_twice_gives_identical_bytes(con, tmp_path):
     again = [p.read_bytes() for p in write_data_card(con, json.loads(json.dumps(manifest)), first)]
     assert a == b == again
     assert json.loads(a[1]) == json.loads(json.dumps(json.loads(a[1]), sort_keys=True))
+
+
+def test_data_card_without_rejected_cells_says_so(con, tmp_path):
+    con.execute("drop table quarantine.rejected_cells")
+    card_path, _ = write_data_card(con, _manifest(con), tmp_path)
+    card = card_path.read_text(encoding="utf-8")
+    assert "## Rejected cells" in card and "No cell was rejected." in card

@@ -148,23 +148,26 @@ def test_same_version_has_no_changes(two_versions):
 def test_quarantine_transitions(tmp_path):
     sources_dir = _copy_sources(tmp_path / "sources")
     header, records, origin = _records(sources_dir)
-    # Row 448 is quarantined for an unreadable dataset size; row 1032 for a missing date.
-    unquarantined, gone = records[447][0], records[1031][0]
-    assert unquarantined == "AbLang (heavy sequences)" and gone == "MAI-Code-1-Flash"
+    # Rows 1032 and 1033 are quarantined for a missing date. Row 448's dataset size is unreadable: only
+    # that cell is rejected (null), the row is clean, so fixing it upstream is a changed value.
+    gone, unquarantined, fixed_cell = records[1031][0], records[1032][0], records[447][0]
+    assert (gone, unquarantined, fixed_cell) == ("MAI-Code-1-Flash", "Kaiju Small", "AbLang (heavy sequences)")
+    records[1032][header.index("Publication date")] = "2026-07-01"
     records[447][header.index("Training dataset size (total)")] = "2260275840"
     del records[1031]
-    _set(header, records, "Transformer", "Parameters", "lots")  # clean -> quarantined
+    _set(header, records, "Transformer", "Parameters", "lots")  # an unreadable cell: the value becomes null
     _set(header, records, "BERT-Large", "Publication date", "2030-01-01")  # after the snapshot date
     _set(header, records, "Chinchilla", "Publication date", "2022-03-30")  # a changed date
     _write(sources_dir, NEW, header, records, origin)
 
     diff = diff_versions(sources_dir, OLD, NEW)
     assert diff.select("change", "model_id", "column", "old_value", "new_value").rows() == [
+        ("changed", "ablang-heavy-sequences", "training_dataset_size", None, "2260275840.0"),
         ("changed", "chinchilla", "publication_date", "2022-03-29", "2022-03-30"),
+        ("changed", "transformer", "parameters", "213000000.0", None),
         ("quarantined", "bert-large", None, None, "publication_date: 2030-01-01 is after the snapshot date 2026-08-01"),
-        ("quarantined", "transformer", None, None, "parameters: cannot read 'lots' as a number"),
         ("removed", "mai-code-1-flash", None, "publication_date: missing", None),
-        ("unquarantined", "ablang-heavy-sequences", None, "training_dataset_size: cannot read '2260275840,2290000001' as a number", None),
+        ("unquarantined", "kaiju-small", None, "publication_date: missing", None),
     ]
     # A model that was clean keeps its old row number; the reasons come from the new version.
     assert diff.filter(pl.col("change") == "quarantined")["old_row_number"].null_count() == 0
