@@ -97,14 +97,15 @@ def constraints(flopcast: FlopcastResource):
     yield dg.MaterializeResult(asset_key=["marts", "countries_exceeded"])
 
 
-@dg.asset(key=["marts", "seed_claims"], deps=[["marts", "trend_fits"], ["marts", "projections"], ["marts", "training_runs"], ["staging", "gpu_clusters"]],
+@dg.asset(key=["marts", "seed_claims"], deps=[["marts", "trend_fits"], ["marts", "projections"], ["marts", "training_runs"], ["staging", "gpu_clusters"],
+                                              ["marts", "value_provenance"], ["raw", "epoch_notable_models"]],
           group_name=GROUP, kinds={"duckdb"}, description="Each claim of the seed post: the value the data gives, the ratio, a verdict.")
 def seed_claims(flopcast: FlopcastResource) -> dg.MaterializeResult:
     with connect(flopcast.locations.build_db) as con:
         table = analysis.materialize_seed_claims(con, flopcast.analysis)
     return dg.MaterializeResult(metadata={
         "dagster/row_count": table.height,
-        "claims": _preview(table, ["claim_id", "claimed_value", "data_value", "data_low", "data_high", "verdict"]),
+        "claims": _preview(table, ["claim_id", "claimed_value", "data_value", "data_low", "data_high", "verdict", "interval_verdict"]),
     })
 
 

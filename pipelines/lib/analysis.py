@@ -159,13 +159,25 @@ def materialize_constraints(con: duckdb.DuckDBPyConnection, config: AnalysisConf
     return constraints, roadblocks
 
 
+def _compute_notes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Epoch's 'Training compute notes' of every run, from the raw record it was cleaned from."""
+    return pl.from_arrow(con.sql(
+        'SELECT r.model_id, w."Training compute notes" AS training_compute_notes '
+        "FROM marts.training_runs r JOIN raw.epoch_notable_models w "
+        "ON w._source = r.source AND w._source_version = r.source_version AND w._row_number = r.source_row_number "
+        "ORDER BY r.model_id").to_arrow_table())
+
+
 def materialize_seed_claims(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
     fits, _ = _fits(con)
+    curated = read_table(con, "marts", "value_provenance", order_by="estimates, model_id, field")
     claims = compute_seed_claims(
         read_table(con, "marts", "training_runs", order_by="model_id"), fits,
         baseline_projections(con),
         read_table(con, "staging", "gpu_clusters", order_by="cluster_id"),
-        config.assumptions(), fits["as_of"][0].year,
+        config.assumptions(), fits["as_of"][0],
+        notes=_compute_notes(con),
+        curated={(m, f) for e, m, f in curated.select("estimates", "model_id", "field").iter_rows() if e == BASELINE},
     )
     write_table(con, "marts", "seed_claims", claims)
     return claims

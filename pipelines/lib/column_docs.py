@@ -521,15 +521,26 @@ COLUMN_DOCS: dict[str, dict[str, Doc]] = {
         "claimed_value": (None, "The value the post claims, in the row's unit."),
         **_common("unit"),
         "data_value": (None, "What the data gives, in the row's unit: an observed value, a fit or a projection (see basis)."),
-        "data_low": (None, "Low end of the data's interval: observed value / Epoch confidence factor, bootstrap 5th "
-                           "percentile, low scenario or the reference's low end."),
-        "data_high": (None, "High end of the data's interval, built like data_low."),
+        "data_low": (None, "Low end of the data's 90% interval (see uncertainty): Epoch's own interval from the row's "
+                           "notes, else observed value / the confidence label's factor; bootstrap 5th percentile of a "
+                           "fit; low end of a projection band; a reference's low end. Ratios combine their factors' "
+                           "intervals in log10 space (half-widths in quadrature)."),
+        "data_high": (None, "High end of the data's 90% interval, built like data_low."),
+        "uncertainty": (None, "Where the interval comes from: 'epoch_notes_90ci' (the interval Epoch states in the row's "
+                              "'Training compute notes'), 'confidence_label (<label>)' (a factor from Epoch's confidence "
+                              "label, marts.assumptions confidence_factor_*), 'fit_bootstrap_90', 'projection_band_90', "
+                              "'reference_interval_90', or 'combined in log space: ...' for a ratio."),
         "basis": (None, "Where data_value comes from: 'observed' (a model in marts.training_runs), 'fit' "
-                        "(marts.trend_fits), 'projection' (marts.projections) or 'reference' (marts.assumptions)."),
-        "evidence": (None, "The model, fit or projection behind data_value, in words."),
+                        "(marts.trend_fits), 'projection' (marts.projections) or 'reference' (marts.assumptions); for "
+                        "a dated claim, followed by the reading of its year: runs trained that year (publication date "
+                        "minus Epoch's training time, else minus the median training time of frontier runs since "
+                        "2018) or sites first operating that year."),
+        "evidence": (None, "The model, fit or projection behind data_value, in words, with the interval's source."),
         "ratio_claim_to_data": ("ratio", "claimed_value / data_value."),
-        "verdict": (None, "'consistent' (claimed value within data_low..data_high), 'overstated' (above), "
-                          "'understated' (below) or 'no data'."),
+        "verdict": (None, "Direction and size from the central values: 'overstated ×4.8' (claimed_value is 4.8 times "
+                          "data_value), 'understated ×4.5', 'about right (×0.96)' within a factor of 1.25, or 'no data'."),
+        "interval_verdict": (None, "Whether claimed_value lies inside data_low..data_high: 'inside', 'above', 'below' "
+                                   "or 'no data'."),
     },
     "marts.assumptions": {
         "name": (None, "Name of the constant, as used by `flopcast build --set name=value`."),

@@ -92,7 +92,8 @@ REFERENCE_LABELS = {
     "usd_1b": "$1B",
     "usd_10b": "$10B",
 }
-VERDICT_COLORS = {"consistent": "#1b7f3b", "overstated": "#b3261e", "understated": "#9a6700"}
+VERDICT_COLORS = {"about right": "#1b7f3b", "overstated": "#b3261e", "understated": "#9a6700",
+                  "inside": "#1b7f3b", "above": "#b3261e", "below": "#9a6700"}
 ATTRIBUTION = (
     "Data on AI models, machine-learning hardware and GPU clusters: Epoch AI, 'Data on AI Models', "
     "'Data on Machine Learning Hardware' and 'Data on GPU Clusters', published online at epoch.ai, "
@@ -1130,7 +1131,9 @@ def _fits_html(data: ReportData) -> str:
 
 
 def _verdict_html(verdict: str | None) -> str:
-    color = VERDICT_COLORS.get(verdict or "", "#57606a")
+    """A coloured badge; 'overstated ×4.8' takes the colour of its first word(s)."""
+    key = next((k for k in VERDICT_COLORS if (verdict or "").startswith(k)), "")
+    color = VERDICT_COLORS.get(key, "#57606a")
     return f'<span class="verdict" style="background:{color}">{esc(verdict or "n/a")}</span>'
 
 
@@ -1147,11 +1150,19 @@ def _claims_html(data: ReportData) -> str:
         rows.append([
             esc(statement), esc(fmt_quantity(claim["claimed_value"], claim["unit"])),
             esc(fmt_quantity(claim["data_value"], claim["unit"])) + f'<br><span class="small">{esc(interval)}</span>',
-            esc(claim.get("basis")) + f'<br><span class="small">{esc(claim.get("evidence"))}</span>',
+            esc(claim.get("basis")) + f'<br><span class="small">{esc(claim.get("evidence"))}</span>'
+            + (f'<br><span class="small">interval: {esc(claim.get("uncertainty"))}</span>' if claim.get("uncertainty") else ""),
             _verdict_html(claim.get("verdict")),
+            _verdict_html(claim.get("interval_verdict")) if "interval_verdict" in claim else "",
         ])
-    return _table(["Claim", "Claimed", "Data (90% interval)", "Basis", "Verdict"], rows, numeric={1},
-                  table_id="seed-claims")
+    intro = ('<p class="small">Verdict: the claim against the data\'s central value (within a factor of 1.25 is '
+             '"about right"). Interval: whether the claim lies inside the data\'s 90% interval — Epoch\'s own interval '
+             'from a row\'s notes where it states one, else a factor read from Epoch\'s confidence label; ratios combine '
+             'their factors\' intervals in log space. A dated claim about runs means the runs <em>trained</em> that year '
+             '(publication date minus training time); a cluster claim, the sites first operating that year. The '
+             'Internet\'s text is compared in unique tokens (the effective stock divided by the epochs it counts).</p>')
+    return intro + _table(["Claim", "Claimed", "Data (90% interval)", "Basis", "Verdict", "Interval"], rows, numeric={1},
+                          table_id="seed-claims")
 
 
 def _assumptions_html(data: ReportData) -> str:

@@ -109,12 +109,20 @@ def test_truncated_fits_are_marked_and_kept_out_of_projections(built):
     assert "ml_hardware" not in efficiency and "ml_hardware_tensor_fp16" in efficiency
 
 
-def test_every_seed_claim_has_a_value_and_a_verdict(built):
-    rows = query(built, "select claim_id, data_value, data_low, data_high, verdict, basis from marts.seed_claims order by claim_id")
+def test_every_seed_claim_has_a_value_and_two_verdicts(built):
+    rows = query(built, "select claim_id, data_value, data_low, data_high, verdict, interval_verdict, basis, uncertainty "
+                        "from marts.seed_claims order by claim_id")
     assert sorted(r[0] for r in rows) == sorted(c.claim_id for c in CLAIMS)
-    for claim_id, value, low, high, verdict, basis in rows:
-        assert low <= value <= high and verdict in ("consistent", "overstated", "understated"), claim_id
-        assert basis in ("observed", "fit", "projection", "reference")
+    for claim_id, value, low, high, verdict, inside, basis, uncertainty in rows:
+        assert low <= value <= high, claim_id
+        assert verdict.startswith(("overstated ×", "understated ×", "about right")), claim_id
+        assert inside in ("inside", "above", "below") and uncertainty, claim_id
+        assert basis.split(";")[0] in ("observed", "fit", "projection", "reference")
+    claims = {r[0]: r for r in rows}
+    # GPT-4 = 1e26 FLOP is outside Epoch's own 90% interval (8.2e24 to 4.4e25, from the row's notes).
+    assert claims["gpt4_compute"][4].startswith("overstated") and claims["gpt4_compute"][5] == "above"
+    assert (claims["gpt4_compute"][2], claims["gpt4_compute"][3]) == (8.2e24, 4.4e25)
+    assert claims["gpt4_ratio"][4].startswith("understated")
 
 
 def test_every_roadblock_has_a_first_year_or_says_it_does_not_bind(built):

@@ -9,7 +9,6 @@ import polars as pl
 import pytest
 
 from pipelines.lib.assumptions import UnknownAssumption, assumptions_table, parse_overrides, resolve_assumptions
-from pipelines.lib.claims import verdict
 from pipelines.lib.constraints import compute_constraints, compute_roadblocks
 from pipelines.lib.largest_run import Path
 from pipelines.lib.projections import combine_log_bands, compute_projections, value_at
@@ -193,11 +192,3 @@ def test_energy_constraints_count_the_countries_exceeded():
         assert row["n_countries_exceeded"] == expected
         assert row["binds"] == (row["projected_value"] >= 1.0)
         assert row["ratio"] == pytest.approx(row["projected_value"] / 1.0)
-
-
-@pytest.mark.parametrize("claimed, low, high, expected", [
-    (5, 1, 10, "consistent"), (20, 1, 10, "overstated"), (0.5, 1, 10, "understated"), (1, 1, 10, "consistent"),
-    (5, math.nan, math.nan, "no data"),
-])
-def test_verdict(claimed, low, high, expected):
-    assert verdict(claimed, low, high) == expected

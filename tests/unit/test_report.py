@@ -9,6 +9,8 @@ import re
 
 import numpy as np
 import polars as pl
+
+from pipelines.lib.claims import verdict
 import pytest
 
 from pipelines.lib.report import CHARTS, ReportData, fmt_number, fmt_quantity, fmt_range, fmt_usd, render_report
@@ -131,21 +133,22 @@ def _countries() -> pl.DataFrame:
 
 
 def _claims() -> pl.DataFrame:
-    def claim(claim_id, statement, year, value, unit, data, verdict, evidence="synthetic evidence"):
+    def claim(claim_id, statement, year, value, unit, data, interval, evidence="synthetic evidence"):
         return {"claim_id": claim_id, "statement": statement, "year": year, "quantity": "q", "subject": "s",
                 "claimed_value": value, "unit": unit, "data_value": data, "data_low": data / 3, "data_high": data * 3,
-                "basis": "observed", "evidence": evidence, "ratio_claim_to_data": value / data, "verdict": verdict}
+                "uncertainty": "confidence_label (Likely)", "basis": "observed", "evidence": evidence,
+                "ratio_claim_to_data": value / data, "verdict": verdict(value, data), "interval_verdict": interval}
     return pl.DataFrame([
-        claim("growth_rate", "compute grows x10 every 2 years", None, 10**0.5, "x/year", 4.5, "understated"),
-        claim("gpt4_compute", "GPT-4 training compute", 2022, 1e26, "FLOP", 2.1e25, "consistent",
+        claim("growth_rate", "compute grows x10 every 2 years", None, 10**0.5, "x/year", 4.5, "below"),
+        claim("gpt4_compute", "GPT-4 training compute", 2022, 1e26, "FLOP", 2.1e25, "inside",
               evidence=f"{EVIL_MODEL} (2023-03-15)"),
-        claim("gpt4_cost", "GPT-4 training cost", 2022, 1e8, "USD", 3.7e7, "consistent"),
-        claim("frontier_2024_compute", "frontier runs in 2024", 2024, 1e27, "FLOP", 3.8e25, "overstated"),
-        claim("frontier_2024_cost", "frontier run cost in 2024", 2024, 1e9, "USD", 5.3e7, "overstated"),
-        claim("cluster_2026_power", "clusters need 1 GW", 2026, 1.0, "GW", 0.36, "overstated"),
-        claim("cluster_2028_power", "clusters need 10 GW", 2028, 10.0, "GW", 2.1, "overstated"),
-        claim("cluster_2028_cost", "cluster price", 2028, 1e11, "USD", 3.7e10, "overstated"),
-        claim("llama31_tokens", "Llama-3.1 training data", 2024, 1.5e13, "tokens", 1.56e13, "consistent"),
+        claim("gpt4_cost", "GPT-4 training cost", 2022, 1e8, "USD", 3.7e7, "inside"),
+        claim("frontier_2024_compute", "frontier runs in 2024", 2024, 1e27, "FLOP", 3.8e25, "above"),
+        claim("frontier_2024_cost", "frontier run cost in 2024", 2024, 1e9, "USD", 5.3e7, "above"),
+        claim("cluster_2026_power", "clusters need 1 GW", 2026, 1.0, "GW", 0.36, "inside"),
+        claim("cluster_2028_power", "clusters need 10 GW", 2028, 10.0, "GW", 2.1, "above"),
+        claim("cluster_2028_cost", "cluster price", 2028, 1e11, "USD", 3.7e10, "inside"),
+        claim("llama31_tokens", "Llama-3.1 training data", 2024, 1.5e13, "tokens", 1.56e13, "inside"),
     ])
 
 
@@ -255,8 +258,10 @@ def test_tables_are_sorted_and_verdicts_coloured(rendered):
     populations = re.findall(r"<code>(frontier|notable_before_2010|notable_since_2010)</code>", fits)
     assert populations == sorted(populations)
     claims = re.search(r'<table id="seed-claims">(.*?)</table>', page, re.DOTALL).group(1)
-    assert re.search(r'class="verdict" style="background:#[0-9a-f]{6}">overstated<', claims)
-    assert re.search(r'class="verdict" style="background:#[0-9a-f]{6}">consistent<', claims)
+    assert re.search(r'class="verdict" style="background:#b3261e">overstated ×4.8<', claims)
+    assert re.search(r'class="verdict" style="background:#1b7f3b">about right \(×0.96\)<', claims)
+    assert re.search(r'class="verdict" style="background:#b3261e">above<', claims)
+    assert re.search(r'class="verdict" style="background:#1b7f3b">inside<', claims)
     names = re.findall(r"<tr><td><code>([a-z0-9_]+)</code>", re.search(r'<table id="assumptions">(.*?)</table>', page, re.DOTALL).group(1))
     assert names == sorted(names) and "data_stock_tokens" in names
 
