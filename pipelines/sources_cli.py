@@ -38,6 +38,17 @@ def _retry_count(text: str) -> int:
     return value
 
 
+def _share(text: str) -> float:
+    """A share of rows: 0.2 or 20%."""
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share such as 0.2 or 20%, got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (or 0% and 100%), got {text}")
+    return value
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
     # Imported here so that `flopcast --help` does not load polars and the cleaning specs.
     from pipelines.lib.refresh import RefreshRejected, refresh_source
@@ -55,8 +66,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     rejected = 0
     for name in names:
         try:
-            result = refresh_source(sources_dir, name, url=args.url, version=args.version,
-                                    timeout=args.timeout, retries=args.retries, deadline=args.deadline)
+            result = refresh_source(sources_dir, name, url=args.url, version=args.version, timeout=args.timeout,
+                                    retries=args.retries, deadline=args.deadline, max_row_loss=args.max_row_loss)
         except RefreshRejected as exc:
             rejected += 1
             print(f"{name:<{width}}  rejected: {exc.reason} (from {exc.url}; nothing written)", flush=True)
@@ -113,6 +124,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     refresh.add_argument("--deadline", type=_positive_seconds,
                          help="seconds for the whole download, retries included (default: every attempt timing out plus backoff)")
     refresh.add_argument("--retries", type=_retry_count, default=3, help="retries on connection errors, timeouts, HTTP 5xx/429 (default 3)")
+    refresh.add_argument("--max-row-loss", type=_share, default=0.2, metavar="SHARE",
+                         help="refuse a new version with more than this share fewer rows than the previous one, raw or "
+                              "usable after cleaning (default 0.2, i.e. 20%%)")
     sources_dir_option(refresh)
     refresh.set_defaults(func=cmd_refresh)
 

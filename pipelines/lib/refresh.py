@@ -15,6 +15,7 @@ No Dagster here: the CLI and tests call this directly, and the build never downl
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -23,8 +24,10 @@ import io
 import os
 import re
 import shutil
+import socket
 import ssl
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -41,6 +44,7 @@ from pipelines.lib.sources import (
     SOURCES,
     SOURCES_BY_NAME,
     SourceError,
+    count_csv_records,
     list_versions,
     load_snapshot,
     verify_snapshot,
@@ -51,6 +55,9 @@ USER_AGENT = "flopcast-sources-refresh/0.1 (python urllib)"  # some hosts refuse
 MAX_BYTES = 256 * 1024 * 1024  # far above any source (the largest is ~2 MB); stops a runaway response
 INCOMING_PREFIX = ".incoming-"
 _CHUNK = 64 * 1024
+MAX_ROW_LOSS = 0.2  # a new version may have at most 20% fewer rows than the previous one (--max-row-loss)
+MAX_REDIRECTS = 5
+_WATCHDOG_GRACE_SECONDS = 0.25
 _HTML_TYPES = {"text/html", "application/xhtml+xml"}
 _VERSION_NAME = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]*")
 _ISO_DATE_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -110,6 +117,96 @@ class _Download:
 # --- downloading ---------------------------------------------------------------------------------
 
 
+class _Watchdog:
+    """Shuts down every socket of an attempt when the deadline passes, whatever the attempt is doing:
+    connecting, waiting for the status line, reading headers or the body. A socket timeout alone
+    bounds each read, not their sum, so a server that trickles its status line or headers a byte at
+    a time could otherwise hold a refresh for as long as it likes."""
+
+    def __init__(self, give_up_at: float):
+        self.fired = threading.Event()
+        self.fired_at: float | None = None
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(give_up_at - time.monotonic(), 0.0), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            fired = self.fired.is_set()
+        if fired:
+            _shut(sock)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired_at = time.monotonic()
+            self.fired.set()
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv in the downloading thread
+    except OSError:
+        pass
+
+
+def _watched(base: type[http.client.HTTPConnection], watchdog: _Watchdog) -> type[http.client.HTTPConnection]:
+    class Watched(base):
+        def connect(self) -> None:
+            def create_connection(address, timeout, source_address=None):
+                sock = socket.create_connection(address, timeout, source_address)
+                watchdog.watch(sock)
+                return sock
+
+            self._create_connection = create_connection
+            super().connect()
+
+    return Watched
+
+
+class _WatchedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, watchdog: _Watchdog):
+        super().__init__()
+        self._watchdog = watchdog
+
+    def http_open(self, req):
+        return self.do_open(_watched(http.client.HTTPConnection, self._watchdog), req)
+
+
+class _WatchedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, watchdog: _Watchdog):
+        super().__init__()
+        self._watchdog = watchdog
+
+    def https_open(self, req):
+        return self.do_open(_watched(http.client.HTTPSConnection, self._watchdog), req, context=self._context)
+
+
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows redirects to http(s) only (urllib alone also follows ftp://), at most MAX_REDIRECTS."""
+
+    max_redirections = MAX_REDIRECTS
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        scheme = urllib.parse.urlsplit(newurl).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise _Problem(f"the server redirected to {newurl[:200]!r}; only http and https redirects are followed")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _deadline_opener(watchdog: _Watchdog) -> Opener:
+    return urllib.request.build_opener(_WatchedHTTPHandler(watchdog), _WatchedHTTPSHandler(watchdog),
+                                       _HttpOnlyRedirects()).open
+
+
 def _is_retryable_status(status: int) -> bool:
     return status == 429 or 500 <= status <= 599
 
@@ -156,27 +253,49 @@ def _read_body(response: Any, give_up_at: float, max_bytes: int, timeout: float)
         if total > max_bytes:
             raise _Problem(f"the body exceeds {max_bytes} bytes; not a source file")
         if time.monotonic() > give_up_at:
-            raise _Problem(f"the download did not finish before the deadline ({total} bytes received)")
+            raise _Problem(f"the deadline passed while the server was still sending the body ({total} bytes received)")
 
 
-def _attempt(url: str, opener: Opener, timeout: float, give_up_at: float, max_bytes: int) -> tuple[bytes, Message]:
+def _attempt(url: str, opener: Opener | None, timeout: float, give_up_at: float, max_bytes: int) -> tuple[bytes, Message]:
+    """One request. With the default opener (None), a watchdog enforces give_up_at over connect,
+    status line, headers and body together; a custom opener gets the socket timeout and the body's
+    deadline check only."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/csv, text/plain;q=0.9, */*;q=0.5"})
     socket_timeout = max(min(timeout, give_up_at - time.monotonic()), 0.01)
+    # A moment of grace: a read that times out exactly at the deadline reports its own timeout.
+    watchdog = _Watchdog(give_up_at + _WATCHDOG_GRACE_SECONDS) if opener is None else None
+    open_url = _deadline_opener(watchdog) if watchdog is not None else opener
+    phase = "the connection, status line and headers"
     try:
-        response = opener(request, timeout=socket_timeout)
-    except urllib.error.HTTPError as exc:
-        exc.close()  # release the connection; only the status matters
-        raise _http_problem(exc.code, str(exc.reason), exc.headers) from None
-    except OSError as exc:  # URLError, TimeoutError, ConnectionError
-        raise _connection_problem(exc, socket_timeout) from None
-    except http.client.HTTPException as exc:  # a garbled status line: a broken server, not a blip
-        raise _Problem(f"invalid HTTP response ({type(exc).__name__}: {exc})") from None
-    with response:
-        status = getattr(response, "status", None) or response.getcode()
-        if status != 200:  # urlopen raises for these; a custom opener may not
-            raise _http_problem(status, str(getattr(response, "reason", "")), response.headers)
-        data = _read_body(response, give_up_at, max_bytes, socket_timeout)
-        headers = response.headers
+        try:
+            response = open_url(request, timeout=socket_timeout)
+        except urllib.error.HTTPError as exc:
+            exc.close()  # release the connection; only the status matters
+            raise _http_problem(exc.code, str(exc.reason), exc.headers) from None
+        except OSError as exc:  # URLError, TimeoutError, ConnectionError
+            raise _connection_problem(exc, socket_timeout) from None
+        except http.client.HTTPException as exc:  # a garbled status line: a broken server, not a blip
+            raise _Problem(f"invalid HTTP response ({type(exc).__name__}: {exc})") from None
+        with response:
+            headers_done_at = time.monotonic()
+            status = getattr(response, "status", None) or response.getcode()
+            if status != 200:  # urlopen raises for these; a custom opener may not
+                raise _http_problem(status, str(getattr(response, "reason", "")), response.headers)
+            phase = "the body"
+            data = _read_body(response, give_up_at, max_bytes, socket_timeout)
+            headers = response.headers
+            if watchdog is not None and watchdog.fired.is_set():  # the shut socket looked like a normal end
+                raise _Problem("the body ended at the deadline")
+    except _Problem:
+        if watchdog is not None and watchdog.fired.is_set():
+            if phase == "the body" and watchdog.fired_at is not None and watchdog.fired_at <= headers_done_at:
+                phase = "the connection, status line and headers"  # the cut headers only surfaced as a short body
+            raise _Problem(f"the deadline passed while the server was still sending {phase}; the whole download "
+                           "(connect, status, headers, body and retries) must finish within --deadline") from None
+        raise
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
     # urllib does not complain when the server closes early, so compare with what it announced.
     declared = (headers.get("Content-Length") or "").strip()
     if declared.isdigit() and len(data) < int(declared):
@@ -186,7 +305,7 @@ def _attempt(url: str, opener: Opener, timeout: float, give_up_at: float, max_by
 
 
 def _download(url: str, *, timeout: float, retries: int, backoff: float, deadline: float,
-              opener: Opener, max_bytes: int) -> _Download:
+              opener: Opener | None, max_bytes: int) -> _Download:
     started = time.monotonic()
     give_up_at = started + deadline
     attempts = 0
@@ -269,6 +388,51 @@ def _check_table(path: Path, data: bytes, source: str, version: str) -> None:
             raise _Problem(str(exc)) from None
 
 
+def _check_rows(path: Path, data: bytes, source: str, version: str, previous, max_row_loss: float) -> None:
+    """Refuse a file with no rows, one that loses more than max_row_loss of the previous version's
+    rows (raw, or usable after cleaning), or one whose cleaned rows fail the source's own suite (the
+    build's blocking check): a version the build could not publish is never added."""
+    rows = count_csv_records(data)
+    if rows == 0:
+        raise _Problem("the file has a header but no rows")
+    name = SOURCES_BY_NAME[source].file_name
+    if previous is not None:
+        before = previous.manifest.get("file", {}).get("rows")
+        if before and rows < before * (1 - max_row_loss):
+            raise _Problem(f"the file has {rows:,} rows where the previous version {previous.version} has {before:,}: "
+                           f"it loses {1 - rows / before:.0%} of them, more than the {max_row_loss:.0%} allowed "
+                           "(--max-row-loss); usually a download cut at a line boundary or a partial export")
+    if source not in CLEANING_SPECS:
+        return
+    from pipelines.lib.cleaning import CleanContext, clean_source
+    from pipelines.lib.suites import SUITES
+    from pipelines.lib.validation import run_suite
+
+    spec = CLEANING_SPECS[source]
+    snapshot_date = dt.date.fromisoformat(_retrieved(version))
+    clean, _ = clean_source(read_text_table(path, source=source, version=version), spec,
+                            CleanContext(f"downloaded {name}", snapshot_date))
+    if clean.height == 0:
+        raise _Problem(f"none of the {rows:,} rows is usable after cleaning (every row would be quarantined)")
+    if previous is not None:
+        try:
+            old_raw = read_text_table(previous.data_path, source=source, version=previous.version)
+            old_clean, _ = clean_source(old_raw, spec, CleanContext(str(previous.data_path),
+                                                                    dt.date.fromisoformat(previous.retrieved)))
+        except Exception:  # an unreadable previous version is no yardstick; the raw count above still held
+            old_clean = None
+        if old_clean is not None and old_clean.height and clean.height < old_clean.height * (1 - max_row_loss):
+            raise _Problem(f"{clean.height:,} of its rows are usable after cleaning where the previous version "
+                           f"{previous.version} has {old_clean.height:,}: it loses {1 - clean.height / old_clean.height:.0%}, "
+                           f"more than the {max_row_loss:.0%} allowed (--max-row-loss)")
+    result = run_suite(clean, SUITES[spec.table](snapshot_date), table=f"clean.{spec.table}")
+    if not result.success:
+        failed = "; ".join(f"{o.column or o.kind}: {o.why or o.kind}" + (f" ({o.unexpected_count} rows)" if o.unexpected_count else "")
+                           for o in result.failures()[:5])
+        raise _Problem(f"the cleaned rows fail the source's own expectations (the build's blocking check on "
+                       f"clean.{spec.table}): {failed}")
+
+
 # --- versions and manifests ----------------------------------------------------------------------
 
 
@@ -335,19 +499,22 @@ def refresh_source(
     opener: Opener | None = None,
     deadline: float | None = None,
     max_bytes: int = MAX_BYTES,
+    max_row_loss: float = MAX_ROW_LOSS,
 ) -> RefreshResult:
     """Download ``source`` and add a version folder if the bytes are new and pass every check.
 
     ``timeout`` bounds each socket operation; ``deadline`` (default: enough for every attempt to
     time out plus the backoff sleeps) bounds the whole download. Connection errors, timeouts and
     HTTP 5xx/429 are retried up to ``retries`` times, sleeping ``backoff * 2**n`` seconds between
-    attempts; any other HTTP error fails at once. Raises RefreshRejected (sources/ unchanged).
+    attempts; any other HTTP error fails at once. Only http(s) is fetched, redirects included.
+    A new version must keep at least 1 - ``max_row_loss`` of the previous version's rows and pass the
+    source's own expectations. Raises RefreshRejected (sources/ unchanged).
     """
     sources_dir = Path(sources_dir)
     if source not in SOURCES_BY_NAME:
         raise SourceError(f"unknown source {source!r}; known: {', '.join(SOURCES_BY_NAME)}")
-    if timeout <= 0 or retries < 0 or backoff < 0:
-        raise ValueError("timeout must be positive; retries and backoff must not be negative")
+    if timeout <= 0 or retries < 0 or backoff < 0 or not 0 <= max_row_loss <= 1:
+        raise ValueError("timeout must be positive; retries and backoff must not be negative; max_row_loss is a share from 0 to 1")
     versions = list_versions(sources_dir, source)
     previous = load_snapshot(sources_dir, source) if versions else None
     url = url or (previous.manifest.get("origin", {}).get("url") if previous else None)
@@ -360,7 +527,7 @@ def refresh_source(
 
     try:
         download = _download(url, timeout=timeout, retries=retries, backoff=backoff, deadline=deadline,
-                             opener=opener or urllib.request.urlopen, max_bytes=max_bytes)
+                             opener=opener, max_bytes=max_bytes)
         _check_body(download.data, download.headers)
     except _Problem as exc:
         raise RefreshRejected(source, url, str(exc)) from None
@@ -380,12 +547,16 @@ def refresh_source(
     note = _provenance_note(source, new_version, url, download, previous.version if previous else None)
 
     created_source_folder = not source_folder.exists()
-    source_folder.mkdir(parents=True, exist_ok=True)
-    incoming = Path(tempfile.mkdtemp(prefix=INCOMING_PREFIX, dir=source_folder))
+    try:
+        source_folder.mkdir(parents=True, exist_ok=True)
+        incoming = Path(tempfile.mkdtemp(prefix=INCOMING_PREFIX, dir=source_folder))
+    except OSError as exc:  # a read-only or missing sources folder: say so, no traceback
+        raise RefreshRejected(source, url, f"cannot write under {source_folder}: {exc.strerror or exc}") from None
     try:  # finally, not except: an interrupt (Ctrl-C) must not leave a half-written folder either
         candidate = incoming / SOURCES_BY_NAME[source].file_name
         candidate.write_bytes(data)
         _check_table(candidate, data, source, new_version)
+        _check_rows(candidate, data, source, new_version, previous, max_row_loss)
         # write_snapshot builds the manifest, so a refreshed version looks exactly like a bundled one;
         # it writes <incoming>/<source>/<version>/, which is renamed into place in one step.
         snapshot = write_snapshot(incoming, source, new_version, data, origin, provenance_note=note)
@@ -396,10 +567,13 @@ def refresh_source(
         os.rename(snapshot.folder, final)
     except _Problem as exc:
         raise RefreshRejected(source, url, str(exc)) from None
+    except OSError as exc:  # a full disk or a folder that turned read-only while writing
+        raise RefreshRejected(source, url, f"cannot write under {source_folder}: {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(incoming, ignore_errors=True)
         if created_source_folder and source_folder.is_dir() and not any(source_folder.iterdir()):
-            source_folder.rmdir()
+            with contextlib.suppress(OSError):
+                source_folder.rmdir()
 
     return RefreshResult(source, url, "new", new_version, previous.version if previous else None, sha256,
                          len(data), snapshot.manifest["file"]["rows"], download.attempts, download.elapsed_seconds)
