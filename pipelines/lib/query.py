@@ -8,11 +8,17 @@ so even a statement the parser misjudges cannot write or reach outside the wareh
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import io
 import json
 import math
+import os
+import re
+import shutil
+import tempfile
+import threading
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 import sqlglot
@@ -65,24 +71,162 @@ def check_read_only(sql: str) -> None:
             raise QueryRefused(f"reading the file {node.this.name!r} is refused; only warehouse tables can be queried")
 
 
-def connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
+DEFAULT_TIMEOUT_SECONDS = 60.0
+DEFAULT_ROW_LIMIT = 1000  # rows shown; --no-limit shows every row
+BATCH_ROWS = 2048  # rows fetched from DuckDB at a time: Python never holds more than it shows
+DEFAULT_MEMORY_LIMIT = "1GB"  # FLOPCAST_QUERY_MEMORY_LIMIT; DuckDB spills to its private temp folder beyond it
+DEFAULT_TEMP_LIMIT = "10GB"  # FLOPCAST_QUERY_TEMP_LIMIT: the most a query may spill
+
+
+class QueryTimeout(RuntimeError):
+    """The query ran longer than its timeout and was interrupted."""
+
+
+def connect_read_only(db_path: Path, temp_directory: Path | None = None, *,
+                      memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection with external access off and its configuration locked.
+
+    temp_directory: where DuckDB may spill (a private folder outside the release: by default DuckDB
+    would spill next to the database file, i.e. inside the published release that a later build prunes).
+    """
     if not db_path.is_file():
         raise FileNotFoundError(f"no published warehouse at {db_path}: run `make build` (or `flopcast build`) first")
-    con = duckdb.connect(str(db_path), read_only=True, config={"enable_external_access": False})
-    con.execute("SET lock_configuration = true")
+    config = {"enable_external_access": False}
+    if temp_directory is not None:
+        config["temp_directory"] = str(temp_directory)
+    con = duckdb.connect(str(db_path), read_only=True, config=config)
+    try:
+        memory = memory_limit or os.environ.get("FLOPCAST_QUERY_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+        con.execute("SET memory_limit = " + _literal(memory))
+        temp_limit = os.environ.get("FLOPCAST_QUERY_TEMP_LIMIT") or DEFAULT_TEMP_LIMIT
+        con.execute("SET max_temp_directory_size = " + _literal(temp_limit))
+        con.execute("SET lock_configuration = true")
+    except duckdb.Error as exc:
+        con.close()
+        raise ValueError(f"invalid query memory settings: {str(exc).splitlines()[0]}") from None
     return con
 
 
-def run_query(db_path: Path, sql: str) -> tuple[list[str], list[tuple]]:
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class QueryResult(tuple):
+    """(columns, rows) as a pair, plus `truncated`: more rows existed than `limit` allowed."""
+
+    def __new__(cls, columns: list[str], rows: list[tuple], truncated: bool = False):
+        result = super().__new__(cls, (columns, rows))
+        result.truncated = truncated
+        return result
+
+    @property
+    def columns(self) -> list[str]:
+        return self[0]
+
+    @property
+    def rows(self) -> list[tuple]:
+        return self[1]
+
+
+@contextlib.contextmanager
+def open_query(db_path: Path, sql: str, *, timeout: float | None = DEFAULT_TIMEOUT_SECONDS,
+               memory_limit: str | None = None) -> Iterator[tuple[list[str], Iterator[list[tuple]]]]:
+    """(columns, batches of rows) of a checked query, streamed from DuckDB BATCH_ROWS at a time.
+
+    The connection spills into a private temporary folder (removed on exit, whatever happens) and
+    is interrupted after `timeout` seconds, counting fetching too (QueryTimeout). Stop iterating
+    early to stop the query.
+    """
     check_read_only(sql)
-    con = connect_read_only(db_path)
+    temp_directory = Path(tempfile.mkdtemp(prefix="flopcast-query-"))
+    con = None
+    timer = None
+    timed_out = threading.Event()
     try:
-        relation = con.sql(sql)
-        if relation is None:
-            return [], []
-        return list(relation.columns), relation.fetchall()
+        con = connect_read_only(db_path, temp_directory, memory_limit=memory_limit)
+        if timeout is not None:
+            def interrupt() -> None:
+                timed_out.set()
+                con.interrupt()
+
+            timer = threading.Timer(timeout, interrupt)
+            timer.daemon = True
+            timer.start()
+        try:
+            relation = con.sql(sql)
+            columns = list(relation.columns) if relation is not None else []
+
+            def batches() -> Iterator[list[tuple]]:
+                if relation is None:
+                    return
+                while True:
+                    try:
+                        rows = relation.fetchmany(BATCH_ROWS)
+                    except duckdb.Error:
+                        # Interrupted while fetching, or between two fetches (then DuckDB reports a
+                        # closed pending result): either way the timeout stopped it.
+                        if timed_out.is_set():
+                            raise QueryTimeout(_timeout_message(timeout)) from None
+                        raise
+                    if not rows:
+                        return
+                    yield rows
+
+            yield columns, batches()
+        except duckdb.Error:
+            if timed_out.is_set():
+                raise QueryTimeout(_timeout_message(timeout)) from None
+            raise
     finally:
-        con.close()
+        if timer is not None:
+            timer.cancel()
+        if con is not None:
+            con.close()
+        shutil.rmtree(temp_directory, ignore_errors=True)
+
+
+def _timeout_message(timeout: float | None) -> str:
+    return (f"the query did not finish within {timeout:g} s and was stopped; narrow it (WHERE, LIMIT) "
+            "or pass a longer --timeout")
+
+
+def run_query(db_path: Path, sql: str, *, limit: int | None = None, timeout: float | None = DEFAULT_TIMEOUT_SECONDS,
+              memory_limit: str | None = None) -> QueryResult:
+    """The query's columns and up to `limit` rows (None: all of them); `.truncated` says whether
+    more rows existed. Bounded in time (QueryTimeout) and in DuckDB memory; see open_query."""
+    with open_query(db_path, sql, timeout=timeout, memory_limit=memory_limit) as (columns, batches):
+        limited = Limited(batches, limit)
+        kept = [row for batch in limited for row in batch]
+    return QueryResult(columns, kept, limited.truncated)
+
+
+class Limited:
+    """Batches cut at `limit` rows (None: all); after iterating, `truncated` says whether rows were left."""
+
+    def __init__(self, batches, limit: int | None):
+        self._batches, self._limit = batches, limit
+        self.truncated = False
+        self.rows = 0
+
+    def __iter__(self) -> Iterator[list[tuple]]:
+        for batch in self._batches:
+            if self._limit is not None and self.rows + len(batch) > self._limit:
+                batch = batch[: self._limit - self.rows]
+                self.truncated = True
+            self.rows += len(batch)
+            if batch:
+                yield batch
+            if self.truncated:
+                return
+
+
+# Control characters (C0, DEL, C1) would move the cursor, recolour or clear an analyst's terminal:
+# shown escaped. Text is otherwise printed as it is.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def escape_controls(text: str) -> str:
+    return _CONTROL.sub(lambda m: {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
 
 
 def _cell(value) -> str:
@@ -93,32 +237,87 @@ def _cell(value) -> str:
     return str(value)
 
 
-def format_table(columns: list[str], rows: list[tuple]) -> str:
-    cells = [[_cell(v) for v in row] for row in rows]
+# A cell a spreadsheet would run as a formula (=, +, -, @, or a tab or CR in front): OWASP's CSV
+# injection rule. Neutralised with a leading single quote; --raw-csv keeps the value as it is.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_cell(value, *, raw: bool = False) -> str:
+    """A value as a CSV cell: numbers and dates as text; text with a formula start neutralised
+    unless raw, and NUL bytes (which no CSV reader keeps intact) dropped."""
+    text = _cell(value)
+    if isinstance(value, str):
+        text = text.replace("\x00", "")
+        if not raw:
+            text = neutralise_formula(text)
+    return text
+
+
+def format_table(columns: list[str], rows: list[tuple], *, truncated: bool = False) -> str:
+    cells = [[escape_controls(_cell(v)) for v in row] for row in rows]
+    columns = [escape_controls(c) for c in columns]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
     out = [line(columns), line(["-" * w for w in widths]), *(line(r) for r in cells)]
-    out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    if truncated:
+        out.append(f"(first {len(rows)} row{'s' if len(rows) != 1 else ''} shown; more rows exist: "
+                   "add a LIMIT or WHERE, or pass --limit N / --no-limit)")
+    else:
+        out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out)
 
 
-def format_csv(columns: list[str], rows: list[tuple]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows([[_cell(v) for v in row] for row in rows])
-    return buffer.getvalue().rstrip("\n")
+def format_csv(columns: list[str], rows: list[tuple], *, raw: bool = False, escape: bool = False) -> str:
+    """escape: control characters shown as \\xNN (for a terminal); raw: formula cells kept as they are."""
+    return "".join(csv_lines(columns, [rows], raw=raw, escape=escape)).rstrip("\n")
+
+
+def csv_lines(columns: list[str], batches, *, raw: bool = False, escape: bool = False) -> Iterator[str]:
+    """CSV text, one chunk per batch of rows (streamed: nothing is held beyond a batch)."""
+    def clean(text: str) -> str:
+        return escape_controls(text) if escape else text
+
+    yield _csv_row([clean(csv_cell(c, raw=raw)) for c in columns])
+    for batch in batches:
+        yield "".join(_csv_row([clean(csv_cell(v, raw=raw)) for v in row]) for row in batch)
+
+
+def _csv_row(cells: list[str]) -> str:
+    """One CSV record (RFC 4180 quoting, "\n" line ends). Not csv.writer: with "\n" as terminator it
+    leaves a lone "\r" unquoted, which every reader then takes for a line break."""
+    quoted = ['"' + c.replace('"', '""') + '"' if any(ch in c for ch in ',"\r\n') else c for c in cells]
+    if quoted == [""]:
+        quoted = ['""']  # a record of one empty field, not a blank line
+    return ",".join(quoted) + "\n"
+
+
+def _plain(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    return str(value)
 
 
 def format_json(columns: list[str], rows: list[tuple]) -> str:
-    def plain(value):
-        if isinstance(value, float) and not math.isfinite(value):
-            return None
-        if isinstance(value, (int, float, str, bool)) or value is None:
-            return value
-        return str(value)
+    # json escapes every control character (\u001b), so nothing reaches a terminal raw.
+    return json.dumps([{c: _plain(v) for c, v in zip(columns, row)} for row in rows], indent=2)
 
-    return json.dumps([{c: plain(v) for c, v in zip(columns, row)} for row in rows], indent=2)
+
+def json_lines(columns: list[str], batches) -> Iterator[str]:
+    """The same JSON array as format_json, streamed one batch at a time."""
+    first = True
+    yield "["
+    for batch in batches:
+        for row in batch:
+            item = json.dumps({c: _plain(v) for c, v in zip(columns, row)}, indent=2)
+            yield ("\n" if first else ",\n") + "\n".join("  " + line for line in item.splitlines())
+            first = False
+    yield "]" if first else "\n]"
 
 
 FORMATTERS = {"table": format_table, "csv": format_csv, "json": format_json}
