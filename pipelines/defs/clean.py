@@ -24,7 +24,7 @@ def clean_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     )
     def _clean(flopcast: FlopcastResource) -> dg.MaterializeResult:
         with connect(flopcast.locations.build_db) as con:
-            result = materialize_clean(con, flopcast.locations.sources_dir, spec.name)
+            result = materialize_clean(con, flopcast.locations.sources_dir, spec.name, flopcast.analysis.as_of)
         preview = result.rejected_preview.select("row_number", "reasons")
         return dg.MaterializeResult(
             metadata={

@@ -19,7 +19,7 @@ from pipelines.lib.warehouse import connect
 )
 def curated(flopcast: FlopcastResource):
     with connect(flopcast.locations.build_db) as con:
-        values, applied_rows, provenance = materialize_curated(con, flopcast.locations.sources_dir)
+        values, applied_rows, provenance = materialize_curated(con, flopcast.locations.sources_dir, flopcast.analysis.as_of)
     statuses = provenance.group_by("status").len().sort("status")
     yield dg.MaterializeResult(asset_key=["clean", "curated_values"], metadata={
         "dagster/row_count": values.height, "scenarios": sorted(set(values["estimates"].to_list()) - {"baseline"})})

@@ -23,7 +23,7 @@ def release_diff(flopcast: FlopcastResource) -> dg.MaterializeResult:
         # The version raw.* actually loaded (pins included).
         (used,) = con.execute(f"SELECT min(_source_version) FROM raw.{quote(MAIN_SOURCE)}").fetchone()
         used = used or load_snapshot(sources_dir, MAIN_SOURCE, flopcast.pins.get(MAIN_SOURCE)).version
-        diff = release_diff_for_build(sources_dir, used)
+        diff = release_diff_for_build(sources_dir, used, as_of=flopcast.analysis.as_of)
         write_table(con, "marts", "release_diff", diff)
     summary = summarize_diff(diff)
     return dg.MaterializeResult(metadata={

@@ -27,6 +27,21 @@ def _not_after_snapshot(frame: pl.DataFrame, column: str, context: CleanContext,
     return add_reason(frame, condition, reason) if whole_row else reject_cell(frame, column, condition, reason)
 
 
+def _not_after_as_of(frame: pl.DataFrame, column: str, context: CleanContext, *, year: bool = False) -> pl.DataFrame:
+    """A build as of an earlier date than the snapshot leaves out every row dated after it (not known
+    then): the row goes to the quarantine with that reason. `year`: the column is a calendar year."""
+    if context.as_of is None or context.as_of >= context.snapshot_date:
+        return frame
+    if year:  # a year's figures exist once it is over
+        last = context.as_of.year if (context.as_of.month, context.as_of.day) == (12, 31) else context.as_of.year - 1
+        return add_reason(frame, pl.col(column) > last, pl.concat_str(
+            pl.lit(f"{column}: "), pl.col(column).cast(pl.String),
+            pl.lit(f" is not over by the as-of date {context.as_of} (not known then)")))
+    return add_reason(frame, pl.col(column) > pl.lit(context.as_of), pl.concat_str(
+        pl.lit(f"{column}: "), pl.col(column).cast(pl.String),
+        pl.lit(f" is after the as-of date {context.as_of} (not known then)")))
+
+
 def _with_year_fraction(frame: pl.DataFrame, column: str, out: str) -> pl.DataFrame:
     return frame.with_columns(parsing.year_fraction(pl.col(column), pl.col(f"{column}_precision")).alias(out))
 
@@ -74,6 +89,7 @@ _NOTABLE_VALUE_COLUMNS = [c.name for c in NOTABLE_MODELS_COLUMNS if c.kind in ("
 
 def _derive_notable_models(frame: pl.DataFrame, context: CleanContext) -> pl.DataFrame:
     frame = _not_after_snapshot(frame, "publication_date", context)
+    frame = _not_after_as_of(frame, "publication_date", context)
     # Impossible values of optional columns: the cell is rejected, the run (and its compute) kept.
     frame = reject_cell(
         frame, "hardware_utilization_mfu",
@@ -126,6 +142,7 @@ ML_HARDWARE_COLUMNS = (
 
 def _derive_ml_hardware(frame: pl.DataFrame, context: CleanContext) -> pl.DataFrame:
     frame = _not_after_snapshot(frame, "release_date", context, whole_row=False)  # undated chips are kept too
+    frame = _not_after_as_of(frame, "release_date", context)
     frame = frame.with_columns(_slug_ids(pl.col("hardware_name")).alias("hardware_id"))
     return _with_year_fraction(frame, "release_date", "release_year_fraction")
 
@@ -184,6 +201,11 @@ def _derive_gpu_clusters(frame: pl.DataFrame, context: CleanContext) -> pl.DataF
     # Planned clusters have future first-operational dates by design: no snapshot-date rule here.
     frame = frame.sort("source_row_number").with_columns(_content_ids(frame.sort("source_row_number")))
     frame = _with_year_fraction(frame, "first_operational_date", "first_operational_year_fraction")
+    frame = _not_after_as_of(frame, "first_operational_date", context)
+    if context.as_of is not None and context.as_of < context.snapshot_date:  # not yet decommissioned then
+        frame = reject_cell(frame, "decommissioned_date", pl.col("decommissioned_date") > pl.lit(context.as_of),
+                            pl.concat_str(pl.lit("decommissioned_date: "), pl.col("decommissioned_date").cast(pl.String),
+                                          pl.lit(f" is after the as-of date {context.as_of} (not known then)")))
     return frame.with_columns(
         (pl.col("single_cluster") == "Yes").alias("is_single_cluster"),
         (pl.col("status") == "Planned").fill_null(False).alias("is_planned"),
@@ -205,7 +227,7 @@ PRICE_INDEX_COLUMNS = (
 
 
 def _derive_price_index(frame: pl.DataFrame, context: CleanContext) -> pl.DataFrame:
-    return _not_after_snapshot(frame, "observation_date", context)
+    return _not_after_as_of(_not_after_snapshot(frame, "observation_date", context), "observation_date", context)
 
 
 PRICE_INDEX = CleaningSpec(
@@ -228,6 +250,7 @@ COUNTRY_ELECTRICITY_COLUMNS = (
 
 
 def _derive_country_electricity(frame: pl.DataFrame, context: CleanContext) -> pl.DataFrame:
+    frame = _not_after_as_of(frame, "year", context, year=True)
     frame = add_reason(
         frame,
         pl.col("year") > pl.lit(context.snapshot_date.year),

@@ -108,6 +108,9 @@ class CleaningSpec:
 class CleanContext:
     source_file: str  # for messages
     snapshot_date: "object"  # datetime.date: no row may be dated after its snapshot
+    # datetime.date or None: a build "as of" an earlier date keeps only what was known then; rows
+    # dated after it are left out (quarantined with that reason), whatever else they hold.
+    as_of: "object" = None
 
 
 def require_columns(header: list[str], columns: tuple[Column, ...], *, source_file: str) -> None:

@@ -131,12 +131,13 @@ def _key_expr(spec: CleaningSpec) -> pl.Expr:
     return parts[0] if len(parts) == 1 else pl.concat_str(parts, separator="|")
 
 
-def _load_version(sources_dir: Path, source: str, version: str) -> _Version:
+def _load_version(sources_dir: Path, source: str, version: str, as_of: dt.date | None = None) -> _Version:
     spec = _spec(source)
     snapshot = load_snapshot(sources_dir, source, version)
     verify_snapshot(snapshot)
     raw = read_text_table(snapshot.data_path, source=source, version=snapshot.version)
-    context = CleanContext(source_file=str(snapshot.data_path), snapshot_date=dt.date.fromisoformat(snapshot.retrieved))
+    context = CleanContext(source_file=str(snapshot.data_path), snapshot_date=dt.date.fromisoformat(snapshot.retrieved),
+                           as_of=as_of)
     clean, rejected = clean_source(raw, spec, context)
 
     label_column = spec.columns[0].name
@@ -205,7 +206,7 @@ def _compare(old: _Version, new: _Version) -> pl.DataFrame:
     return frame.sort(["change", "model_id", "column"], nulls_last=False)
 
 
-def diff_versions(sources_dir: Path, old: str, new: str, source: str = MAIN_SOURCE) -> pl.DataFrame:
+def diff_versions(sources_dir: Path, old: str, new: str, source: str = MAIN_SOURCE, as_of: dt.date | None = None) -> pl.DataFrame:
     """Every difference in the clean data of ``source`` between versions ``old`` and ``new``.
 
     Raises SourceError (unknown source or version, checksum mismatch, unreadable file) and
@@ -214,8 +215,8 @@ def diff_versions(sources_dir: Path, old: str, new: str, source: str = MAIN_SOUR
     sources_dir = Path(sources_dir)
     _spec(source)
     return _compare(
-        _load_version(sources_dir, source, old),
-        _load_version(sources_dir, source, new),
+        _load_version(sources_dir, source, old, as_of),
+        _load_version(sources_dir, source, new, as_of),
     )
 
 
@@ -225,16 +226,18 @@ def default_pair(sources_dir: Path, source: str = MAIN_SOURCE) -> tuple[str, str
     return (versions[-2], versions[-1]) if len(versions) >= 2 else None
 
 
-def release_diff_for_build(sources_dir: Path, used_version: str, source: str = MAIN_SOURCE) -> pl.DataFrame:
+def release_diff_for_build(sources_dir: Path, used_version: str, source: str = MAIN_SOURCE,
+                           as_of: dt.date | None = None) -> pl.DataFrame:
     """The diff between the version just before ``used_version`` and ``used_version`` (an empty
-    table with the same columns when ``used_version`` is the oldest, e.g. the only one)."""
+    table with the same columns when ``used_version`` is the oldest, e.g. the only one); with an
+    as-of date, both versions as known then (rows dated later left out, as the build does)."""
     versions = list_versions(Path(sources_dir), source)
     if used_version not in versions:
         raise SourceError(f"source {source!r} has no version {used_version!r}; available: {', '.join(versions) or 'none'}")
     position = versions.index(used_version)
     if position == 0:
         return empty_diff()
-    return diff_versions(sources_dir, versions[position - 1], used_version, source)
+    return diff_versions(sources_dir, versions[position - 1], used_version, source, as_of)
 
 
 def summarize_diff(diff: pl.DataFrame) -> dict:

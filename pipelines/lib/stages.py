@@ -134,9 +134,11 @@ def ensure_quarantine_table(con: duckdb.DuckDBPyConnection) -> None:
             write_table(con, schema, table, pl.DataFrame(schema=columns))
 
 
-def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str) -> CleanResult:
+def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str,
+                      as_of: dt.date | None = None) -> CleanResult:
     """Type and check raw.<source>; usable rows to clean.<table>, the rest to quarantine.rejected_rows,
-    and the cells of usable rows that were set to null to quarantine.rejected_cells."""
+    and the cells of usable rows that were set to null to quarantine.rejected_cells. With an as-of
+    date before the snapshot's, rows dated after it are left out of clean (quarantined as not known then)."""
     spec = CLEANING_SPECS[source]
     row = con.execute(f"SELECT any_value(_source_version) FROM raw.{quote(source)}").fetchone()
     version = row[0] if row and row[0] is not None else load_snapshot(sources_dir, source).version
@@ -144,6 +146,7 @@ def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source:
     context = CleanContext(
         source_file=str(snapshot.data_path),
         snapshot_date=dt.date.fromisoformat(snapshot.retrieved),
+        as_of=as_of,
     )
     header = _raw_header(con, source)
     require_columns(header, spec.columns, source_file=context.source_file)
@@ -305,7 +308,8 @@ def validate_clean_table(con: duckdb.DuckDBPyConnection, sources_dir: Path, sour
     return result
 
 
-def materialize_curated(con: duckdb.DuckDBPyConnection, sources_dir: Path) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+def materialize_curated(con: duckdb.DuckDBPyConnection, sources_dir: Path,
+                        as_of: dt.date | None = None) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """Validate sources/curated/, keep every curated value in clean.curated_values, apply the
     baseline corrections and new runs to staging.notable_models -> intermediate.notable_models_curated,
     and record each overridden field in marts.value_provenance.
@@ -321,11 +325,17 @@ def materialize_curated(con: duckdb.DuckDBPyConnection, sources_dir: Path) -> tu
              if curated_files(sources_dir / "curated") else {})
     curated = load_curated(sources_dir / "curated", known, display_root=sources_dir.parent)
     del known
+    if as_of is not None:  # as known then: no value curated later, no curated run published later
+        curated = curated.filter(pl.col("curated_date").is_null() | (pl.col("curated_date") <= as_of))
     con.register("_curated_ids", curated.filter(pl.col("estimates") == BASELINE).select("model_id").unique().to_arrow())
     try:
         touched = pl.from_arrow(con.sql("SELECT * FROM staging.notable_models WHERE model_id IN "
                                         "(SELECT model_id FROM _curated_ids) ORDER BY model_id").to_arrow_table())
         changed, provenance = apply_curated(touched, curated, BASELINE)
+        if as_of is not None:
+            later = changed.filter(pl.col("publication_date") > as_of)["model_id"]
+            changed = changed.filter(~pl.col("model_id").is_in(later.implode()))
+            provenance = provenance.filter(~pl.col("model_id").is_in(later.implode()))
         con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
         con.register("_changed", changed.to_arrow())
         try:

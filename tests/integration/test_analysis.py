@@ -145,3 +145,29 @@ def test_changing_an_assumption_by_configuration_changes_projection_and_table(bu
     compute = "select year, scenario, value from marts.projections where metric = 'training_compute_flop' order by year, scenario"
     assert query(changed, compute) == query(built, compute)
     assert query(changed, "select value, is_overridden from marts.assumptions where name = 'pue'") == [(2.4, True)]
+
+
+def test_an_as_of_build_publishes_nothing_dated_later(built, tmp_path):
+    import datetime as dt
+
+    as_of = dt.date(2024, 5, 31)
+    past = Locations(sources_dir=built.sources_dir, warehouse_dir=tmp_path / "as_of")
+    outcome = run_build(past, {"as_of": as_of.isoformat()})
+    assert outcome.success, outcome.summary(0)
+    columns = query(past, "select table_schema, table_name, column_name from information_schema.columns "
+                          "where table_schema in ('clean', 'marts', 'quarantine') and data_type = 'DATE'")
+    assert len(columns) >= 10
+    for schema, table, column in columns:
+        (latest,) = query(past, f'select max("{column}") from {schema}.{table}')[0]
+        assert latest is None or latest <= as_of, (schema, table, column, latest)
+    (year,) = query(past, "select max(year) from clean.country_electricity")[0]
+    assert year <= as_of.year - 1  # 2024's electricity figures did not exist in May 2024
+    # What was left out is accounted for: quarantined with the reason, raw = clean + quarantined still holds.
+    (later,) = query(past, "select count(*) from quarantine.rejected_rows where source = 'epoch_notable_models' "
+                           "and list_contains(list_transform(reasons, r -> r like '%after the as-of date%'), true)")[0]
+    (published_after,) = query(built, "select count(*) from clean.notable_models where publication_date > ?", [as_of])[0]
+    assert later == published_after > 100
+    # Claims read only that past: Llama 3.1-405B was published on 2024-07-23.
+    (value, verdict, evidence) = query(past, "select data_value, verdict, evidence from marts.seed_claims "
+                                             "where claim_id = 'llama31_tokens'")[0]
+    assert verdict == "no data" and "as-of date 2024-05-31" in evidence
