@@ -85,6 +85,15 @@ CAVEATS: tuple[str, ...] = (
     "(mean absolute error {compute_mae}): the record rises in steps, and the path is a line through them. Cluster "
     "bands are the 5th/95th percentiles of bootstrap lines (slope uncertainty only) and were not backtested. No band "
     "covers trend breaks, new limits or changes in what gets reported; `marts.backtests` has every backtest.",
+    "`marts.seed_claims` judges each claim twice: `verdict` gives the direction and size from the central values "
+    "('overstated ×4.8'; 'about right' within a factor of 1.25) and `interval_verdict` whether the claim lies inside "
+    "the data's 90% interval. That interval is Epoch's own where a row's notes state one (`uncertainty` = "
+    "'epoch_notes_90ci', e.g. GPT-4's 8.2e24-4.4e25 FLOP) and otherwise flopcast's reading of Epoch's confidence label "
+    "(a factor of 3, 10 or 30, `marts.assumptions`); ratios combine their factors' intervals in log space. A dated "
+    "claim about runs means the runs trained that year (publication date minus Epoch's training time, else minus the "
+    "median training time of frontier runs since 2018); a cluster claim, the sites first operating that year. The "
+    "post's 60T tokens are unique tokens, compared with the effective stock of public text (which counts repeated "
+    "epochs) divided by `data_stock_repetition_factor`.",
     "Ember's latest year differs by country ({ember_first_latest} to {ember_last_latest} in this build); "
     "`marts.country_electricity_latest` uses each country's own latest year.",
     "Epoch's cluster list includes planned sites ({planned_clusters} of {clusters} rows), mostly undated "
