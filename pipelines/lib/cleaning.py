@@ -26,12 +26,14 @@ from pipelines.lib.sources import SourceError
 
 REASONS = "_reasons"  # working column: list of reasons a row cannot be used
 USABLE = pl.col(REASONS).list.len() == 0  # a row without reasons goes to clean.*
-# Working column: the cells of the row that were set to null, as a list of {field, reason}.
-CELL_PROBLEMS = "_cell_problems"
-CELL_PROBLEM = pl.Struct({"field": pl.String, "reason": pl.String})
-WORKING_COLUMNS = (REASONS, CELL_PROBLEMS)  # never in a clean table
+# Working columns: the cells of the row that were set to null (our column names) and why, as two
+# lists of equal length. Two string lists rather than one list of structs: building structs for
+# every row doubles the cost of typing.
+CELL_FIELDS = "_cell_fields"
+CELL_REASONS = "_cell_reasons"
+WORKING_COLUMNS = (REASONS, CELL_FIELDS, CELL_REASONS)  # never in a clean table
 # A row goes to the quarantine tables when it has row reasons or rejected cells.
-HAS_PROBLEMS = ~USABLE | (pl.col(CELL_PROBLEMS).list.len() > 0)
+HAS_PROBLEMS = ~USABLE | (pl.col(CELL_FIELDS).list.len() > 0)
 
 QUARANTINE_SCHEMA = {
     "source": pl.String,
@@ -175,7 +177,8 @@ def type_columns(raw: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
     columns = spec.columns
     outputs: list[pl.Expr] = []
     problems: list[pl.Expr] = []
-    cell_problems: list[pl.Expr] = []
+    cell_fields: list[pl.Expr] = []
+    cell_reasons: list[pl.Expr] = []
     for col in columns:
         exprs, problem = _typed(col)
         outputs += exprs
@@ -185,10 +188,13 @@ def type_columns(raw: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
                 pl.when(exprs[0].is_null() & problem.is_null()).then(pl.lit(f"{col.name}: missing")).otherwise(None)
             )
         elif col.kind in CELL_CHECKED_KINDS:
-            cell_problems.append(pl.when(problem.is_not_null()).then(_cell_problem(col.name, problem)))
-    reasons = (pl.concat_list(problems).list.drop_nulls() if problems else pl.lit([], dtype=pl.List(pl.String))).alias(REASONS)
-    cells = (pl.concat_list(cell_problems).list.drop_nulls() if cell_problems
-             else pl.lit([], dtype=pl.List(CELL_PROBLEM))).alias(CELL_PROBLEMS)
+            cell_fields.append(pl.when(problem.is_not_null()).then(pl.lit(col.name, dtype=pl.String)))
+            cell_reasons.append(problem)
+
+    def listed(items: list[pl.Expr], name: str) -> pl.Expr:  # the non-null items; a null item is null in both lists
+        return (pl.concat_list(items).list.drop_nulls() if items else pl.lit([], dtype=pl.List(pl.String))).alias(name)
+
+    reasons = listed(problems, REASONS)
     parsers = _parsers(columns)
     # Lazy, so that polars eliminates the subexpressions the parsers share (eager evaluation
     # recomputes every reuse of an intermediate expression: twice as slow here).
@@ -199,16 +205,13 @@ def type_columns(raw: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
         pl.col("_row_number").alias("source_row_number"),
         *outputs,
         reasons,
-        cells,
+        listed(cell_fields, CELL_FIELDS),
+        listed(cell_reasons, CELL_REASONS),
     ).collect()
 
 
 # The kinds whose cells can be unreadable (text, names and lists are taken as they are).
 CELL_CHECKED_KINDS = ("number", "integer", "date", "boolean")
-
-
-def _cell_problem(field: str, reason: pl.Expr) -> pl.Expr:
-    return pl.struct(pl.lit(field, dtype=pl.String).alias("field"), reason.cast(pl.String).alias("reason"))
 
 
 def add_reason(frame: pl.DataFrame, condition: pl.Expr, reason: pl.Expr | str) -> pl.DataFrame:
@@ -228,20 +231,17 @@ def reject_cell(frame: pl.DataFrame, field: str, condition: pl.Expr, reason: pl.
     reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
     where = condition.fill_null(False)
     nulled = [field] + ([f"{field}_precision"] if f"{field}_precision" in frame.columns else [])
+    appended = {CELL_FIELDS: pl.lit(field, dtype=pl.String), CELL_REASONS: reason_expr.cast(pl.String)}
     return frame.with_columns(
-        pl.when(where).then(pl.col(CELL_PROBLEMS).list.concat(pl.concat_list(_cell_problem(field, reason_expr))))
-        .otherwise(pl.col(CELL_PROBLEMS)).alias(CELL_PROBLEMS),
+        *(pl.when(where).then(pl.col(name).list.concat(pl.concat_list(item))).otherwise(pl.col(name)).alias(name)
+          for name, item in appended.items()),
         *(pl.when(where).then(None).otherwise(pl.col(name)).alias(name) for name in nulled),
     )
 
 
 def has_rejected_cell(field: str) -> pl.Expr:
     """True where the row's `field` cell was rejected (so a derive step does not fill it with a default)."""
-    return pl.col(CELL_PROBLEMS).list.eval(pl.element().struct.field("field") == field).list.any().fill_null(False)
-
-
-def _cell_reasons() -> pl.Expr:
-    return pl.col(CELL_PROBLEMS).list.eval(pl.element().struct.field("reason"))
+    return pl.col(CELL_FIELDS).list.contains(pl.lit(field, dtype=pl.String)).fill_null(False)
 
 
 def _raw_as_json(raw: pl.DataFrame) -> pl.Series:
@@ -300,7 +300,7 @@ def quarantine(flagged: pl.DataFrame, spec: CleaningSpec,
                full_records: Callable[[pl.Series], pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(rejected rows, rejected cells) of the rows with problems; both clean paths end here.
 
-    flagged: source_row_number, REASONS and CELL_PROBLEMS of every row with a row reason or a
+    flagged: source_row_number and the WORKING_COLUMNS of every row with a row reason or a
     rejected cell. A rejected row lists its row reasons, then its cells' reasons; its cells are not
     in the rejected cells, which only point at rows that are clean.
     """
@@ -311,7 +311,7 @@ def quarantine(flagged: pl.DataFrame, spec: CleaningSpec,
 def rejected_rows(flagged: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
     """The quarantine rows: every reason and the whole raw record of each rejected row."""
     rejected_numbers = flagged.filter(~USABLE).select(
-        "source_row_number", pl.col(REASONS).list.concat(_cell_reasons()).alias(REASONS))
+        "source_row_number", pl.col(REASONS).list.concat(pl.col(CELL_REASONS)).alias(REASONS))
     rejected_raw = records.join(
         rejected_numbers, left_on="_row_number", right_on="source_row_number", how="inner"
     ).sort("_row_number")
@@ -331,8 +331,9 @@ def rejected_cells(flagged: pl.DataFrame, spec: CleaningSpec, records: pl.DataFr
     """One row per cell set to null in a clean row: where it is, its raw text and why."""
     headers = {col.name: col.source for col in spec.columns}
     order = {col.name: position for position, col in enumerate(spec.columns)}
-    cells = (flagged.filter(USABLE).select("source_row_number", CELL_PROBLEMS).explode(CELL_PROBLEMS)
-             .drop_nulls(CELL_PROBLEMS).unnest(CELL_PROBLEMS))
+    cells = (flagged.filter(USABLE).select("source_row_number", pl.col(CELL_FIELDS).alias("field"),
+                                           pl.col(CELL_REASONS).alias("reason"))
+             .explode("field", "reason").drop_nulls("field"))
     unknown = sorted(set(cells["field"].to_list()) - set(headers))
     if unknown:  # a derive step rejected a column the mapping does not have: a bug in clean_sources
         raise ValueError(f"{spec.table}: rejected cells of unmapped columns {unknown}")
@@ -420,8 +421,8 @@ def resolve_duplicates(frame: pl.DataFrame, key: str, *, prefer: list[pl.Expr], 
     candidates = frame.filter(USABLE).filter(pl.col(key).is_duplicated())  # only these can lose; sorting them all is costly
     values = [c for c in frame.columns if c not in (*WORKING_COLUMNS, "source_row_number")]
     parts = [pl.col(c).cast(pl.String).fill_null("\x00") for c in values]
-    if CELL_PROBLEMS in frame.columns:  # rejected cells are content too (their raw text is in the reason)
-        parts.append(_cell_reasons().list.join("\x1e"))
+    if CELL_REASONS in frame.columns:  # rejected cells are content too (their raw text is in the reason)
+        parts.append(pl.col(CELL_REASONS).list.join("\x1e"))
     content = pl.concat_str(parts, separator="\x1f")
     ranked = candidates.sort([*prefer, content, pl.col("source_row_number")]).with_columns(
         (pl.int_range(pl.len()).over(key) > 0).alias("_is_duplicate"),
