@@ -110,6 +110,7 @@ def _clean_all(con, sources_dir: Path, details: dict) -> None:
         started = time.perf_counter()
         result = materialize_clean(con, sources_dir, spec.name)
         details[spec.name] = {"clean_rows": result.clean_rows, "rejected_rows": result.rejected_rows,
+                              "rejected_cells": getattr(result, "rejected_cells", None),
                               "seconds": time.perf_counter() - started}
 
 
@@ -132,11 +133,12 @@ def _python_steps() -> dict[str, dict]:
 
 def external_tables() -> list[str]:
     """What the SQL models may read that Python produces (as in pipelines/definitions.py)."""
+    from pipelines.lib import stages
     from pipelines.lib.sources import SOURCES
-    from pipelines.lib.stages import QUARANTINE_TABLE, clean_table_name
 
-    base = ([f"raw.{s.name}" for s in SOURCES] + [f"clean.{clean_table_name(s.name)}" for s in SOURCES]
-            + [".".join(QUARANTINE_TABLE)])
+    quarantine = [stages.QUARANTINE_TABLE] + ([stages.REJECTED_CELLS_TABLE] if hasattr(stages, "REJECTED_CELLS_TABLE") else [])
+    base = ([f"raw.{s.name}" for s in SOURCES] + [f"clean.{stages.clean_table_name(s.name)}" for s in SOURCES]
+            + [".".join(table) for table in quarantine])
     return base + [t for step in _python_steps().values() for t in step["produces"]]
 
 
