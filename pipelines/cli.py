@@ -98,7 +98,8 @@ def cmd_query(args: argparse.Namespace) -> int:
                           if args.format == "csv" else json_lines(columns, rows))
                 for chunk in chunks:
                     sys.stdout.write(chunk)
-                sys.stdout.write("\n")
+                if args.format == "json":  # CSV records already end with a newline
+                    sys.stdout.write("\n")
                 if rows.truncated:
                     print(f"flopcast query: showed the first {rows.rows} rows; more rows exist (--limit N or --no-limit)",
                           file=sys.stderr)

@@ -115,7 +115,9 @@ def test_terminal_output_escapes_control_characters(warehouse, capsys):
 def test_csv_neutralises_formulas_unless_raw_and_drops_nul(warehouse, capsys):
     assert main(["query", "select model from marts.training_runs order by training_compute_flop", "--format", "csv",
                  "--warehouse-dir", str(warehouse)]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    out = capsys.readouterr().out
+    assert out.endswith("plain\n")  # one newline after the last record, no blank line
+    lines = out.splitlines()
     assert lines[3:7] == ['"\'=HYPERLINK(""http://x"",""click"")"', "'+cmd|' /C calc'!A0", "'@SUM(1)", "'-2+3"]
     assert lines[2] == "nulbyte" and lines[7] == "plain"
     assert main(["query", "select model from marts.training_runs order by training_compute_flop", "--format", "csv",
