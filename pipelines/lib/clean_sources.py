@@ -141,8 +141,9 @@ ML_HARDWARE_COLUMNS = (
 
 
 def _derive_ml_hardware(frame: pl.DataFrame, context: CleanContext) -> pl.DataFrame:
-    frame = _not_after_snapshot(frame, "release_date", context, whole_row=False)  # undated chips are kept too
+    # As-of first: a chip dated after the as-of date was not known then, even if its date is also impossible.
     frame = _not_after_as_of(frame, "release_date", context)
+    frame = _not_after_snapshot(frame, "release_date", context, whole_row=False)  # undated chips are kept too
     frame = frame.with_columns(_slug_ids(pl.col("hardware_name")).alias("hardware_id"))
     return _with_year_fraction(frame, "release_date", "release_year_fraction")
 

@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
+import numpy as np
 import polars as pl
 
 from pipelines.lib import parsing
@@ -151,6 +152,10 @@ def _typed(col: Column) -> tuple[list[pl.Expr], pl.Expr]:
     """Expressions producing our column(s) from one source column, plus its problem expression."""
     cell = pl.col(col.source)
     no_problem = pl.lit(None, dtype=pl.String)
+    if col.kind in ("text", "name", "list"):
+        # A NUL byte is never part of a name or a label, and it truncates C strings in the tools
+        # analysts open the tables with: removed, like stray whitespace.
+        cell = cell.str.replace_all("\x00", "", literal=True)
     if col.kind == "text":
         value = cell.str.strip_chars()
         return [pl.when(value == "").then(None).otherwise(value).alias(col.name)], no_problem
@@ -173,6 +178,140 @@ def _typed(col: Column) -> tuple[list[pl.Expr], pl.Expr]:
 def type_columns(raw: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
     """The typed columns, the row reasons and the rejected cells of raw rows: row by row, so it can
     run on batches. A problem in a not_null column is a row reason; elsewhere the parsers have
+    already set the value to null and the problem is recorded as a rejected cell.
+
+    Strict first: a number cell that a plain cast reads as a usable value, or a name with nothing
+    to tidy, is taken as it is; only the other cells go through the lenient parser (_typed), and a
+    column whose batch repeats values (lists, dates, flags) is parsed once per distinct value. The
+    reasons lists are only built for the rows that have a reason. Every cell gets exactly the value
+    and the reason of type_columns_lenient (tests/property/test_typing_fast_path.py).
+    """
+    height = raw.height
+    outputs: list[pl.Series] = []
+    problems: list[pl.Series] = []
+    cell_fields: list[pl.Series] = []
+    cell_reasons: list[pl.Series] = []
+    for col in spec.columns:
+        typed = _typed_column(raw[col.source], col)
+        values, problem = [typed[c] for c in typed.columns if c != _PROBLEM], typed[_PROBLEM]
+        outputs += values
+        if col.not_null:
+            missing = pl.select(pl.when(values[0].is_null() & problem.is_null())
+                                .then(pl.lit(f"{col.name}: missing")).otherwise(None)).to_series()
+            problems += [problem, missing]
+        elif col.kind in CELL_CHECKED_KINDS:
+            cell_fields.append(pl.select(pl.when(problem.is_not_null()).then(pl.lit(col.name, dtype=pl.String))).to_series())
+            cell_reasons.append(problem)
+    return pl.DataFrame([
+        raw["_source"].alias("source"),
+        raw["_source_version"].alias("source_version"),
+        raw["_row_number"].alias("source_row_number"),
+        *outputs,
+        _sparse_lists(problems, height).alias(REASONS),
+        _sparse_lists(cell_fields, height).alias(CELL_FIELDS),
+        _sparse_lists(cell_reasons, height).alias(CELL_REASONS),
+    ])
+
+
+_PROBLEM = "_problem"
+_KEY = "_cell"
+_EMPTY_LIST = pl.Series([[]], dtype=pl.List(pl.String))
+# A name the lenient parser would change: outer or doubled blanks, a tab or newline, a leading
+# quote, a NUL byte, or nothing at all. Any other name is already clean.
+_UNTIDY_NAME = r'^\s|\s$|\s\s|[^\S ]|^"|\x00|^$'
+
+
+def _lenient(cells: pl.Series, col: Column) -> pl.DataFrame:
+    """The lenient parser (_typed) on these cells: the column's output(s), then _PROBLEM."""
+    exprs, problem = _typed(col)
+    frame = cells.alias(col.source).to_frame().lazy()
+    parsers = _parsers((col,))
+    if parsers:
+        frame = frame.with_columns(parsers)
+    return frame.select(*exprs, problem.alias(_PROBLEM)).collect()
+
+
+def _typed_column(cells: pl.Series, col: Column) -> pl.DataFrame:
+    """_lenient(cells, col), computed the short way where that gives the same values and problems."""
+    if col.kind == "number":
+        return _number_strict_first(cells, col)
+    if col.kind == "name":
+        return _name_strict_first(cells, col)
+    if col.kind in ("list", "date", "boolean"):
+        return _per_distinct(cells, col)
+    return _lenient(cells, col)  # text (cheap as it is) and integer (small sources only)
+
+
+def _with_rows_replaced(full: pl.DataFrame, where: pl.Series, part: pl.DataFrame) -> pl.DataFrame:
+    """full with the rows where `where` holds replaced by part's rows (one per such row, in order)."""
+    index = where.arg_true()
+    return pl.DataFrame([full[name].scatter(index, part[name]) for name in full.columns])
+
+
+def _number_strict_first(cells: pl.Series, col: Column) -> pl.DataFrame:
+    """A cell that a plain cast reads as a finite value at or above the minimum is that value (the
+    lenient parser reads it the same way, since a plain decimal or scientific spelling is its first
+    try); only the others (blanks, spellings with units, markers or separators, and every unusable
+    cell) go through the lenient parser."""
+    parsed = cells.cast(pl.Float64, strict=False)
+    usable = parsed.is_finite().fill_null(False)
+    if col.min_value is not None:
+        usable = usable & (parsed >= col.min_value).fill_null(False)
+    values = parsing.normalize_float_artefacts_series(parsed.zip_with(usable, pl.Series([None], dtype=pl.Float64)), cells)
+    typed = pl.DataFrame([values.alias(col.name), pl.Series(_PROBLEM, [None], dtype=pl.String).new_from_index(0, len(cells))])
+    rest = cells.is_not_null() & ~usable
+    if not rest.any():
+        return typed
+    return _with_rows_replaced(typed, rest, _lenient(cells.filter(rest), col))
+
+
+def _name_strict_first(cells: pl.Series, col: Column) -> pl.DataFrame:
+    untidy = cells.str.contains(_UNTIDY_NAME).fill_null(False)
+    typed = pl.DataFrame([cells.alias(col.name), pl.Series(_PROBLEM, [None], dtype=pl.String).new_from_index(0, len(cells))])
+    if not untidy.any():
+        return typed
+    return _with_rows_replaced(typed, untidy, _lenient(cells.filter(untidy), col))
+
+
+def _per_distinct(cells: pl.Series, col: Column) -> pl.DataFrame:
+    """The lenient parser once per distinct value, joined back to every cell (the parsers look at
+    one cell at a time, so a value always types the same way)."""
+    distinct = cells.unique()
+    if 2 * len(distinct) > len(cells):  # mostly distinct: joining back would cost more than it saves
+        return _lenient(cells, col)
+    typed = _lenient(distinct, col).with_columns(distinct.alias(_KEY))
+    return (cells.alias(_KEY).to_frame()
+            .join(typed, on=_KEY, how="left", nulls_equal=True, maintain_order="left").drop(_KEY))
+
+
+def _sparse_lists(items: list[pl.Series], height: int) -> pl.Series:
+    """Per row, the non-null items in order, as a list (empty for most rows): concat_list only on
+    the rows that have an item."""
+    empty = _EMPTY_LIST.new_from_index(0, height)
+    if not items:
+        return empty
+    frame = pl.DataFrame({f"_{i}": item for i, item in enumerate(items)})
+    has_item = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
+    if not has_item.any():
+        return empty
+    listed = frame.filter(has_item).select(pl.concat_list(pl.all()).list.drop_nulls()).to_series()
+    return _rows_replaced(empty, has_item, listed)
+
+
+def _rows_replaced(full: pl.Series, where: pl.Series, part: pl.Series) -> pl.Series:
+    """full with the rows where `where` holds replaced by part's values, in order; for any dtype
+    (Series.scatter does not take lists): the kept and the new rows put back in place by one gather."""
+    where_np = where.to_numpy()
+    kept, replaced = np.flatnonzero(~where_np), np.flatnonzero(where_np)
+    position = np.empty(len(where_np), dtype=np.int64)
+    position[kept] = np.arange(len(kept))
+    position[replaced] = len(kept) + np.arange(len(replaced))
+    return pl.concat([full.gather(kept), part.cast(full.dtype)]).gather(position).alias(full.name)
+
+
+def type_columns_lenient(raw: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
+    """type_columns the long way: every parser on every cell, and the row reasons and rejected cells
+    built for every row. The reference the fast path is tested against (on hostile data too). A problem in a not_null column is a row reason; elsewhere the parsers have
     already set the value to null and the problem is recorded as a rejected cell."""
     columns = spec.columns
     outputs: list[pl.Expr] = []

@@ -70,3 +70,12 @@ def test_clusters_hardware_prices_and_electricity_as_known_then():
     columns.update({"Hardware name": ["Old chip", "New chip", "Undated chip"], "Release date": ["2020-05-01", "2024-03-01", ""]})
     clean_rows, _ = clean_source(_frame(columns, "epoch_ml_hardware"), spec, context)
     assert sorted(clean_rows["hardware_name"].to_list()) == ["Old chip", "Undated chip"]
+
+
+def test_nul_bytes_never_reach_a_clean_text_column(tmp_path):
+    rows = [{"Model": "Evil\x00Model", "Publication date": "2020-01-01", "Organization": "Org\x00A,Org\x00A",
+             "Confidence": "Likely\x00"}]
+    raw, clean_rows, rejected = _clean_notable(tmp_path, rows, as_of=False)
+    row = clean_rows.row(0, named=True)
+    assert (row["model"], row["organization"], row["confidence"]) == ("EvilModel", "OrgA", "Likely")
+    assert row["model_id"] == "evilmodel"
