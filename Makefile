@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-from-lock
 
-.PHONY: build test dev venv lock clean reliability bench
+.PHONY: build test test-slow dev venv lock clean reliability bench
 
 # The virtualenv is created from the hash-locked requirements.lock whenever the lock changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -18,8 +18,14 @@ venv: $(STAMP)
 build: $(STAMP)
 	$(BIN)/flopcast build
 
+# The fast tier (under 5 minutes on 2 cores): everything but the process-heavy tests, on two workers.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow" -n 2
+
+# The slow tier, also run by CI: killed builds, concurrent readers, subprocess determinism, the
+# multiprocess executor, Dagster's daemon, a Dagster run racing a CLI build.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
 
 # Dagster's UI and daemon. Runs are queued one at a time: they all write the same private database.
 dev: $(STAMP)
@@ -27,11 +33,11 @@ dev: $(STAMP)
 	test -f $$DAGSTER_HOME/dagster.yaml || printf 'run_queue:\n  max_concurrent_runs: 1\ntelemetry:\n  enabled: false\n' > $$DAGSTER_HOME/dagster.yaml ; \
 	DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m pipelines.definitions
 
-# The reliability suite at full strength (CI runs a reduced count inside `make test`):
-# 24 SIGKILLed builds, 4 concurrent readers, more hostile-input examples.
+# The reliability suite at full strength (CI runs reduced counts in `make test` and `make test-slow`):
+# 24 SIGKILLed builds, 4 concurrent readers, 1,000 hostile files, every property test at its full count.
 reliability: $(STAMP)
-	FLOPCAST_KILL_RUNS=24 FLOPCAST_READERS=4 FLOPCAST_HOSTILE_EXAMPLES=1000 \
-	  $(BIN)/python -m pytest -q -s tests/reliability tests/property tests/integration/test_hostile_build.py tests/unit/test_query.py
+	FLOPCAST_KILL_RUNS=24 FLOPCAST_READERS=4 FLOPCAST_HOSTILE_EXAMPLES=1000 FLOPCAST_FULL_STRENGTH=1 \
+	  $(BIN)/python -m pytest -q -s tests/reliability tests/property tests/integration/test_hostile_build.py tests/unit/test_query.py tests/unit/test_cleaning.py tests/unit/test_parsing.py
 
 # Performance benchmarks (not part of `make test`): writes BENCHMARKS.md and benchmarks/results.json.
 # Takes up to an hour at 10 million rows; BENCH_ARGS="--quick" for a short run, or e.g. "--sizes 100000 --merge".

@@ -30,7 +30,7 @@ from pipelines.lib.source_state import newest_versions
 from pipelines.lib.warehouse import Locations, connect
 from tests.conftest import PROJECT_ROOT, copy_sources
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 BIN = Path(sys.executable).parent
 PUBLISH_TIMEOUT_SECONDS = float(os.environ.get("FLOPCAST_DAEMON_TEST_TIMEOUT", 300))

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import PROJECT_ROOT, copy_sources
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 BIN = Path(sys.executable).parent
 
 

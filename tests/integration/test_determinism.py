@@ -16,7 +16,7 @@ import pytest
 from pipelines.lib.sources import SOURCES, load_snapshot
 from tests.conftest import PROJECT_ROOT, copy_sources
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 def shuffle_sources(sources_dir, seed: int = 7) -> None:

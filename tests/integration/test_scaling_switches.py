@@ -74,6 +74,7 @@ def test_unknown_executor_fails_flopcast_build_before_it_builds(tmp_path, monkey
     assert not (warehouse / ".build" / "flopcast.duckdb").exists()
 
 
+@pytest.mark.slow
 def test_multiprocess_executor_runs_each_step_in_its_own_process_one_at_a_time_and_publishes(built, tmp_path):
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()

@@ -39,6 +39,7 @@ from pipelines.lib import parsing
 from pipelines.lib.clean_sources import NOTABLE_MODELS
 from pipelines.lib.cleaning import CleanContext, CleaningStepError, MissingColumnsError, clean_and_quarantine, clean_source
 from pipelines.lib.raw import RawFormatError, read_text_table
+from tests.budget import examples
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REAL_FILE = PROJECT_ROOT / "sources" / "epoch_notable_models" / "2026-07-19" / "notable_ai_models.csv"
@@ -352,8 +353,8 @@ def report_outcomes():
         print(f"\nhostile files tried in-process: {sum(OUTCOMES.values())} ({dict(OUTCOMES)})")
 
 
-# `make reliability` raises the count (FLOPCAST_HOSTILE_EXAMPLES=1000); `make test` keeps it near 30 s.
-HOSTILE_EXAMPLES = int(os.environ.get("FLOPCAST_HOSTILE_EXAMPLES", "250"))
+# `make reliability` raises the count (FLOPCAST_HOSTILE_EXAMPLES=1000); `make test` runs tests/budget.py's share of 250.
+HOSTILE_EXAMPLES = int(os.environ.get("FLOPCAST_HOSTILE_EXAMPLES", str(examples(250))))
 HOSTILE = settings(
     derandomize=True, database=None, deadline=None, max_examples=HOSTILE_EXAMPLES, print_blob=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
@@ -499,7 +500,7 @@ SPELLINGS = {
 }
 
 
-@settings(derandomize=True, database=None, deadline=None, max_examples=150)
+@settings(derandomize=True, database=None, deadline=None, max_examples=examples(150))
 @given(mantissa=st.decimals(min_value=1, max_value=Decimal("9.999"), places=3), exponent=st.integers(-20, 40),
        spelling=st.sampled_from(sorted(SPELLINGS)))
 def test_accepted_spellings_read_the_same_value(mantissa, exponent, spelling):
@@ -509,7 +510,7 @@ def test_accepted_spellings_read_the_same_value(mantissa, exponent, spelling):
     assert value == parsing.normalize_float_artefacts(float(f"{mantissa}e{exponent}")), text
 
 
-@settings(derandomize=True, database=None, deadline=None, max_examples=100)
+@settings(derandomize=True, database=None, deadline=None, max_examples=examples(100))
 @given(number=st.integers(1_000_000, 10**15), fraction=st.sampled_from(["", ".5", ".25"]))
 def test_thousands_separators_when_unambiguous(number, fraction):
     [(value, problem)] = _parse([f"{number:,}{fraction}"], "training_cost_usd")
@@ -520,7 +521,7 @@ REFUSED = ["NaN", "inf", "-inf", "-3e24", "1e24-3e24", "1e24 to 3e24", "1e24 or 
            "1,200", "12,00,000", "1.200.000", "3.8×10^", "×10^24", "~", "FLOP", "1e24 FLOP FLOP", "~~3e24", "3e24 kFLOP"]
 
 
-@settings(derandomize=True, database=None, deadline=None, max_examples=100)
+@settings(derandomize=True, database=None, deadline=None, max_examples=examples(100))
 @given(text=st.sampled_from(REFUSED), decoration=st.sampled_from(["{}", " {} ", "~{}", "{} FLOP", "approx. {}"]))
 def test_refused_spellings_give_a_reason_naming_column_and_text(text, decoration):
     cell = decoration.format(text)
@@ -530,7 +531,7 @@ def test_refused_spellings_give_a_reason_naming_column_and_text(text, decoration
     assert f"'{cell.strip()[:60]}'" in problem
 
 
-@settings(derandomize=True, database=None, deadline=None, max_examples=200)
+@settings(derandomize=True, database=None, deadline=None, max_examples=examples(200))
 @given(texts=st.lists(st.text(max_size=30), min_size=1, max_size=20))
 def test_any_text_is_a_value_a_reason_or_absent(texts):
     frame = pl.DataFrame({"cell": texts}, schema={"cell": pl.String})

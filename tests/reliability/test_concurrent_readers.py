@@ -20,7 +20,7 @@ from pipelines.lib.sources import load_snapshot, write_snapshot
 from tests.conftest import PROJECT_ROOT, copy_sources
 from tests.reliability.conftest import run_build, verify_published
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 READERS = int(os.environ.get("FLOPCAST_READERS", "3"))
 
 READER = textwrap.dedent("""

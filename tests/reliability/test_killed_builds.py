@@ -17,7 +17,7 @@ from pipelines.lib.warehouse import Locations
 from tests.conftest import copy_sources
 from tests.reliability.conftest import run_build, start_build, verify_published
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 KILLS = int(os.environ.get("FLOPCAST_KILL_RUNS", "6"))
 
 

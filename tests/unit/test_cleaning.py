@@ -20,6 +20,7 @@ from pipelines.lib.cleaning import (QUARANTINE_SCHEMA, REJECTED_CELLS_SCHEMA, Cl
 from pipelines.lib import parsing
 from pipelines.lib.raw import read_text_table
 from pipelines.lib.sources import load_snapshot, verify_snapshot
+from tests.budget import examples
 
 SOURCES_DIR = Path(__file__).resolve().parents[2] / "sources"
 NOTABLE_FILE = SOURCES_DIR / "epoch_notable_models" / "2026-07-19" / "notable_ai_models.csv"
@@ -323,7 +324,7 @@ def test_bundled_main_source_keeps_runs_with_an_unreadable_dataset_size():
     assert all(reasons == ["publication_date: missing"] for reasons in rejected["reasons"].to_list())
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@settings(max_examples=examples(300), deadline=None, derandomize=True, database=None)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=30), st.text(alphabet=st.characters(max_codepoint=127), max_size=30),
                           st.text(alphabet="aC9 +*#-.\n\uff0b\u00e9", max_size=12)),
                 min_size=1, max_size=20))

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.lib import parsing
+from tests.budget import examples
 
 
 def apply(parser, values: list[str | None], *args, **kwargs) -> list[tuple]:
@@ -217,7 +218,7 @@ def _spelled_floats(draw):
     return text, float(text)
 
 
-@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@settings(max_examples=examples(500), deadline=None, derandomize=True, database=None)
 @given(st.lists(_spelled_floats(), min_size=1, max_size=30))
 def test_vectorised_normaliser_matches_the_scalar_one(pairs):
     texts = pl.Series("t", [t for t, _ in pairs] + [None], dtype=pl.String)
