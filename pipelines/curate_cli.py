@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipelines.lib.curated import FIELDS, META_COLUMNS, CuratedError, load_curated
+from pipelines.lib.curated_fields import FIELDS, META_COLUMNS  # curated.py (polars) only when a command runs
 
 STANDARD_HEADER = ["action", "model_id", "model", *FIELDS, "citation", "note", "author", "date"]
 
@@ -52,6 +52,8 @@ def _sources_dir(args) -> Path:
 
 
 def cmd_check(args) -> int:
+    from pipelines.lib.curated import CuratedError, load_curated
+
     sources = _sources_dir(args)
     try:
         models, snapshot_date = _main_source(sources)
@@ -93,6 +95,7 @@ def _target(args, curated_dir: Path) -> Path:
 
 
 def cmd_add(args) -> int:
+    from pipelines.lib.curated import CuratedError, load_curated
     from pipelines.lib.safe_files import UnsafePath, atomic_write_bytes, read_bytes_no_follow
 
     sources = _sources_dir(args)

@@ -12,10 +12,12 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import duckdb
-import polars as pl
+
+if TYPE_CHECKING:  # polars is imported where a frame is read or written: `flopcast query` never needs it
+    import polars as pl
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -138,6 +140,8 @@ def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: 
 
 
 def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, order_by: str) -> pl.DataFrame:
+    import polars as pl
+
     return pl.from_arrow(con.sql(f"SELECT * FROM {quote(schema)}.{quote(table)} ORDER BY {order_by}").to_arrow_table())
 
 
