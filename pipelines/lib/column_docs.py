@@ -615,19 +615,27 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> int:
     """
     columns = public_columns(con)
     tables = sorted({(schema, table) for schema, table, _ in columns})
-    count = 0
+    statements = []
     for schema, table in tables:
         text = TABLE_DOCS.get(f"{schema}.{table}")
         if text:
-            con.execute(f"COMMENT ON TABLE {_quote(schema)}.{_quote(table)} IS {_literal(text)}")
-            count += 1
+            statements.append(f"COMMENT ON TABLE {_quote(schema)}.{_quote(table)} IS {_literal(text)}")
     for schema, table, column in columns:
         doc = column_doc(f"{schema}.{table}", column)
         if doc:
-            con.execute(f"COMMENT ON COLUMN {_quote(schema)}.{_quote(table)}.{_quote(column)} "
-                        f"IS {_literal(comment_text(*doc))}")
-            count += 1
-    return count
+            statements.append(f"COMMENT ON COLUMN {_quote(schema)}.{_quote(table)}.{_quote(column)} "
+                              f"IS {_literal(comment_text(*doc))}")
+    # One transaction: each COMMENT on its own commits to the WAL (~3 ms apiece, ~1 s for a build's
+    # 330 comments); together they take 0.1 s, and a failure leaves no comment half-applied.
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for statement in statements:
+            con.execute(statement)
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return len(statements)
 
 
 def undocumented(con: duckdb.DuckDBPyConnection) -> list[str]:
