@@ -103,6 +103,8 @@ def cmd_query(args: argparse.Namespace) -> int:
                 if rows.truncated:
                     print(f"flopcast query: showed the first {rows.rows} rows; more rows exist (--limit N or --no-limit)",
                           file=sys.stderr)
+    except BrokenPipeError:
+        raise  # the reader (head, less) closed the pipe: main() exits quietly
     except QueryRefused as exc:
         print(f"flopcast query: refused: {exc}", file=sys.stderr)
         return 2
@@ -209,10 +211,26 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # here, not at interpreter exit, so a closed pipe is caught below
+        return status
+    except BrokenPipeError:
+        return _closed_pipe()
     except (LocationError, ExecutorChoiceError, UnsafePath) as exc:  # configuration the user can fix: no traceback
         print(f"flopcast {args.command}: {exc}", file=sys.stderr)
         return 2
+
+
+def _closed_pipe() -> int:
+    """The reader stopped reading (`flopcast query ... | head -2`): it has what it wanted, so exit 0
+    quietly, like `git log | head`, with no traceback; stdout goes to /dev/null so that Python's
+    final flush of the unsent rest does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 if __name__ == "__main__":

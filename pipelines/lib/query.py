@@ -1,7 +1,7 @@
 """`flopcast query`: read-only SQL against the published warehouse.
 
 Two layers: the statement is parsed and only a single query (SELECT, WITH, set operations,
-DESCRIBE, SHOW, SUMMARIZE) is accepted, with a message saying why anything else is refused; and
+PIVOT/UNPIVOT, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN of one of them) is accepted, with a message saying why anything else is refused; and
 the connection itself is read-only with external access disabled and its configuration locked,
 so even a statement the parser misjudges cannot write or reach outside the warehouse.
 """
@@ -30,7 +30,21 @@ class QueryRefused(ValueError):
     """The statement would change something or reach outside the warehouse."""
 
 
-_QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Describe)
+_QUERY_TYPES = (exp.Select, exp.Union, exp.Intersect, exp.Except, exp.Describe, exp.Pivot, exp.Values)
+# EXPLAIN [ANALYZE] [(options)] runs (ANALYZE) or plans the statement after it: that one is checked.
+_EXPLAIN = re.compile(r"^\s*EXPLAIN\s+(?:ANALY[SZ]E\s+)?(?:\([^)]*\)\s*)?", re.IGNORECASE)
+# A bare SHOW TABLES would list the default schema 'main', which is empty: every schema's tables instead.
+_SHOW_TABLES = re.compile(r"^\s*SHOW\s+TABLES\s*;?\s*$", re.IGNORECASE)
+SHOW_TABLES_SQL = """SELECT schema_name AS "schema", table_name AS name, comment FROM duckdb_tables()
+WHERE database_name = current_database() AND NOT internal
+UNION ALL
+SELECT schema_name, view_name, comment FROM duckdb_views() WHERE database_name = current_database() AND NOT internal
+ORDER BY 1, 2"""
+
+
+def rewrite_inspection(sql: str) -> str:
+    """The statement DuckDB runs for an accepted query: a bare SHOW TABLES lists every schema."""
+    return SHOW_TABLES_SQL if _SHOW_TABLES.match(sql) else sql
 # Table functions that read files or URLs: refused even though external access is off anyway.
 _FILE_FUNCTIONS = ("read_", "parquet_", "glob", "sniff_csv", "iceberg_", "delta_scan", "sqlite_scan", "postgres_scan", "mysql_scan")
 
@@ -39,10 +53,15 @@ def check_read_only(sql: str) -> None:
     stripped = sql.strip().rstrip(";").strip()
     if not stripped:
         raise QueryRefused("empty query")
+    explain = _EXPLAIN.match(stripped)
+    if explain:
+        if not stripped[explain.end():].strip():
+            raise QueryRefused("EXPLAIN needs a query after it")
+        return check_read_only(stripped[explain.end():])
     first_word = stripped.split(None, 1)[0].upper()
     inspection = first_word in ("SHOW", "SUMMARIZE", "DESCRIBE")
     try:
-        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+        statements = [s for s in _parse_quietly(sql) if s is not None]
     except SqlglotError as exc:
         if inspection and ";" not in stripped:
             return  # e.g. a bare DESCRIBE, which sqlglot cannot parse
@@ -69,6 +88,20 @@ def check_read_only(sql: str) -> None:
             or (isinstance(node.this, exp.Identifier) and node.this.quoted and any(ch in node.this.name for ch in "/\\:.*?"))
         ):
             raise QueryRefused(f"reading the file {node.this.name!r} is refused; only warehouse tables can be queried")
+
+
+def _parse_quietly(sql: str):
+    """sqlglot.parse without its 'Falling back to parsing as a Command' log line on stderr (such a
+    statement is refused below anyway, with its own reason)."""
+    import logging
+
+    sqlglot_logger = logging.getLogger("sqlglot")
+    level = sqlglot_logger.level
+    sqlglot_logger.setLevel(logging.ERROR)
+    try:
+        return sqlglot.parse(sql, read="duckdb")
+    finally:
+        sqlglot_logger.setLevel(level)
 
 
 DEFAULT_TIMEOUT_SECONDS = 60.0
@@ -153,7 +186,7 @@ def open_query(db_path: Path, sql: str, *, timeout: float | None = DEFAULT_TIMEO
             timer.daemon = True
             timer.start()
         try:
-            relation = con.sql(sql)
+            relation = con.sql(rewrite_inspection(sql))
             columns = list(relation.columns) if relation is not None else []
 
             def batches() -> Iterator[list[tuple]]:

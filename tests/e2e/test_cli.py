@@ -87,3 +87,28 @@ def test_curate_check_and_add(tmp_path):
     text = (sources / "curated" / "corrections.csv").read_text()
     assert text.splitlines()[1].startswith("correct,gpt-4-mar-2023,") and "https://example.org/paper" in text
     assert "baseline: 1 value(s)" in flopcast("curate", "check", "--sources-dir", str(sources), check=True).stdout
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_query_into_a_closed_pipe_exits_quietly(cli_warehouse, fmt):
+    """`flopcast query ... | head -2`: no BrokenPipeError traceback, exit status 0."""
+    warehouse, _ = cli_warehouse
+    process = subprocess.Popen([sys.executable, "-m", "pipelines.cli", "query", "select * from range(300000)", "--no-limit",
+                                "--format", fmt, "--warehouse-dir", str(warehouse)],
+                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first_lines = [process.stdout.readline() for _ in range(2)]
+    process.stdout.close()  # what head does after its two lines
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0, stderr
+    assert all(first_lines) and "Error" not in stderr and "Traceback" not in stderr, stderr
+
+
+def test_query_show_tables_and_explain(cli_warehouse):
+    warehouse, _ = cli_warehouse
+    tables = flopcast("query", "show tables", "--format", "csv", "--warehouse-dir", str(warehouse), check=True)
+    assert "marts,training_runs" in tables.stdout and "quarantine,rejected_rows" in tables.stdout
+    explain = flopcast("query", "explain select count(*) from marts.training_runs", "--warehouse-dir", str(warehouse), check=True)
+    assert explain.stderr == ""
+    pivot = flopcast("query", "pivot marts.yearly_summary on year in (2020, 2021) using sum(n_models)", "--format", "json",
+                     "--warehouse-dir", str(warehouse), check=True)
+    assert set(json.loads(pivot.stdout)[0]) >= {"2020", "2021"}

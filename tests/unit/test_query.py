@@ -26,6 +26,11 @@ ACCEPTED = [
     "SHOW ALL TABLES",
     "summarize clean.notable_models",
     "  select 1 ;  ",
+    "pivot clean.notable_models on publication_date using count(*)",
+    "unpivot clean.notable_models on training_compute_flop into name k value v",
+    "explain select 1",
+    "EXPLAIN ANALYZE select count(*) from clean.notable_models",
+    "values (1, 2)",
 ]
 
 READ_ONLY = "read-only"
@@ -59,6 +64,9 @@ REFUSED = [
     ("select * from read_parquet('http://x/y.parquet')", ["read_parquet()", "outside the warehouse"]),
     ("select * from (select * from read_json_auto('s3://bucket/x.json'))", ["read_json_auto()"]),
     ("", ["empty"]),
+    ("explain insert into clean.notable_models values (1)", [READ_ONLY, "INSERT"]),
+    ("explain analyze copy clean.notable_models to '/tmp/out.csv'", [READ_ONLY, "COPY"]),
+    ("pivot read_csv('/etc/passwd') on a using count(*)", ["read_csv()", "outside the warehouse"]),
 ]
 
 
@@ -124,6 +132,17 @@ def test_run_query_inspection_statements(warehouse):
     ]
     columns, rows = run_query(warehouse, "summarize clean.notable_models")
     assert len(rows) == 4
+
+
+def test_show_tables_lists_every_schema_and_pivot_and_explain_run(warehouse, capfd):
+    columns, rows = run_query(warehouse, "show tables")
+    assert columns[:2] == ["schema", "name"]
+    assert [r[:2] for r in rows] == [("clean", "notable_models")]
+    columns, rows = run_query(warehouse, "pivot clean.notable_models on model_id using count(*) group by hardware_quantity")
+    assert {"gpt-4", "resnet", "tiny"} <= set(columns)
+    columns, rows = run_query(warehouse, "explain select count(*) from clean.notable_models")
+    assert columns == ["explain_key", "explain_value"] and rows
+    assert capfd.readouterr().err == ""  # no sqlglot "Falling back to parsing as a 'Command'" line
 
 
 def test_run_query_refuses_before_touching_the_file(warehouse):
