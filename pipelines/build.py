@@ -59,7 +59,9 @@ class BuildOutcome:
             lines.append(f"Manifest:  {self.locations.manifest}")
             lines.append(f"Build succeeded in {elapsed_seconds:.1f}s.")
         else:
-            lines.append(f"Build FAILED after {elapsed_seconds:.1f}s: nothing was published; the last published warehouse is unchanged.")
+            before = ("the last published warehouse is unchanged" if self.locations.published_db.exists()
+                      else f"nothing was published before either (no warehouse at {self.locations.published_db})")
+            lines.append(f"Build FAILED after {elapsed_seconds:.1f}s: nothing was published; {before}.")
         return "\n".join(lines)
 
 

@@ -52,10 +52,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         overrides = parse_overrides(args.set or [])
         resolve_assumptions(overrides)
     except (ValueError, UnknownAssumption) as exc:
-        print(f"flopcast build: {exc}", file=sys.stderr)
+        print(f"flopcast build: --set: {exc.args[0] if exc.args else exc}", file=sys.stderr)
         return 2
     try:
         pins = parse_pins(args.pin or [], locations.sources_dir)
+        from pipelines.lib.build_options import validate_build_options
+
+        validate_build_options(as_of=args.as_of, horizon=args.horizon, resamples=args.resamples,
+                               cluster_start_year=args.cluster_start_year, sources_dir=locations.sources_dir, pins=pins)
     except ValueError as exc:
         print(f"flopcast build: {exc}", file=sys.stderr)
         return 2
