@@ -47,6 +47,12 @@ def _filesystem(dest: str):
     return fs, root.rstrip("/")
 
 
+def _as_given(dest: str, root: str, target: str) -> str:
+    """A target spelled like the destination the user gave, scheme included (memory://x/marts/t.parquet,
+    not fsspec's /x/marts/t.parquet)."""
+    return dest.rstrip("/") + target[len(root):] if "://" in dest and target.startswith(root) else target
+
+
 def _local_path(dest: str) -> Path | None:
     """The local folder an export destination names, or None for another fsspec protocol."""
     scheme, sep, rest = dest.partition("://")
@@ -111,7 +117,7 @@ def export_tables(locations: Locations, dest: str, *, tables: list[str] | None =
                     size = handle.write((locations.warehouse_dir / manifest["tables"][table]["parquet"]).read_bytes())
                 else:
                     size = _write_csv(con, table, handle, raw=raw_csv)
-            done.append(Exported(table, target, size))
+            done.append(Exported(table, _as_given(dest, root, target), size))
         with fs.open(f"{root}/manifest.json", "wb") as handle:
             handle.write(locations.manifest.read_bytes())
     except OSError as exc:  # a read-only folder, a file where a folder should be, a full disk

@@ -33,7 +33,8 @@ def test_parquet_and_csv_to_a_local_folder(built, tmp_path):
 
 def test_fsspec_uri_destination(built):
     dest = "memory://flopcast-export-test"
-    export_tables(built, dest, tables=["marts.training_runs"], formats=("parquet",))
+    done = export_tables(built, dest, tables=["marts.training_runs"], formats=("parquet",))
+    assert [item.target for item in done] == [f"{dest}/marts/training_runs.parquet"]  # printed with its scheme
     fs = fsspec.filesystem("memory")
     with fs.open("/flopcast-export-test/marts/training_runs.parquet", "rb") as handle:
         assert pl.read_parquet(handle).height == json.loads(built.manifest.read_text())["tables"]["marts.training_runs"]["rows"]
@@ -50,3 +51,13 @@ def test_refuses_to_overwrite_unknown_tables_and_formats(built, tmp_path):
         export_tables(built, str(tmp_path), tables=["marts.nope"])
     with pytest.raises(ExportError, match="xlsx"):
         export_tables(built, str(tmp_path), tables=["marts.roadblocks"], formats=("xlsx",))
+
+
+def test_a_file_as_destination_is_refused_cleanly(built, tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("mine")
+    with pytest.raises(ExportError, match="is a file, not a folder"):
+        export_tables(built, str(target), tables=["marts.roadblocks"])
+    with pytest.raises(ExportError, match="is a file, not a folder"):
+        export_tables(built, f"file://{target}", tables=["marts.roadblocks"])
+    assert target.read_text() == "mine"
