@@ -608,6 +608,22 @@ def column_doc(table: str, column: str) -> Doc | None:
     return COLUMN_DOCS.get(table, {}).get(column)
 
 
+def parquet_metadata(table: str, columns: list[str]) -> tuple[dict[bytes, bytes], dict[str, dict[bytes, bytes]]]:
+    """The table's and each column's Parquet (Arrow schema) metadata: b'description' for the table and
+    every documented column, b'unit' for the columns that have one (absent for text, flags, identifiers)."""
+    table_metadata = {b"table": table.encode()}
+    if TABLE_DOCS.get(table):
+        table_metadata[b"description"] = TABLE_DOCS[table].encode()
+    fields = {}
+    for column in columns:
+        doc = column_doc(table, column)
+        if doc is None:
+            continue
+        unit, description = doc
+        fields[column] = {b"description": description.encode(), **({b"unit": unit.encode()} if unit else {})}
+    return table_metadata, fields
+
+
 def apply_comments(con: duckdb.DuckDBPyConnection) -> int:
     """COMMENT ON every documented public table and column that exists; returns how many comments were set.
 

@@ -90,7 +90,7 @@ def write_views_db(db_path: Path, dest: str, tables: list[str], *, force: bool =
                     needs = (f" DuckDB needs its {extension} extension (INSTALL {extension}; downloaded from "
                              "extensions.duckdb.org) and credentials (CREATE SECRET) to read it.") if extension else ""
                     raise ViewsError(f"cannot create the view {table} over {location}: {str(exc).splitlines()[0]}.{needs}") from None
-                con.execute(f"COMMENT ON VIEW {quote(schema)}.{quote(name)} IS {_literal('Parquet at ' + location)}")
+                _comment_view(con, schema, name, location)
             con.execute("CHECKPOINT")
         finally:
             con.close()
@@ -99,6 +99,22 @@ def write_views_db(db_path: Path, dest: str, tables: list[str], *, force: bool =
         partial.unlink(missing_ok=True)
         Path(str(partial) + ".wal").unlink(missing_ok=True)
     return db_path
+
+
+def _comment_view(con: duckdb.DuckDBPyConnection, schema: str, name: str, location: str) -> None:
+    """The view and its columns get the published table's descriptions and units (column_docs), as
+    the warehouse's own tables do, plus where the Parquet file is."""
+    from pipelines.lib.column_docs import TABLE_DOCS, column_doc, comment_text
+
+    table = f"{schema}.{name}"
+    description = TABLE_DOCS.get(table)
+    text = f"{description} (Parquet at {location})" if description else f"Parquet at {location}"
+    con.execute(f"COMMENT ON VIEW {quote(schema)}.{quote(name)} IS {_literal(text)}")
+    for (column,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+                                 "ORDER BY column_index", [schema, name]).fetchall():
+        doc = column_doc(table, column)
+        if doc is not None:
+            con.execute(f"COMMENT ON COLUMN {quote(schema)}.{quote(name)}.{quote(column)} IS {_literal(comment_text(*doc))}")
 
 
 def _literal(text: str) -> str:

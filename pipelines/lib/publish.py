@@ -30,6 +30,7 @@ PUBLIC_SCHEMAS = ("clean", "marts", "quarantine")
 MANIFEST_FORMAT = 1
 # Fixed writer settings: the same rows give the same Parquet file from the same library versions.
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE 122880"
+ROW_GROUP_ROWS = 122_880  # the published files' row groups (written by _write_parquet with pyarrow)
 
 
 @dataclass(frozen=True)
@@ -138,12 +139,25 @@ def _fsync_tree(folder: Path) -> None:
 
 
 def _write_parquet(con: duckdb.DuckDBPyConnection, stats: list[TableStats], folder: Path) -> None:
+    """Each table sorted, streamed through Arrow into Parquet with fixed settings (PARQUET_OPTIONS's
+    zstd level 3 and row groups), its schema carrying the table's and every column's description and
+    unit (column_docs.parquet_metadata), so `pyarrow.parquet.read_schema` shows them. DuckDB's COPY
+    cannot write per-column metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipelines.lib.column_docs import parquet_metadata
+
     for s in stats:
         target = folder / s.schema / f"{s.table}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(
-            f"COPY (SELECT * FROM {quote(s.schema)}.{quote(s.table)} ORDER BY ALL) TO '{target}' ({PARQUET_OPTIONS})"
-        )
+        reader = con.execute(f"SELECT * FROM {quote(s.schema)}.{quote(s.table)} ORDER BY ALL").to_arrow_reader(ROW_GROUP_ROWS)
+        table_metadata, field_metadata = parquet_metadata(s.qualified_name, reader.schema.names)
+        schema = pa.schema([field.with_metadata(field_metadata.get(field.name)) for field in reader.schema],
+                           metadata=table_metadata)
+        with pq.ParquetWriter(target, schema, compression="zstd", compression_level=3) as writer:
+            for batch in reader:
+                writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
 
 
 # The published names in warehouse/, each a symlink through `current` into the live release.

@@ -265,8 +265,12 @@ def escape_controls(text: str) -> str:
 def _cell(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):  # before int: True is an int
+        return "true" if value else "false"
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else str(value)
+    if isinstance(value, (list, tuple, dict)):  # DuckDB lists, structs and maps: JSON, not Python's repr
+        return json.dumps(_plain(value), ensure_ascii=False)
     return str(value)
 
 
@@ -329,10 +333,15 @@ def _csv_row(cells: list[str]) -> str:
 
 
 def _plain(value):
+    """A value as JSON: lists stay arrays and structs objects (their items made plain too)."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, (int, float, str, bool)) or value is None:
         return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
     return str(value)
 
 

@@ -61,3 +61,44 @@ def test_a_file_as_destination_is_refused_cleanly(built, tmp_path):
     with pytest.raises(ExportError, match="is a file, not a folder"):
         export_tables(built, f"file://{target}", tables=["marts.roadblocks"])
     assert target.read_text() == "mine"
+
+
+def test_published_parquet_and_views_describe_themselves(built, tmp_path):
+    """Each Parquet file's schema carries the table's description and every column's description and
+    unit (pipelines/lib/column_docs.py); the --views-db views carry the same as DuckDB comments."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    from pipelines.lib.column_docs import TABLE_DOCS, column_doc
+
+    manifest = json.loads(built.manifest.read_text())
+    for table, entry in manifest["tables"].items():
+        schema = pq.read_schema(built.warehouse_dir / entry["parquet"])
+        assert schema.metadata[b"description"].decode() == TABLE_DOCS[table]
+        for field in schema:
+            unit, description = column_doc(table, field.name)
+            assert field.metadata[b"description"].decode() == description, (table, field.name)
+            assert field.metadata.get(b"unit") == (unit.encode() if unit else None), (table, field.name)
+    runs = pq.read_schema(built.warehouse_dir / manifest["tables"]["marts.training_runs"]["parquet"])
+    assert runs.field("training_compute_flop").metadata[b"unit"] == b"FLOP"
+    summary = pq.read_schema(built.warehouse_dir / manifest["tables"]["marts.yearly_summary"]["parquet"])
+    assert str(summary.field("n_frontier").type) == "int64" and str(summary.field("n_large_scale").type) == "int64"
+    reasons = pq.read_schema(built.warehouse_dir / manifest["tables"]["quarantine.rejected_rows"]["parquet"]).field("reasons")
+    assert str(reasons.type) == "list<element: string>"
+
+    views = tmp_path / "views.duckdb"
+    export_tables(built, str(tmp_path / "out"), tables=["marts.training_runs"], views_db=views)
+    with duckdb.connect(str(views), read_only=True) as con:
+        (comment,) = con.execute("SELECT comment FROM duckdb_views() WHERE view_name = 'training_runs'").fetchone()
+        assert comment.startswith(TABLE_DOCS["marts.training_runs"])
+        (column_comment,) = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'training_runs' "
+                                        "AND column_name = 'training_compute_flop'").fetchone()
+        assert column_comment.startswith("[FLOP] ")
+
+
+def test_csv_export_writes_lists_as_json_and_booleans_lowercase(built, tmp_path):
+    export_tables(built, str(tmp_path), tables=["quarantine.rejected_rows", "marts.training_runs"], formats=("csv",))
+    rejected = list(csv.DictReader(io.StringIO((tmp_path / "quarantine/rejected_rows.csv").read_text())))
+    assert rejected and all(isinstance(json.loads(row["reasons"]), list) for row in rejected)
+    runs = list(csv.DictReader(io.StringIO((tmp_path / "marts/training_runs.csv").read_text())))
+    assert {row["is_frontier"] for row in runs} == {"true", "false"}

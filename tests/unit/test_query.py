@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import hashlib
 import json
 import subprocess
@@ -217,3 +219,16 @@ def test_format_json():
     ]
     assert json.loads(format_json(["x"], [(float("nan"),), (float("inf"),)])) == [{"x": None}, {"x": None}]
     assert json.loads(format_json(["x"], [])) == []
+
+
+def test_lists_structs_and_booleans_are_json_and_lowercase():
+    """quarantine.rejected_rows.reasons is a VARCHAR[]: a JSON array in every format, never Python's repr."""
+    columns, rows = ["reasons", "flag", "pair"], [(["publication_date: missing", "it's 'quoted'"], True, {"a": [1, None]})]
+    assert json.loads(format_json(columns, rows)) == [
+        {"reasons": ["publication_date: missing", "it's 'quoted'"], "flag": True, "pair": {"a": [1, None]}}]
+    lines = format_csv(columns, rows).splitlines()
+    record = next(csv.reader(io.StringIO(lines[1])))
+    assert json.loads(record[0]) == ["publication_date: missing", "it's 'quoted'"]
+    assert record[1] == "true" and json.loads(record[2]) == {"a": [1, None]}
+    assert format_csv(["b"], [(False,)]) == "b\nfalse"
+    assert '["publication_date: missing"' in format_table(columns, rows)
