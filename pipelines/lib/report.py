@@ -1050,6 +1050,20 @@ HEADLINE_PROJECTIONS = (  # (metric, method, what)
 )
 
 
+def _band_note(data: ReportData) -> str:
+    """What the bands mean, and how often the largest-run bands have held in backtests."""
+    method, coverage, n = selected_coverage(data, "training_compute_flop")
+    note = ("The largest run's bands are 90% prediction bands (slope and scatter of the method the backtests chose); "
+            "the clusters' are the 5th-95th percentiles of bootstrap lines (slope uncertainty only, not backtested). ")
+    if method and coverage is not None and data.backtests is not None:
+        rows = data.backtests.filter((pl.col("metric") == "training_compute_flop") & (pl.col("method") == method))
+        bias = float(rows["error_oom"].mean()) if rows.height else math.nan
+        note += (f"In {n} backtests of the compute path (fitted on what was known in each year since 2012, 1-4 years "
+                 f"ahead) the band held {coverage:.0%} of the time, and the central value was on average "
+                 f"{bias:+.2f} orders of magnitude off (positive: too high).")
+    return note
+
+
 def _headline_html(data: ReportData) -> str:
     parts = []
     year = _headline_year(data)
@@ -1085,6 +1099,7 @@ def _headline_html(data: ReportData) -> str:
         if rows:
             parts.append(f"<h3>Projections for {esc(year)}</h3>")
             parts.append(_table(["Quantity", "Central", "90% band"], rows, numeric={1, 2}, table_id="projections"))
+            parts.append(f'<p class="small" id="band-note">{esc(_band_note(data))}</p>')
     if data.roadblocks.height:
         rows = []
         for row in data.roadblocks.sort("roadblock", "subject", "metric", "method", "reference").iter_rows(named=True):

@@ -79,6 +79,7 @@ def test_largest_run_starts_at_the_record_trend_and_is_chosen_by_its_backtests(b
     # The report carries the backtest chart and says how often the bands held.
     html = (built.warehouse_dir / "report" / "index.html").read_text(encoding="utf-8")
     assert 'id="chart-backtest"' in html and "backtests" in html
+    assert 'id="band-note"' in html and "the band held" in html
 
 
 def test_clusters_are_ranked_against_the_whole_history_without_planned_sites(built):
