@@ -7,6 +7,7 @@ than the whole build on two cores.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 from dataclasses import dataclass, field
@@ -113,13 +114,26 @@ def run_build(locations: Locations, settings: dict | None = None) -> BuildOutcom
         return _run_build(locations, settings)
 
 
+def project_instance() -> dg.DagsterInstance:
+    """The project's persistent Dagster instance (DAGSTER_HOME, default ./.dagster_home, created with
+    make dev's dagster.yaml), so the UI, `dagster asset` commands and sensors see CLI builds."""
+    from pipelines.lib.dagster_home import ensure_dagster_home
+
+    return _instance_at(str(ensure_dagster_home()))
+
+
+@functools.cache
+def _instance_at(home: str) -> dg.DagsterInstance:
+    return dg.DagsterInstance.from_config(home)  # one per process and folder: builds in a test session share it
+
+
 def _run_build(locations: Locations, settings: dict | None) -> BuildOutcome:
     reset_build_database(locations)  # also removes half-staged releases
     definitions = build_definitions(locations, default_sql_dir(), settings)
     job = definitions.resolve_job_def(BUILD_JOB)
     result = job.execute_in_process(
         run_config={"loggers": {"progress": {}}},
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=project_instance(),
         raise_on_error=False,
     )
     outcome = BuildOutcome(success=result.success, locations=locations)

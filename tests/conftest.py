@@ -14,6 +14,22 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_SOURCES = PROJECT_ROOT / "sources"
 
 
+def pytest_configure(config):
+    """Builds record their runs in the Dagster instance at DAGSTER_HOME (default ./.dagster_home): tests
+    use a private one per test process (each pytest-xdist worker too), never the developer's."""
+    import os
+    import tempfile
+
+    config._flopcast_dagster_home = tempfile.mkdtemp(prefix="flopcast-test-dagster-home-")
+    os.environ["DAGSTER_HOME"] = config._flopcast_dagster_home
+
+
+def pytest_unconfigure(config):
+    home = getattr(config, "_flopcast_dagster_home", None)
+    if home:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def copy_sources(destination: Path) -> Path:
     """A private copy of the bundled snapshots that a test may tamper with."""
     shutil.copytree(BUNDLED_SOURCES, destination, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
