@@ -177,7 +177,8 @@ def materialize_seed_claims(con: duckdb.DuckDBPyConnection, config: AnalysisConf
         read_table(con, "staging", "gpu_clusters", order_by="cluster_id"),
         config.assumptions(), fits["as_of"][0],
         notes=_compute_notes(con),
-        curated={(m, f) for e, m, f in curated.select("estimates", "model_id", "field").iter_rows() if e == BASELINE},
+        curated={(m, f): c for e, m, f, c in curated.select("estimates", "model_id", "field", "citation").iter_rows()
+                 if e == BASELINE},
     )
     write_table(con, "marts", "seed_claims", claims)
     return claims

@@ -180,10 +180,11 @@ def _cluster_note(clusters: pl.DataFrame, column: str, year: int, scale: float, 
 
 def compute_seed_claims(runs: pl.DataFrame, fits: pl.DataFrame, projections: pl.DataFrame, clusters: pl.DataFrame,
                         assumptions: dict[str, Assumption], as_of: dt.date,
-                        notes: pl.DataFrame | None = None, curated: set[tuple[str, str]] = frozenset()) -> pl.DataFrame:
+                        notes: pl.DataFrame | None = None, curated: dict[tuple[str, str], str] | None = None) -> pl.DataFrame:
     """runs = marts.training_runs; notes = model_id -> training_compute_notes (Epoch's raw notes of each
-    run); curated = (model_id, column) pairs whose value comes from sources/curated/ (Epoch's
-    interval then does not describe it)."""
+    run); curated = (model_id, column) -> citation of each value that comes from sources/curated/
+    (Epoch's interval then does not describe it; the evidence names the citation)."""
+    curated = curated or {}
     runs = runs.filter(pl.col("publication_date") <= as_of)
     runs = runs.with_columns(training_year_column(runs))
     clusters = clusters.filter(pl.col("first_operational_date").is_null() | (pl.col("first_operational_date") <= as_of)
@@ -201,7 +202,7 @@ def compute_seed_claims(runs: pl.DataFrame, fits: pl.DataFrame, projections: pl.
             return Estimate(math.nan, math.nan, math.nan, "none", f"{where}: no {column}")
         is_curated = (row["model_id"], column) in curated
         if is_curated:
-            where += ", value from sources/curated/"
+            where += f", curated value (sources/curated/, citation: {curated[(row['model_id'], column)]})"
         if column == "training_compute_flop" and not is_curated:
             interval = interval_from_notes(note_of.get(row["model_id"]))
             if interval is not None and interval[0] <= value <= interval[1]:

@@ -126,6 +126,7 @@ class ReportData:
     release_diff: pl.DataFrame | None = None  # marts.release_diff: changes since the previous snapshot
     backtests: pl.DataFrame | None = None  # marts.backtests
     backtest_skill: pl.DataFrame | None = None  # marts.backtest_skill
+    provenance: pl.DataFrame | None = None  # marts.value_provenance: values from sources/curated/
 
 
 # --------------------------------------------------------------------------------------------
@@ -164,8 +165,12 @@ def load_report_data(con: duckdb.DuckDBPyConnection, sources: dict) -> ReportDat
     if has_backtests:
         backtests = con.execute("SELECT * FROM marts.backtests ORDER BY metric, method, as_of, horizon_years").pl()
         skill = con.execute("SELECT * FROM marts.backtest_skill ORDER BY metric, method, horizon_years").pl()
+    has_provenance = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'marts' "
+                                 "AND table_name = 'value_provenance'").fetchone()[0]
+    provenance = (con.execute("SELECT * FROM marts.value_provenance ORDER BY estimates, model_id, field").pl()
+                  if has_provenance else None)
     return ReportData(**frames, as_of=as_of, sources=dict(sources), release_diff=diff, backtests=backtests,
-                      backtest_skill=skill)
+                      backtest_skill=skill, provenance=provenance)
 
 
 # --------------------------------------------------------------------------------------------
@@ -544,6 +549,18 @@ def chart_compute_trend(ax, data: ReportData) -> str:
             f"{frontier.height} frontier models highlighted, with fitted trends: " + "; ".join(described) + ".")
 
 
+def _curated_mark(data: ReportData, run: dict, column: str = "training_compute_flop") -> str:
+    """' (curated: <citation>)' when the run's value comes from sources/curated/, else ''."""
+    provenance = data.provenance
+    if provenance is None or provenance.height == 0:
+        return ""
+    hit = provenance.filter((pl.col("estimates") == "baseline") & (pl.col("model_id") == run["model_id"])
+                            & (pl.col("field") == column))
+    if run.get("source") == "curated" and hit.height == 0:
+        return " (curated run)"
+    return f" (curated: {hit['citation'][0]})" if hit.height else ""
+
+
 def _records(data: ReportData, column: str) -> pl.DataFrame:
     """Runs that set a new record for `column` (larger than every run before them), in date order."""
     runs = data.runs.filter(pl.col(column).is_not_null() & (pl.col(column) > 0) & pl.col("publication_year_fraction").is_not_null())
@@ -612,10 +629,12 @@ def chart_projection_fan(ax, data: ReportData) -> str:
     gpt4, largest = _named_run(data, r"^GPT-4( |$)", "training_compute_flop"), _largest_run(data)
     if gpt4:
         _annotate_run(ax, gpt4["publication_year_fraction"], gpt4["training_compute_flop"],
-                      f"{gpt4['model']}: {fmt_number(gpt4['training_compute_flop'])} FLOP", offset=(22, -52))
+                      f"{gpt4['model']}: {fmt_number(gpt4['training_compute_flop'])} FLOP{_curated_mark(data, gpt4)}",
+                      offset=(22, -52))
     if largest and (gpt4 is None or largest["model_id"] != gpt4["model_id"]):
         _annotate_run(ax, largest["publication_year_fraction"], largest["training_compute_flop"],
-                      f"largest observed: {largest['model']}, {fmt_number(largest['training_compute_flop'])} FLOP",
+                      f"largest observed: {largest['model']}, {fmt_number(largest['training_compute_flop'])} FLOP"
+                      f"{_curated_mark(data, largest)}",
                       offset=(14, -30))
     _log_axis(ax)
     limits = _ylim_from(values, 5, 4)

@@ -44,6 +44,11 @@ def test_corrections_and_new_runs_reach_the_marts_and_the_fits(published_copy):
     assert new == [(4e27, 3e8, "curated", True)]
     after_fits = dict(((m, p), n) for m, p, n, _ in fits(published_copy))
     assert after_fits[("training_compute_flop", "notable_since_2010")] == before_fits[("training_compute_flop", "notable_since_2010")] + 1
+    # The report shows curation where it shows the value: the GPT-4 claim names the curated citation.
+    (evidence,) = query(published_copy, "select evidence from marts.seed_claims where claim_id = 'gpt4_compute'")[0]
+    assert "curated value (sources/curated/, citation: https://example.org/gpt-4-paper)" in evidence
+    html = (published_copy.report_dir / "index.html").read_text(encoding="utf-8")
+    assert "citation: https://example.org/gpt-4-paper" in html
 
 
 def test_a_bad_curated_row_fails_naming_file_line_field_and_publishes_nothing(published_copy):

@@ -99,7 +99,7 @@ def clusters() -> pl.DataFrame:
 NOTES = pl.DataFrame({"model_id": [GPT4], "training_compute_notes": ["90% CI: 8.2E+24 to 4.4E+25 | more text"]})
 
 
-def claims(as_of=dt.date(2026, 7, 15), curated=frozenset()) -> dict[str, dict]:
+def claims(as_of=dt.date(2026, 7, 15), curated=None) -> dict[str, dict]:
     table = compute_seed_claims(runs(), fits(), projections(), clusters(), resolve_assumptions(), as_of,
                                 notes=NOTES, curated=curated)
     return {row["claim_id"]: row for row in table.iter_rows(named=True)}
@@ -115,8 +115,9 @@ def test_gpt4_is_judged_on_epochs_own_interval():
 
 
 def test_a_curated_value_is_not_judged_on_epochs_interval():
-    gpt4 = claims(curated={(GPT4, "training_compute_flop")})["gpt4_compute"]
+    gpt4 = claims(curated={(GPT4, "training_compute_flop"): "https://example.org/gpt-4-report"})["gpt4_compute"]
     assert gpt4["uncertainty"].startswith("confidence_label") and "sources/curated/" in gpt4["evidence"]
+    assert "citation: https://example.org/gpt-4-report" in gpt4["evidence"]
 
 
 def test_the_ratio_claim_is_understated():
