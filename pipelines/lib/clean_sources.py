@@ -48,13 +48,16 @@ def _with_year_fraction(frame: pl.DataFrame, column: str, out: str) -> pl.DataFr
 
 def _slug_ids(names: pl.Expr) -> pl.Expr:
     """parsing.slug of each name: vectorised for ASCII names (nearly all), in Python for the rest so
-    that Unicode normalisation is always Python's own (polars' could differ on newer characters)."""
-    lowered = names.str.to_lowercase().str.replace_all(parsing.SLUG_SHARP[0], f"${{1}}-{parsing.SLUG_SHARP[1]}-")
+    that Unicode normalisation is always Python's own (polars' could differ on newer characters).
+    The symbols spelled as words are rare, so only the names holding one are rewritten for them."""
+    lowered = names.str.to_lowercase()
+    symbolic = lowered.str.contains(r"[#+*]")
+    spelled = pl.when(symbolic).then(lowered).str.replace_all(parsing.SLUG_SHARP[0], f"${{1}}-{parsing.SLUG_SHARP[1]}-")
     for symbol, word in parsing.SLUG_SYMBOLS:
-        lowered = lowered.str.replace_all(symbol, f"-{word}-", literal=True)
-    ascii_slug = lowered.str.replace_all(r"[^a-z0-9]+", "-").str.strip_chars("-")
+        spelled = spelled.str.replace_all(symbol, f"-{word}-", literal=True)
+    ascii_slug = pl.coalesce(spelled, lowered).str.replace_all(r"[^a-z0-9]+", "-").str.strip_chars("-")
     ascii_slug = pl.when(ascii_slug == "").then(pl.lit("unnamed")).otherwise(ascii_slug)
-    is_ascii = names.str.contains(r"^[\x00-\x7F]*$")
+    is_ascii = names.str.len_bytes() == names.str.len_chars()  # every character one byte
     python_slug = pl.when(~is_ascii).then(names).map_elements(parsing.slug, return_dtype=pl.String, skip_nulls=True)
     return pl.when(is_ascii).then(ascii_slug).otherwise(python_slug)
 

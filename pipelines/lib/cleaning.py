@@ -20,6 +20,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from pipelines.lib import parsing
 from pipelines.lib.raw import LINEAGE_COLUMNS
@@ -257,7 +258,7 @@ def _number_strict_first(cells: pl.Series, col: Column) -> pl.DataFrame:
     usable = parsed.is_finite().fill_null(False)
     if col.min_value is not None:
         usable = usable & (parsed >= col.min_value).fill_null(False)
-    values = parsing.normalize_float_artefacts_series(parsed.zip_with(usable, pl.Series([None], dtype=pl.Float64)), cells)
+    values = parsing.normalize_float_artefacts_series(pl.select(pl.when(usable).then(parsed)).to_series(), cells)
     typed = pl.DataFrame([values.alias(col.name), pl.Series(_PROBLEM, [None], dtype=pl.String).new_from_index(0, len(cells))])
     rest = cells.is_not_null() & ~usable
     if not rest.any():
@@ -294,19 +295,33 @@ def _sparse_lists(items: list[pl.Series], height: int) -> pl.Series:
     has_item = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
     if not has_item.any():
         return empty
-    listed = frame.filter(has_item).select(pl.concat_list(pl.all()).list.drop_nulls()).to_series()
-    return _rows_replaced(empty, has_item, listed)
+    return _rows_replaced(empty, has_item, frame.filter(has_item).select(pl.concat_list(pl.all()).list.drop_nulls()).to_series())
 
 
 def _rows_replaced(full: pl.Series, where: pl.Series, part: pl.Series) -> pl.Series:
-    """full with the rows where `where` holds replaced by part's values, in order; for any dtype
-    (Series.scatter does not take lists): the kept and the new rows put back in place by one gather."""
-    where_np = where.to_numpy()
-    kept, replaced = np.flatnonzero(~where_np), np.flatnonzero(where_np)
-    position = np.empty(len(where_np), dtype=np.int64)
-    position[kept] = np.arange(len(kept))
-    position[replaced] = len(kept) + np.arange(len(replaced))
-    return pl.concat([full.gather(kept), part.cast(full.dtype)]).gather(position).alias(full.name)
+    """full with the rows where `where` holds replaced by part's values, in order.
+
+    For a list column (which Series.scatter does not take) the lists are laid out through Arrow
+    offsets, so that only the few non-empty lists are copied: a reasons column is empty on nearly
+    every row, and gathering all of it cost more than building it."""
+    index = where.arg_true()
+    if full.dtype != pl.List(pl.String):
+        return full.scatter(index, part.cast(full.dtype))
+    replaced = where.to_numpy()
+    lengths = full.list.len().fill_null(0).to_numpy().astype(np.int64)
+    lengths[index.to_numpy()] = part.list.len().fill_null(0).to_numpy()
+    filled = np.flatnonzero(lengths > 0)
+    from_full = filled[~replaced[filled]]
+    # The filled rows' lists in row order, taken from full (rows not replaced) or part (the others).
+    position = np.empty(len(filled), dtype=np.int64)
+    position[~replaced[filled]] = np.arange(len(from_full))
+    part_rank = np.cumsum(replaced) - 1  # row -> its position in part
+    position[replaced[filled]] = len(from_full) + part_rank[filled[replaced[filled]]]
+    items = pl.concat([full.gather(from_full), part.cast(full.dtype)]).gather(position).explode()
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets), items.to_arrow())
+    return pl.Series(full.name, pl.from_arrow(lists), dtype=full.dtype)
 
 
 def type_columns_lenient(raw: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
@@ -354,28 +369,37 @@ CELL_CHECKED_KINDS = ("number", "integer", "date", "boolean")
 
 
 def add_reason(frame: pl.DataFrame, condition: pl.Expr, reason: pl.Expr | str) -> pl.DataFrame:
-    """Append a reason to every row where condition holds."""
+    """Append a reason to every row where condition holds (the lists of the other rows are not touched)."""
     reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-    return frame.with_columns(
-        pl.when(condition.fill_null(False))
-        .then(pl.col(REASONS).list.concat(pl.concat_list(reason_expr)))
-        .otherwise(pl.col(REASONS))
-        .alias(REASONS)
-    )
+    where = _where(frame, condition)
+    if not where.any():
+        return frame
+    appended = frame.filter(where).select(pl.col(REASONS).list.concat(pl.concat_list(reason_expr)))
+    return frame.with_columns(_rows_replaced(frame[REASONS], where, appended.to_series()))
 
 
 def reject_cell(frame: pl.DataFrame, field: str, condition: pl.Expr, reason: pl.Expr | str) -> pl.DataFrame:
     """Set `field` to null where condition holds and record why: the row stays usable, the cell is
     listed in quarantine.rejected_cells. A date's precision is nulled with it."""
     reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-    where = condition.fill_null(False)
+    where = _where(frame, condition)
+    if not where.any():
+        return frame
     nulled = [field] + ([f"{field}_precision"] if f"{field}_precision" in frame.columns else [])
-    appended = {CELL_FIELDS: pl.lit(field, dtype=pl.String), CELL_REASONS: reason_expr.cast(pl.String)}
+    appended = frame.filter(where).select(
+        pl.col(CELL_FIELDS).list.concat(pl.concat_list(pl.lit(field, dtype=pl.String))),
+        pl.col(CELL_REASONS).list.concat(pl.concat_list(reason_expr.cast(pl.String))),
+    )
     return frame.with_columns(
-        *(pl.when(where).then(pl.col(name).list.concat(pl.concat_list(item))).otherwise(pl.col(name)).alias(name)
-          for name, item in appended.items()),
+        *(_rows_replaced(frame[name], where, appended[name]) for name in (CELL_FIELDS, CELL_REASONS)),
         *(pl.when(where).then(None).otherwise(pl.col(name)).alias(name) for name in nulled),
     )
+
+
+def _where(frame: pl.DataFrame, condition: pl.Expr) -> pl.Series:
+    """condition on every row of frame, null as false."""
+    where = frame.select(condition.fill_null(False).alias("_where")).to_series()
+    return where if where.len() == frame.height else where.new_from_index(0, frame.height)
 
 
 def has_rejected_cell(field: str) -> pl.Expr:

@@ -63,7 +63,8 @@ def normalize_float_artefacts_series(values: pl.Series, texts: pl.Series) -> pl.
     exactly), and then has exactly that many significant digits after the rounding too. So only
     two kinds of value can change: those written with more than 15 significant digits (rounded),
     and exact float32 values written with 9 or more (the float32 artefacts, which need the scalar
-    function). Digits are only counted for values that are float32 or spelled with over 15 characters.
+    function). A text cannot hold more significant digits than it has characters once its trailing
+    zeros and points are left off, so digits are only counted where that bound allows a change.
     """
     array = values.to_numpy()  # nulls as NaN
     with np.errstate(over="ignore", invalid="ignore"):
@@ -71,14 +72,19 @@ def normalize_float_artefacts_series(values: pl.Series, texts: pl.Series) -> pl.
         small = finite & (np.abs(array) <= _FLOAT32_MAX)
         is_float32 = np.zeros(len(array), dtype=bool)
         is_float32[small] = array[small].astype(np.float32).astype(np.float64) == array[small]
-    worth_counting = pl.Series(finite) & (pl.Series(is_float32) | (texts.str.len_bytes() > 15).fill_null(False))
-    counted = _series_where(worth_counting, texts)
-    has_exponent = (counted.str.contains("e", literal=True) | counted.str.contains("E", literal=True)).fill_null(False)
-    exponent_cut = _series_where(has_exponent, counted).str.replace(r"[eE].*$", "")
-    mantissa = exponent_cut.zip_with(has_exponent, counted)  # the regex only runs where there is an exponent
+    lengths = texts.str.len_bytes().fill_null(0).to_numpy()
+    candidates = np.flatnonzero(finite & (lengths >= np.where(is_float32, 9, 16)))
+    if len(candidates):
+        bound = texts.gather(candidates).str.strip_chars_end("0.").str.len_bytes().fill_null(0).to_numpy()
+        candidates = candidates[bound >= np.where(is_float32[candidates], 9, 16)]
+    if len(candidates) == 0:
+        return values
+    counted = texts.gather(candidates)
+    mantissa = counted.str.replace(r"[eE].*$", "")
     significant = mantissa.str.replace_all(r"[^0-9]", "").str.strip_chars("0").str.len_bytes().fill_null(0).to_numpy()
-    artefacts = np.flatnonzero(finite & is_float32 & (significant >= 9))
-    long_only = np.flatnonzero(finite & ~is_float32 & (significant > 15))  # only the 15-digit rounding applies
+    float32 = is_float32[candidates]
+    artefacts = candidates[float32 & (significant >= 9)]
+    long_only = candidates[~float32 & (significant > 15)]  # only the 15-digit rounding applies
     if len(artefacts) == 0 and len(long_only) == 0:
         return values
     fixed = array.copy()
