@@ -1,5 +1,5 @@
-"""The build's raw and clean stages (DuckDB's CSV reader, typing in batches, DuckDB filtering and
-sorting the clean rows) give exactly what the plain in-memory path gives (read_text_table +
+"""The build's raw and clean stages (DuckDB's CSV reader, typing in batches appended to the clean
+table, duplicates resolved in DuckDB) give exactly what the plain in-memory path gives (read_text_table +
 clean_source), table for table, on the bundled sources and on a synthetic file with dirty rows."""
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ def _assert_stages_match_the_in_memory_path(sources_dir, db_path, monkeypatch, b
             raw = read_text_table(snapshot.data_path, source=source.name, version=snapshot.version)
             context = CleanContext(str(snapshot.data_path), dt.date.fromisoformat(snapshot.retrieved))
             clean, rejected, cells = clean_and_quarantine(raw, spec, context)
-            table = pl.from_arrow(con.sql(f"SELECT * FROM clean.{spec.table}").to_arrow_table())
+            # clean.* holds the rows in the source's order (written once, as the batches come); the
+            # in-memory path sorts by key.
+            table = pl.from_arrow(con.sql(f"SELECT * FROM clean.{spec.table} ORDER BY {', '.join(spec.key)}").to_arrow_table())
             quarantined = pl.from_arrow(con.sql(
                 "SELECT * FROM quarantine.rejected_rows WHERE source = ? ORDER BY row_number", params=[source.name]
             ).to_arrow_table())
