@@ -1,7 +1,7 @@
 """raw.*: read a snapshot file losslessly, every cell as text, tagged with where it came from.
 
 Two readers give the same table. ``load_text_table`` (the build's) streams the file into DuckDB
-with DuckDB's parallel CSV reader; ``read_text_table`` uses Python's csv module, which gives exact
+with DuckDB's CSV reader; ``read_text_table`` uses Python's csv module, which gives exact
 record numbers and locates every defect, and is the fallback whenever the fast path cannot vouch
 for the result (see the comment above ``load_text_table``). polars' reader is not used: it turns
 blank lines into all-null rows and reports malformed records without a row number.
@@ -209,11 +209,11 @@ def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
 # --- the fast path: DuckDB's parallel CSV reader, straight into the raw table ----------------------
 #
 # read_text_table holds the whole file as Python lists (about 10x the file's size in memory, and a
-# minute per GB). load_text_table lets DuckDB parse the file in parallel and stream it into the
+# minute per GB). load_text_table lets DuckDB's CSV reader parse the file and stream it into the
 # table instead, and only falls back to read_text_table, which then either reads the file or
 # raises its exact, located RawFormatError, when the fast path cannot vouch for giving the same
-# table: the header is not one plain line, DuckDB refuses a record (ragged rows, unbalanced
-# quotes, bytes that are not UTF-8), or a cell is longer than the csv module's field limit.
+# table: the header is not one plain line, or DuckDB refuses a record (ragged rows, unbalanced
+# quotes, bytes that are not UTF-8, a record longer than the csv module's field limit).
 # tests/property/test_raw_fast_path.py checks that both paths agree on hostile files.
 
 _HEADER_PROBE_BYTES = 1 << 20
@@ -246,26 +246,33 @@ def _sql_text(value: str) -> str:
 def _duckdb_load(con, path: Path, names: list[str], target: str, source: str, version: str) -> int | None:
     """raw rows into the new table `target` (committed); None, and no table, if the fast path cannot vouch."""
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
+    # max_line_size: a record longer than the csv module's field limit is refused, and the exact
+    # path then reads the file or names the cell that is too long (a cell is never longer than its
+    # record), instead of measuring every cell afterwards (0.9 CPU-s for 1M rows).
     reader = (f"read_csv({_sql_text(str(path))}, header = true, auto_detect = false, columns = {columns}, "
               "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-              "encoding = 'utf-8', parallel = true)")
+              f"encoding = 'utf-8', parallel = true, max_line_size = {csv.field_size_limit()})")
     cells = ", ".join(f"c{i} AS {quote(name)}" for i, name in enumerate(names))
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     try:
         # Stored uncompressed: choosing compressions for dozens of free-text columns more than
         # doubled the load (25 s against 11 s for 1M rows, BENCHMARKS.md), for a table only kept
         # for lineage. Insertion order is preserved (DuckDB's default), so rowid follows the
-        # file's record order; rowids are final only once committed, hence the separate UPDATE.
+        # file's record order; rowids are final only once committed, hence the separate UPDATE
+        # (0.1 CPU-s for 1M rows: the column is written once, no window over the rows).
+        # On one DuckDB thread (the sha256 of the same file runs on another meanwhile): on two, the
+        # parallel reader and the appends spend about 30% more CPU for the same table (1M rows:
+        # 13 against 9.5 CPU-s) and were no faster on this two-core machine. (`parallel = false`
+        # is not the same reader: it accepts a file that ends inside a quoted field.)
         con.execute("SET force_compression = 'uncompressed'")
+        con.execute("SET threads = 1")
         con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {cells}, {_sql_text(source)} AS _source, "
                     f"{_sql_text(version)} AS _source_version, CAST(NULL AS BIGINT) AS _row_number FROM {reader}")
     except duckdb.Error:
         return None
     finally:
         con.execute("RESET force_compression")
-    longest = con.execute(f"SELECT max(greatest({', '.join(f'strlen({quote(n)})' for n in names)})) FROM {target}").fetchone()[0]
-    if longest is not None and longest > csv.field_size_limit():
-        con.execute(f"DROP TABLE {target}")
-        return None  # the exact path measures in characters and names the cell
+        con.execute(f"SET threads = {int(threads)}")
     con.execute(f"UPDATE {target} SET _row_number = rowid + 1")
     return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
 
