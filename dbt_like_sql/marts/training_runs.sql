@@ -1,6 +1,28 @@
 -- The analyst's table: one row per notable model (curated corrections and new runs applied, see
 -- marts.value_provenance), with the frontier and large-scale flags computed here
 -- (frontier = top 10 by training compute at release; large-scale = >= 1e23 FLOP).
+--
+-- compute_rank_at_release: for every dated model with a compute estimate, its rank by training
+-- compute among all models published on or before its own publication date. Ties in compute are
+-- broken by model_id so the rank never depends on row order. One framed window instead of a
+-- self-join (which is O(n^2) and did not finish at 1M rows): in the order (publication_date,
+-- compute descending, model_id), the rows up to and including a model are exactly those published
+-- on or before it, and the ones among them that outrank it come first in (compute descending,
+-- model_id) order, so the framed rank() counts them. DuckDB evaluates framed ranking with a
+-- merge-sort tree: O(n log n). Computed here rather than in a table of its own, which was one more
+-- pass and one more stored copy per run.
+with ranked as (
+    select
+        model_id,
+        rank(order by training_compute_flop desc, model_id) over (
+            order by publication_date, training_compute_flop desc, model_id
+            rows between unbounded preceding and current row
+        ) as compute_rank_at_release
+    from intermediate.notable_models_curated
+    where training_compute_flop is not null
+        and publication_date is not null
+)
+
 select
     s.model_id,
     s.model,
@@ -29,4 +51,4 @@ select
     s.source_version,
     s.source_row_number
 from intermediate.notable_models_curated as s
-left join intermediate.compute_rank_at_release as r using (model_id)
+left join ranked as r using (model_id)

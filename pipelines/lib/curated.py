@@ -524,7 +524,7 @@ def _refresh_derived(frame: pl.DataFrame) -> pl.DataFrame:
 
 def frontier_flags(runs: pl.DataFrame, top: int = 10) -> pl.DataFrame:
     """compute_rank_at_release, is_frontier and is_large_scale recomputed with the rule of
-    intermediate/compute_rank_at_release.sql, for scenario estimates that change compute values."""
+    marts/training_runs.sql, for scenario estimates that change compute values."""
     from pipelines.lib.ranking import rank_at_date
 
     rank = rank_at_date(runs, "training_compute_flop", "publication_date", "model_id").alias("compute_rank_at_release")

@@ -1,6 +1,6 @@
 """Rank at release: the rule behind is_frontier, for frames computed in Python.
 
-The warehouse's ranks come from dbt_like_sql/intermediate/compute_rank_at_release.sql; scenario
+The warehouse's ranks come from dbt_like_sql/marts/training_runs.sql; scenario
 estimates and the cluster fits need the same rule on a polars frame, so they run the same framed
 window in an in-memory DuckDB (O(n log n); a pairwise comparison is O(n^2) and does not finish at
 a million rows).

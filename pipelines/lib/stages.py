@@ -348,8 +348,9 @@ def materialize_curated(con: duckdb.DuckDBPyConnection, sources_dir: Path,
     and record each overridden field in marts.value_provenance.
 
     Returns (curated values, the row count of notable_models_curated, provenance). Only the runs a
-    curated value changes or adds pass through polars; DuckDB copies the others (at 10M runs a
-    polars copy is gigabytes).
+    curated value changes or adds pass through polars, into a small table; notable_models_curated
+    is a view of the untouched staging rows plus those (a table would copy every run once more
+    before marts.training_runs copies them again: at 10M runs a copy is gigabytes).
     """
     from pipelines.lib.curated import BASELINE, apply_curated, curated_files, load_curated
 
@@ -360,25 +361,21 @@ def materialize_curated(con: duckdb.DuckDBPyConnection, sources_dir: Path,
     del known
     if as_of is not None:  # as known then: no value curated later, no curated run published later
         curated = curated.filter(pl.col("curated_date").is_null() | (pl.col("curated_date") <= as_of))
-    con.register("_curated_ids", curated.filter(pl.col("estimates") == BASELINE).select("model_id").unique().to_arrow())
-    try:
-        touched = pl.from_arrow(con.sql("SELECT * FROM staging.notable_models WHERE model_id IN "
-                                        "(SELECT model_id FROM _curated_ids) ORDER BY model_id").to_arrow_table())
-        changed, provenance = apply_curated(touched, curated, BASELINE)
-        if as_of is not None:
-            later = changed.filter(pl.col("publication_date") > as_of)["model_id"]
-            changed = changed.filter(~pl.col("model_id").is_in(later.implode()))
-            provenance = provenance.filter(~pl.col("model_id").is_in(later.implode()))
-        con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
-        con.register("_changed", changed.to_arrow())
-        try:
-            con.execute("CREATE OR REPLACE TABLE intermediate.notable_models_curated AS "
-                        "SELECT * FROM staging.notable_models WHERE model_id NOT IN (SELECT model_id FROM _curated_ids) "
-                        "UNION ALL BY NAME SELECT * FROM _changed ORDER BY model_id")
-        finally:
-            con.unregister("_changed")
-    finally:
-        con.unregister("_curated_ids")
+    con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
+    write_table(con, *CURATED_IDS_TABLE.split("."), curated.filter(pl.col("estimates") == BASELINE).select("model_id").unique())
+    touched = pl.from_arrow(con.sql(f"SELECT * FROM staging.notable_models WHERE model_id IN "
+                                    f"(SELECT model_id FROM {CURATED_IDS_TABLE}) ORDER BY model_id").to_arrow_table())
+    changed, provenance = apply_curated(touched, curated, BASELINE)
+    if as_of is not None:
+        later = changed.filter(pl.col("publication_date") > as_of)["model_id"]
+        changed = changed.filter(~pl.col("model_id").is_in(later.implode()))
+        provenance = provenance.filter(~pl.col("model_id").is_in(later.implode()))
+    write_table(con, *CURATED_RUNS_TABLE.split("."), changed)
+    con.execute("DROP TABLE IF EXISTS intermediate.notable_models_curated")  # a table in builds before this one
+    con.execute("CREATE OR REPLACE VIEW intermediate.notable_models_curated AS "
+                f"SELECT * FROM staging.notable_models WHERE model_id NOT IN (SELECT model_id FROM {CURATED_IDS_TABLE}) "
+                f"UNION ALL BY NAME SELECT * FROM {CURATED_RUNS_TABLE}")
     write_table(con, "clean", "curated_values", curated)
     write_table(con, "marts", "value_provenance", provenance)
-    return curated, count_rows(con, "intermediate.notable_models_curated"), provenance
+    untouched = count_rows(con, "staging.notable_models", f"WHERE model_id NOT IN (SELECT model_id FROM {CURATED_IDS_TABLE})")
+    return curated, untouched + changed.height, provenance

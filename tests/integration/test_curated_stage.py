@@ -1,5 +1,6 @@
-"""The curated stage copies untouched runs in DuckDB and sends only the curated ones through polars:
-the table it writes is exactly apply_curated over every run (the plain in-memory rule)."""
+"""The curated stage sends only the curated runs through polars, and intermediate.notable_models_curated
+(a view of the untouched runs plus those) is exactly apply_curated over every run (the plain
+in-memory rule)."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_curated_stage_equals_apply_curated_over_every_run(staged):
     curated, rows, provenance = stages.materialize_curated(con, sources)
     expected, expected_provenance = apply_curated(runs, load_curated(
         sources / "curated", dict(zip(runs["model_id"], runs["model"])), display_root=sources.parent), BASELINE)
-    table = pl.from_arrow(con.sql("SELECT * FROM intermediate.notable_models_curated").to_arrow_table())
+    table = pl.from_arrow(con.sql("SELECT * FROM intermediate.notable_models_curated ORDER BY model_id").to_arrow_table())
     assert rows == table.height == runs.height + 1
     assert table.schema == expected.schema and table.equals(expected)
     assert provenance.equals(expected_provenance) and provenance.height == 6  # 1 + 1 + the new run's 4 fields
@@ -53,6 +54,6 @@ def test_without_curated_files_the_table_is_the_staging_table(staged):
     sources, con = staged
     curated, rows, provenance = stages.materialize_curated(con, sources)
     runs = read_table(con, "staging", "notable_models", order_by="model_id")
-    table = pl.from_arrow(con.sql("SELECT * FROM intermediate.notable_models_curated").to_arrow_table())
+    table = pl.from_arrow(con.sql("SELECT * FROM intermediate.notable_models_curated ORDER BY model_id").to_arrow_table())
     assert (curated.height, provenance.height, rows) == (0, 0, runs.height)
     assert table.equals(runs)

@@ -35,9 +35,9 @@ def test_graph_has_every_stage_and_blocking_checks():
     assert {f"raw/{s.name}" for s in SOURCES} <= keys
     assert {"clean/notable_models", "marts/training_runs", "marts/frontier_runs", "marts/compute_records",
             "marts/yearly_summary", "publish"} <= keys
-    # Lineage inferred from SQL: the mart reads the curated runs (a Python asset) and the intermediate rank.
+    # Lineage inferred from SQL: the mart reads the curated runs (a Python asset) and ranks them itself.
     parents = {p.to_user_string() for p in graph.get(dg.AssetKey(["marts", "training_runs"])).parent_keys}
-    assert parents == {"intermediate/notable_models_curated", "intermediate/compute_rank_at_release"}
+    assert parents == {"intermediate/notable_models_curated"}
     checks = list(graph.asset_check_keys)
     assert len(checks) >= 2 * len(SOURCES) + 5
     for key in checks:
