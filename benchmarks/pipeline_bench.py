@@ -16,6 +16,10 @@ on a connection of its own (as each Dagster asset opens one):
               resamples each; the build's default is 2000)
   sql_tests   run_test for each SQL assertion: timed, but not part of "total"
 
+Each stage records its wall seconds and its CPU seconds (time.process_time: user + system time of
+every thread of the process, DuckDB's and polars' included), which other work on a shared machine
+disturbs less; benchmarks/scale_bench.py compares raw + clean CPU seconds across code versions.
+
 "total" = raw + clean + sql_models + trend_fits: ingest + clean + load + SQL models + fits. Every
 source is ingested and cleaned because the SQL models read all of them; the other four are ~6,000
 rows together, so at benchmark sizes the time is the main source's. Not timed: interpreter start
@@ -68,7 +72,7 @@ class Recorder:
         profiler = cProfile.Profile() if self.profile_dir else None
         self.result["running_stage"] = name
         self._flush()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
         try:
@@ -78,7 +82,9 @@ class Recorder:
                 profiler.disable()
                 self.profile_dir.mkdir(parents=True, exist_ok=True)
                 profiler.dump_stats(self.profile_dir / f"{name}.prof")
-        self.result["stages"][name] = {"seconds": time.perf_counter() - started, "peak_rss_bytes": _peak_rss_bytes()}
+        self.result["stages"][name] = {"seconds": time.perf_counter() - started,
+                                       "cpu_seconds": time.process_time() - cpu_started,  # every thread of this process
+                                       "peak_rss_bytes": _peak_rss_bytes()}
         self.result.pop("running_stage", None)
         self._flush()
         return value
@@ -334,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
                               profile_dir=args.profile_dir, sql_tests=not args.no_sql_tests,
                               stop_after=args.stop_after,
                               breakdown=args.clean_breakdown)
-    stages = ", ".join(f"{k} {v['seconds']:.2f}s" for k, v in result["stages"].items())
+    stages = ", ".join(f"{k} {v['seconds']:.2f}s ({v.get('cpu_seconds', 0):.2f} CPU-s)" for k, v in result["stages"].items())
     print(f"{result['mode']}: {stages}; peak RSS {result['peak_rss_bytes'] / 2**20:,.0f} MiB", flush=True)
     return 0
 

@@ -1,0 +1,180 @@
+"""Scale work against its yardsticks (issue 14, point 3), run by benchmarks/run.py at --scale-sizes.
+
+At each of those sizes, right after the pipeline run on the same synthetic sources, three more
+child processes, so that every ratio is measured in one run on the same machine state:
+
+  baseline          raw + clean of the pipeline as it was before the scale work (BASELINE_COMMIT,
+                    extracted with `git archive` into the scratch folder and run by the current
+                    benchmarks/pipeline_bench.py with --stop-after clean, the extracted package first
+                    on PYTHONPATH)
+  floor             benchmarks/scale_floor.py: the smallest script doing the same raw + clean work
+                    with the same guarantees (main source only, one connection, no batches)
+  pandas_same_work  benchmarks/pandas_same_work.py: the same work in plain pandas
+
+The ratios use CPU seconds (user + system of every thread of the process, stage by stage:
+benchmarks/pipeline_bench.py records them with time.process_time), which other work on a shared
+machine disturbs less than wall time; wall seconds are reported beside them. The old pandas
+reference (benchmarks/pandas_reference.py: 8 of 47 columns, nothing kept) stays as a lower bound.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+# The commit before issue 14's scale work: "today" in its targets.
+BASELINE_COMMIT = "9ff4e743d5b7ce94afe9a268f6b7d7191adffef7"
+SCALE_SIZES = (1_000_000,)
+TARGETS = {
+    "raw_clean_vs_baseline": 0.45,  # CPU-time ratio, at most
+    "pandas_same_work_speedup": 2.0,  # pandas CPU / flopcast raw + clean CPU, at least
+    "time_10m": 250.0,  # seconds, 10M rows end to end (raw + clean + SQL + fits), idle two cores
+    "rss_10m": 4e9,
+    "growth_exponent": 1.05,
+}
+RAW_CLEAN = ("raw", "clean")
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def extract_baseline(project_root: Path, folder: Path, commit: str = BASELINE_COMMIT) -> Path:
+    """The pipelines/ package of `commit` in folder (a plain copy: no worktree, nothing in .git changes)."""
+    if (folder / "pipelines").is_dir():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    archive = folder / "baseline.tar"
+    with open(archive, "wb") as out:
+        subprocess.run(["git", "-C", str(project_root), "archive", "--format=tar", commit, "pipelines", "dbt_like_sql"],
+                       stdout=out, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(folder, filter="data")
+    archive.unlink()
+    return folder
+
+
+def raw_clean_cpu(result: dict) -> float | None:
+    stages = result.get("stages", {})
+    if not all(s in stages and "cpu_seconds" in stages[s] for s in RAW_CLEAN):
+        return None
+    return sum(stages[s]["cpu_seconds"] for s in RAW_CLEAN)
+
+
+def raw_clean_wall(result: dict) -> float | None:
+    stages = result.get("stages", {})
+    return sum(stages[s]["seconds"] for s in RAW_CLEAN) if all(s in stages for s in RAW_CLEAN) else None
+
+
+def bench_scale(n: int, sources: Path, root: Path, logs: Path, *, measure, limits: dict, env: dict,
+                project_root: Path, baseline_commit: str = BASELINE_COMMIT) -> dict:
+    """The baseline's raw + clean, the floor and pandas doing the same work, on `sources`."""
+    manifest = _read_json(sources / "epoch_notable_models" / "2026-07-19" / "manifest.json")
+    csv = sources / "epoch_notable_models" / "2026-07-19" / "notable_ai_models.csv"
+    entry: dict = {"baseline_commit": baseline_commit}
+
+    print(f"[{n:,}] raw + clean of {baseline_commit[:12]} (before the scale work)", flush=True)
+    tree = extract_baseline(project_root, root / f"baseline-{baseline_commit[:12]}", baseline_commit)
+    out = root / f"baseline-{n}.json"
+    run = measure([sys.executable, str(project_root / "benchmarks" / "pipeline_bench.py"), "--sources", str(sources),
+                   "--work", str(root / f"work-baseline-{n}"), "--out", str(out), "--stop-after", "clean", "--no-sql-tests"],
+                  log=logs / f"baseline-{n}.log", env={**env, "PYTHONPATH": str(tree)}, **limits)
+    entry["baseline"] = {**run, "result": _read_json(out)}
+
+    print(f"[{n:,}] floor of raw + clean", flush=True)
+    out = root / f"floor-{n}.json"
+    run = measure([sys.executable, "-m", "benchmarks.scale_floor", "--sources", str(sources),
+                   "--work", str(root / f"work-floor-{n}"), "--out", str(out)], log=logs / f"floor-{n}.log", env=env, **limits)
+    entry["floor"] = {**run, "result": _read_json(out)}
+
+    print(f"[{n:,}] pandas doing the same work", flush=True)
+    out = root / f"pandas-same-work-{n}.json"
+    cmd = [sys.executable, "-m", "benchmarks.pandas_same_work", "--csv", str(csv), "--out", str(out)]
+    if manifest.get("file", {}).get("sha256"):
+        cmd += ["--sha256", manifest["file"]["sha256"]]
+    run = measure(cmd, log=logs / f"pandas-same-work-{n}.log", **limits)
+    entry["pandas_same_work"] = {**run, "result": _read_json(out)}
+    for folder in (root / f"work-baseline-{n}", root / f"work-floor-{n}"):
+        subprocess.run(["rm", "-rf", str(folder)], check=False)
+    return entry
+
+
+def _fmt(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds:.1f} s"
+
+
+def target_rows(results: dict) -> list[dict]:
+    """The issue-14 scale rows of the targets table."""
+    rows = []
+    for key, entry in sorted(results.get("sizes", {}).items(), key=lambda kv: int(kv[0])):
+        scale = entry.get("scale")
+        if not scale:
+            continue
+        now = raw_clean_cpu(entry.get("pipeline", {}).get("result", {}))
+        before = raw_clean_cpu(scale.get("baseline", {}).get("result", {}))
+        floor = scale.get("floor", {}).get("result", {}).get("total_cpu_seconds")
+        pandas = scale.get("pandas_same_work", {}).get("result", {}).get("total_cpu_seconds")
+        n = f"{int(key):,}"
+        if now and before:
+            ratio = now / before
+            rows.append({"measurement": f"{n} rows: raw + clean CPU time, vs {scale['baseline_commit'][:7]} (before) in the same run",
+                         "target": f"≤ {TARGETS['raw_clean_vs_baseline']:.2f}×",
+                         "measured": f"{ratio:.2f}× ({now:.1f} / {before:.1f} CPU-s; the floor: {_fmt(floor).replace(' s', ' CPU-s')}, "
+                                     f"{floor / before:.2f}×)" if floor else f"{ratio:.2f}× ({now:.1f} / {before:.1f} CPU-s)",
+                         "met": ratio <= TARGETS["raw_clean_vs_baseline"]})
+        if now and pandas:
+            speedup = pandas / now
+            rows.append({"measurement": f"{n} rows: raw + clean vs pandas doing the same work (CPU time)",
+                         "target": f"≥ {TARGETS['pandas_same_work_speedup']:.0f}× faster",
+                         "measured": f"{speedup:.2f}× ({now:.1f} vs pandas {pandas:.1f} CPU-s)"
+                                     + (f"; the floor {pandas / floor:.2f}×" if floor else ""),
+                         "met": speedup >= TARGETS["pandas_same_work_speedup"]})
+    return rows
+
+
+def markdown(results: dict) -> list[str]:
+    """A section per scale size: today's code, the pipeline, the floor and pandas, step by step."""
+    lines = []
+    for key, entry in sorted(results.get("sizes", {}).items(), key=lambda kv: int(kv[0])):
+        scale = entry.get("scale")
+        if not scale:
+            continue
+        pipeline = entry.get("pipeline", {}).get("result", {})
+        baseline = scale.get("baseline", {}).get("result", {})
+        floor = scale.get("floor", {}).get("result", {})
+        pandas = scale.get("pandas_same_work", {}).get("result", {})
+        lines += ["", f"## Raw + clean at {int(key):,} rows: before, now, the floor, pandas doing the same work", "",
+                  "CPU seconds (every thread of the process) and wall seconds of the raw and clean work on the same "
+                  f"synthetic file, each in its own child process, one after the other in this run. Before = commit "
+                  f"{scale['baseline_commit'][:12]} (`benchmarks/scale_bench.py`).", "",
+                  "| Run | Steps (CPU-s) | CPU total | Wall | Peak RSS | Clean / rejected rows / rejected cells |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+
+        def counts(details: dict) -> str:
+            c = details.get("clean", {}).get("epoch_notable_models", {}) if "clean" in details else details
+            return (f"{c.get('clean_rows', 0):,} / {c.get('rejected_rows', 0):,} / "
+                    f"{c.get('rejected_cells', 0) if c.get('rejected_cells') is not None else '—':,}") if c else "—"
+
+        for label, run, result, steps, total, wall in (
+            ("before (raw, clean stages)", scale.get("baseline", {}), baseline, baseline.get("stages", {}),
+             raw_clean_cpu(baseline), raw_clean_wall(baseline)),
+            ("now (raw, clean stages)", entry.get("pipeline", {}), pipeline, pipeline.get("stages", {}),
+             raw_clean_cpu(pipeline), raw_clean_wall(pipeline)),
+            ("the floor (scale_floor.py)", scale.get("floor", {}), floor, floor.get("stages", {}),
+             floor.get("total_cpu_seconds"), floor.get("total_seconds")),
+            ("pandas, same work", scale.get("pandas_same_work", {}), pandas, pandas.get("stages", {}),
+             pandas.get("total_cpu_seconds"), pandas.get("total_seconds")),
+        ):
+            shown = {k: v for k, v in steps.items() if k not in ("sql_models", "trend_fits", "sql_tests")}
+            step_text = ", ".join(f"{k} {v.get('cpu_seconds', float('nan')):.1f}" for k, v in shown.items()) or run.get("status", "not run")
+            rss = run.get("peak_rss_bytes")
+            lines.append(f"| {label} | {step_text} | {_fmt(total).replace(' s', ' CPU-s')} | {_fmt(wall)} | "
+                         f"{f'{rss / 1e9:.2f} GB' if rss else '—'} | "
+                         f"{counts(result.get('details', result)) if result else '—'} |")
+    return lines
