@@ -20,7 +20,7 @@ from pipelines.lib.headline import headline_lines
 from pipelines.lib.build_lock import BuildLocked
 from pipelines.lib.build_lock import build_lock as warehouse_build_lock
 from pipelines.lib.build_lock import reset_build_database as reset_warehouse_build
-from pipelines.lib.warehouse import Locations, connect
+from pipelines.lib.warehouse import Locations, connect, held_open
 
 
 @dataclass
@@ -131,11 +131,13 @@ def _run_build(locations: Locations, settings: dict | None) -> BuildOutcome:
     reset_build_database(locations)  # also removes half-staged releases
     definitions = build_definitions(locations, default_sql_dir(), settings)
     job = definitions.resolve_job_def(BUILD_JOB)
-    result = job.execute_in_process(
-        run_config={"loggers": {"progress": {}}},
-        instance=project_instance(),
-        raise_on_error=False,
-    )
+    # In-process, every step can share one open private database (see warehouse.held_open).
+    with held_open(locations.build_db):
+        result = job.execute_in_process(
+            run_config={"loggers": {"progress": {}}},
+            instance=project_instance(),
+            raise_on_error=False,
+        )
     outcome = BuildOutcome(success=result.success, locations=locations)
     for event in result.get_asset_check_evaluations():
         name = f"{event.asset_key.to_user_string()}:{event.check_name}"

@@ -24,7 +24,7 @@ import duckdb
 
 from pipelines.lib.column_docs import apply_comments
 from pipelines.lib.sources import SOURCES, load_snapshot
-from pipelines.lib.warehouse import Locations, connect, quote
+from pipelines.lib.warehouse import Locations, connect, quote, release
 
 PUBLIC_SCHEMAS = ("clean", "marts", "quarantine")
 MANIFEST_FORMAT = 1
@@ -220,6 +220,7 @@ def publish(locations: Locations, extras: Callable[[duckdb.DuckDBPyConnection, d
             _write_parquet(con, stats, staging / "parquet")
             if extras is not None:
                 extras(con, manifest, staging)
+        release(locations.build_db)  # if the build held it open (warehouse.held_open): closed, so the copy is whole
         shutil.copyfile(locations.build_db, staging / "flopcast.duckdb")
         if locations.build_report_dir.is_dir():
             shutil.copytree(locations.build_report_dir, staging / "report")
