@@ -43,8 +43,7 @@ def parse_pins(pairs: list[str], sources_dir=None) -> dict[str, str]:
 
 def cmd_build(args: argparse.Namespace) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    from pipelines.build import BuildLocked, BuildOutcome, run_build
-
+    from pipelines.lib import build_helper
     from pipelines.lib.assumptions import UnknownAssumption, parse_overrides, resolve_assumptions
 
     locations = _locations(args)
@@ -69,16 +68,20 @@ def cmd_build(args: argparse.Namespace) -> int:
         settings["as_of"] = args.as_of
     print(f"flopcast build: sources {locations.sources_dir}, warehouse {locations.warehouse_dir}", flush=True)
     started = time.monotonic()
-    from pipelines.lib.sql_graph import SqlGraphError
+    # great-expectations and matplotlib are imported in a helper process from here on, on another
+    # core, while Dagster loads and the first stages run (pipelines/lib/build_helper.py).
+    with build_helper.in_background():
+        from pipelines.build import BuildLocked, BuildOutcome, run_build
+        from pipelines.lib.sql_graph import SqlGraphError
 
-    try:
-        outcome: BuildOutcome = run_build(locations, settings)
-    except BuildLocked as exc:
-        print(f"flopcast build: {exc}", file=sys.stderr)
-        return 3
-    except SqlGraphError as exc:
-        print(f"flopcast build: the SQL models in {os.environ.get('FLOPCAST_SQL_DIR', 'dbt_like_sql/')} do not load: {exc}", file=sys.stderr)
-        return 2
+        try:
+            outcome: BuildOutcome = run_build(locations, settings)
+        except BuildLocked as exc:
+            print(f"flopcast build: {exc}", file=sys.stderr)
+            return 3
+        except SqlGraphError as exc:
+            print(f"flopcast build: the SQL models in {os.environ.get('FLOPCAST_SQL_DIR', 'dbt_like_sql/')} do not load: {exc}", file=sys.stderr)
+            return 2
     print(outcome.summary(elapsed_seconds=time.monotonic() - started))
     return 0 if outcome.success else 1
 

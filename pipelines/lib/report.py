@@ -910,7 +910,11 @@ CAPTIONS = {
 # Rendering
 
 
-def _draw_charts(data: ReportData, out_dir: Path) -> dict[str, tuple[Path, str]]:
+def draw_charts(data: ReportData, out_dir: Path) -> dict[str, tuple[Path, str]]:
+    """One PNG per chart in out_dir; {name: (path, alt text)}. During `flopcast build` this runs in
+    the build helper process, which has imported matplotlib while the build ran its first stages."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     import matplotlib
 
     matplotlib.use("Agg")  # here, not at import: importing the module must not touch matplotlib's state
@@ -930,11 +934,30 @@ def _draw_charts(data: ReportData, out_dir: Path) -> dict[str, tuple[Path, str]]
     return drawn
 
 
+def warm_up_charts() -> None:
+    """Import what drawing needs and draw one small figure with text (matplotlib loads its font on
+    first use), without writing anything: the build helper does this before the report is due."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import style
+    from matplotlib.figure import Figure
+
+    with style.context(["default", STYLE]):
+        figure = Figure(figsize=(1, 1), dpi=DPI)
+        figure.add_subplot().set_title("warm-up")
+        figure.savefig(io.BytesIO(), format="png", dpi=DPI)
+
+
 def render_report(data: ReportData, out_dir: Path) -> dict[str, Path]:
     """Write ``out_dir/index.html`` and one PNG per chart; return their paths by name."""
+    from pipelines.lib.build_helper import BuildHelper, handed_off
+
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    drawn = _draw_charts(data, out_dir)
+    drawn = handed_off("the charts", BuildHelper.draw_charts, data, out_dir) or draw_charts(data, out_dir)
     index = out_dir / "index.html"
     # Bytes, not text mode: no platform newline translation.
     index.write_bytes(_html(data, drawn).encode("utf-8"))

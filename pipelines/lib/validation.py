@@ -1,7 +1,9 @@
 """A thin bridge from polars frames to great-expectations 1.x suites.
 
 Suites are plain data (``Suite`` / ``Expectation``) so pipeline modules can declare them
-without importing GX, which takes ~3 s; GX is imported only inside ``run_suite``.
+without importing GX, which takes ~3 s; GX is imported only inside ``run_arrow_suite``. During
+`flopcast build` that import happens in a helper process started at once, and ``run_suite`` sends
+its rows there (pipelines/lib/build_helper.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import polars
+    import pyarrow
 
 MAX_EXAMPLES = 10
 
@@ -107,11 +110,22 @@ def _drop_none(**kwargs: Any) -> dict:
 
 
 def run_suite(df: polars.DataFrame, suite: Suite, *, table: str) -> SuiteResult:
-    """Validate ``df`` against ``suite`` with an ephemeral GX context.
+    """Validate ``df`` against ``suite`` with an ephemeral GX context (in the build helper process
+    when one runs, else here; the result is the same).
 
     Raises ValueError for a suite that cannot be built (unknown kind, bad kwargs): that is
     a bug in the pipeline code. Data problems, including a missing column, are outcomes.
     """
+    from pipelines.lib.build_helper import BuildHelper, handed_off
+
+    result = handed_off(f"suite {suite.name!r}", BuildHelper.run_suite, df, suite, table=table)
+    return result if result is not None else run_arrow_suite(df.to_arrow(), suite, table=table)
+
+
+def run_arrow_suite(rows: pyarrow.Table, suite: Suite, *, table: str) -> SuiteResult:
+    """``run_suite`` on the Arrow form of a polars frame (``frame.to_arrow()``)."""
+    import pyarrow as pa
+
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import (
@@ -128,7 +142,7 @@ def run_suite(df: polars.DataFrame, suite: Suite, *, table: str) -> SuiteResult:
             raise ValueError(f"suite {suite.name!r}: unknown expectation kind {exp.kind!r} {exp.kwargs}")
         named = [exp.kwargs.get(k) for k in ("column", "column_A", "column_B")]
         named += list(exp.kwargs.get("column_list") or ())
-        missing = [c for c in named if c is not None and c not in df.columns]
+        missing = [c for c in named if c is not None and c not in rows.column_names]
         if missing:  # checked here: GX would report it as a metric traceback
             err = f"column(s) {missing} not in table {table!r}"
             outcomes[idx] = _outcome(exp, success=False, observed={"error": err})
@@ -155,13 +169,14 @@ def run_suite(df: polars.DataFrame, suite: Suite, *, table: str) -> SuiteResult:
             # GX has no polars backend. Via arrow, Date columns become datetime.date objects
             # (date_as_object), which compare with datetime.date bounds; datetime64 columns
             # would raise "Cannot compare Timestamp with datetime.date" in GX's pandas path.
-            batch_parameters={"dataframe": df.to_arrow().to_pandas(date_as_object=True)}
+            batch_parameters={"dataframe": rows.to_pandas(date_as_object=True)}
         )
         # COMPLETE returns every unexpected value, so examples do not depend on row order.
         result = batch.validate(gx_suite, result_format="COMPLETE")
+        integer_columns = {f.name for f in rows.schema if pa.types.is_integer(f.type)}
         for r in result.results:
             idx = r.expectation_config.meta["_idx"]
-            outcomes[idx] = _from_gx(suite.expectations[idx], r, df)
+            outcomes[idx] = _from_gx(suite.expectations[idx], r, integer_columns)
 
     ordered = tuple(outcomes[i] for i in range(len(suite.expectations)))
     failed = sum(not o.success for o in ordered)
@@ -193,7 +208,7 @@ def _outcome(exp: Expectation, *, success, count=None, percent=None, examples=()
                               exp.why, count, percent, list(examples), _jsonable(observed))
 
 
-def _from_gx(exp: Expectation, r: Any, df: polars.DataFrame) -> ExpectationOutcome:
+def _from_gx(exp: Expectation, r: Any, integer_columns: set[str]) -> ExpectationOutcome:
     # GX 1.x nests exception info per metric: {metric_id: {"raised_exception": ...}}.
     info = r.exception_info or {}
     infos = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
@@ -203,7 +218,7 @@ def _from_gx(exp: Expectation, r: Any, df: polars.DataFrame) -> ExpectationOutco
     res = r.result or {}
     # Integer columns with nulls arrive in pandas as float64; report 3, not 3.0.
     col = exp.kwargs.get("column")
-    int_col = isinstance(col, str) and df.schema[col].is_integer()
+    int_col = isinstance(col, str) and col in integer_columns
     values = [_jsonable(v, int_floats=int_col) for v in res.get("unexpected_list") or ()]
     distinct = {json.dumps(v, sort_keys=True): v for v in values}
     examples = sorted(distinct.values(), key=str)[:MAX_EXAMPLES]
