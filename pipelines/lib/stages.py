@@ -22,6 +22,7 @@ from pipelines.lib.warehouse import count_rows, quote, read_table, table_exists,
 QUARANTINE_TABLE = ("quarantine", "rejected_rows")
 REJECTED_CELLS_TABLE = ("quarantine", "rejected_cells")
 CLEAN_BATCH_ROWS = 250_000  # raw rows typed at a time: a batch in polars stays well under 1 GB
+CLEAN_COMMIT_ROWS = 1_000_000  # clean rows appended per transaction (see materialize_clean)
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,19 @@ def _resolve_duplicates_in(con: duckdb.DuckDBPyConnection, table: str, spec: Cle
     return pl.concat([flagged.join(losers, on="source_row_number", how="anti"), losers])
 
 
+def _append(con: duckdb.DuckDBPyConnection, table: str, rows, create: bool, commit_first: bool = False) -> None:
+    """rows (Arrow) appended to table, or table created from them; after committing the open
+    transaction and beginning another if commit_first."""
+    if commit_first:
+        con.execute("COMMIT")
+        con.execute("BEGIN")
+    con.register("_usable", rows)
+    try:
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM _usable" if create else f"INSERT INTO {table} SELECT * FROM _usable")
+    finally:
+        con.unregister("_usable")
+
+
 def ensure_quarantine_table(con: duckdb.DuckDBPyConnection) -> None:
     for (schema, table), columns in ((QUARANTINE_TABLE, QUARANTINE_SCHEMA), (REJECTED_CELLS_TABLE, REJECTED_CELLS_SCHEMA)):
         if not table_exists(con, schema, table):
@@ -169,25 +183,34 @@ def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source:
     loading = f"clean.{quote('_loading_' + spec.table)}"
     raw_rows = 0
     flagged_parts: list[pl.DataFrame] = []
-    # The appends in one transaction on one DuckDB thread: then each row group is written once, at
-    # its final size. Appended in parallel or committed batch by batch, the partial row groups at
-    # the batches' ends are merged and written again by the next checkpoint (1M rows: 3.8 CPU-s
-    # this way, 4.7-6.6 otherwise). Polars types the batches on its own threads meanwhile.
+    # The appends on one DuckDB thread, committed every CLEAN_COMMIT_ROWS rows: then each row group
+    # is written once, at its final size. Appended in parallel or committed batch by batch, the
+    # partial row groups at the batches' ends are merged and written again by the next checkpoint
+    # (1M rows: 3.8 CPU-s this way, 4.7-6.6 otherwise); in one transaction for all rows, DuckDB
+    # holds what the transaction appended in memory until it commits (10M rows: 7 GB). A writer
+    # thread appends each batch while this one reads and types the next (DuckDB and polars both
+    # release the GIL), so the two cores both work. The loading table only replaces
+    # clean.<table> once complete; if anything fails it is dropped.
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     try:
         con.execute("SET threads = 1")
         con.execute("BEGIN")
         try:
-            for number, derived in enumerate(_derived_batches(con, spec, context)):
-                raw_rows += derived.height
-                flagged_parts.append(derived.filter(HAS_PROBLEMS).select("source_row_number", *WORKING_COLUMNS))
-                con.register("_usable", derived.filter(USABLE).drop(*WORKING_COLUMNS).to_arrow())
-                del derived
-                try:
-                    con.execute(f"CREATE TABLE {loading} AS SELECT * FROM _usable" if number == 0
-                                else f"INSERT INTO {loading} SELECT * FROM _usable")
-                finally:
-                    con.unregister("_usable")
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clean-writer") as writer:
+                appending, uncommitted = None, 0
+                for number, derived in enumerate(_derived_batches(con, spec, context)):
+                    raw_rows += derived.height
+                    flagged_parts.append(derived.filter(HAS_PROBLEMS).select("source_row_number", *WORKING_COLUMNS))
+                    usable = derived.filter(USABLE).drop(*WORKING_COLUMNS).to_arrow()
+                    del derived
+                    if appending is not None:
+                        appending.result()  # one batch in flight: memory stays at two batches
+                    commit_first = uncommitted >= CLEAN_COMMIT_ROWS
+                    uncommitted = (0 if commit_first else uncommitted) + usable.num_rows
+                    appending = writer.submit(_append, con, loading, usable, number == 0, commit_first)
+                    del usable
+                if appending is not None:
+                    appending.result()
             con.execute("COMMIT")
         except BaseException:
             with contextlib.suppress(duckdb.Error):  # a failed COMMIT has already ended the transaction

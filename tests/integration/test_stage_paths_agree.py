@@ -20,6 +20,7 @@ from pipelines.lib.warehouse import PROJECT_ROOT, connect
 
 def _assert_stages_match_the_in_memory_path(sources_dir, db_path, monkeypatch, batch_rows):
     monkeypatch.setattr(stages, "CLEAN_BATCH_ROWS", batch_rows)
+    monkeypatch.setattr(stages, "CLEAN_COMMIT_ROWS", 2 * batch_rows)  # several transactions at the small batch size
     with connect(db_path) as con:
         for source in SOURCES:
             stages.materialize_raw(con, sources_dir, source.name)
