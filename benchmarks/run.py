@@ -5,11 +5,14 @@
 For each size: generate a synthetic sources/ folder (benchmarks/generate.py), run the pipeline
 stages on it (benchmarks/pipeline_bench.py, --resamples bootstrap resamples per fit), the build's
 default 2000 resamples on the resulting database (trend fits alone), and the pandas reference
-(benchmarks/pandas_reference.py). Then the full `flopcast build` on the bundled sources against the import floor, and 10,000 bootstrap resamples.
+(benchmarks/pandas_reference.py). Then the full `flopcast build` on the bundled sources against the import floor
+and a cold `flopcast query "select 1"` (benchmarks/build_floor.py), and 10,000 bootstrap resamples.
 
 Every measurement is its own child process. Wall time is measured around the child; peak RSS is
 the child's ru_maxrss, read with os.wait4 (the per-child form of getrusage(RUSAGE_CHILDREN), which
-for a parent of several children would report the largest of them all). A child that exceeds the
+for a parent of several children would report the largest of them all); CPU time is the user +
+system time os.wait4 reports (the child's and that of the processes it waited for), and the sampled
+peak is of the whole process tree (a build runs a helper process). A child that exceeds the
 per-run timeout is killed and recorded as "timeout"; one whose RSS passes --mem-cap-gb (sampled
 from /proc every 0.1 s, so other work on the machine is not pushed into the kernel's OOM killer)
 or that dies of SIGKILL or MemoryError is recorded as "out of memory". Nothing crashes the run.
@@ -25,13 +28,14 @@ import os
 import platform
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
+
+from benchmarks import build_floor
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_JSON = PROJECT_ROOT / "benchmarks" / "results.json"
@@ -40,7 +44,7 @@ DEFAULT_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
 QUICK_SIZES = (10_000, 100_000)
 BUILD_DEFAULT_RESAMPLES = 2000
 NOTES_MARKER = "<!-- Everything below this line is kept when benchmarks/run.py rewrites this file. -->"
-FLOOR_IMPORTS = "import dagster, polars, duckdb, numpy, great_expectations, matplotlib, sqlglot"
+FLOOR_IMPORTS = build_floor.FLOOR_IMPORTS
 LIBRARIES = ("polars", "duckdb", "numpy", "pandas", "pyarrow", "dagster", "great-expectations", "sqlglot", "matplotlib")
 GB = 1e9
 
@@ -50,7 +54,8 @@ TARGETS = {
     "rss_10m": 4 * GB,  # bytes, peak
     "growth_exponent": 1.1,  # 1M -> 10M
     "pandas_speedup": 5.0,  # at >= 1M rows
-    "build_over_floor": 3.0,
+    "build_over_floor": build_floor.BUILD_OVER_FLOOR_TARGET,  # issue 14 (was 3.0)
+    "cold_query_seconds": build_floor.COLD_QUERY_TARGET_SECONDS,
     "bootstrap_seconds": 1.0,  # 10,000 resamples
 }
 
@@ -58,14 +63,20 @@ TARGETS = {
 # --- running a child --------------------------------------------------------------------------
 
 def _rss_bytes(pid: int) -> int:
+    """RSS of pid and of its descendants (a build imports great-expectations in a helper process)."""
+    total = 0
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as handle:
             for line in handle:
                 if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
+                    total = int(line.split()[1]) * 1024
+                    break
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as handle:
+                total += sum(_rss_bytes(int(child)) for child in handle.read().split())
     except (OSError, ValueError):
         pass
-    return 0
+    return total
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -113,7 +124,8 @@ def measure(cmd: list[str], *, log: Path, timeout: float, mem_cap: float, env: d
         outcome, detail = "out of memory", "the process ran out of memory"
     else:
         outcome, detail = "error", f"exit code {code}"
-    result = {"status": outcome, "wall_seconds": wall, "peak_rss_bytes": usage.ru_maxrss * 1024,
+    result = {"status": outcome, "wall_seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+              "peak_rss_bytes": usage.ru_maxrss * 1024,
               "sampled_peak_rss_bytes": sampled_peak, "exit_code": code, "loadavg_1min_before": load_before,
               "loadavg_1min_after": os.getloadavg()[0], "log": str(log)}
     if detail:
@@ -254,28 +266,12 @@ def _short(filename: str) -> str:
 
 def bench_build_vs_floor(root: Path, args) -> dict:
     limits = {"timeout": args.timeout_min * 60, "mem_cap": args.mem_cap_gb * GB}
-    logs = root / "logs"
-    floor_cmd = [sys.executable, "-c", FLOOR_IMPORTS]
-    flopcast = Path(sys.executable).with_name("flopcast")
-    build_prefix = [str(flopcast)] if flopcast.exists() else [sys.executable, "-c", "import sys; from pipelines.cli import main; sys.exit(main())"]
-    print("[build] import floor and full build on the bundled sources", flush=True)
-    measure(floor_cmd, log=logs / "floor-warmup.log", **limits)  # warm the page cache and .pyc files
-    floors = [measure(floor_cmd, log=logs / f"floor-{i}.log", **limits) for i in range(args.repeats)]
-    builds = []
-    for i in range(args.repeats):
-        warehouse = root / f"build-warehouse-{i}"
-        builds.append(measure([*build_prefix, "build", "--sources-dir", str(PROJECT_ROOT / "sources"),
-                               "--warehouse-dir", str(warehouse)], log=logs / f"build-{i}.log", **limits))
-        shutil.rmtree(warehouse, ignore_errors=True)
-    ok_floors = [f["wall_seconds"] for f in floors if f["status"] == "ok"]
-    ok_builds = [b["wall_seconds"] for b in builds if b["status"] == "ok"]
-    result = {"floor_command": " ".join(floor_cmd[1:]), "build_command": "flopcast build --sources-dir sources --warehouse-dir <tmp>",
-              "floor_runs": floors, "build_runs": builds,
-              "floor_seconds": statistics.median(ok_floors) if ok_floors else None,
-              "build_seconds": statistics.median(ok_builds) if ok_builds else None}
-    if result["floor_seconds"] and result["build_seconds"]:
-        result["ratio"] = result["build_seconds"] / result["floor_seconds"]
-    return result
+    return build_floor.bench_build_vs_floor(root, args.repeats, measure, limits, PROJECT_ROOT)
+
+
+def bench_cold_query(root: Path, args, warehouse: Path) -> dict:
+    limits = {"timeout": args.timeout_min * 60, "mem_cap": args.mem_cap_gb * GB}
+    return build_floor.bench_cold_query(root, warehouse, max(5, args.repeats), measure, limits, PROJECT_ROOT)
 
 
 def bench_bootstrap(root: Path, args) -> dict:
@@ -410,14 +406,7 @@ def evaluate_targets(results: dict) -> list[dict]:
             measured, met = f"pandas reference: {_outcome(entry.get('pandas'))}", False
         rows.append({"measurement": f"speed-up over the pandas reference at {int(key):,} rows", "target": "≥ 5×",
                      "measured": measured, "met": met})
-    b = results.get("build_vs_floor", {})
-    if b.get("ratio"):
-        rows.append({"measurement": "full `flopcast build` (bundled data) / import floor", "target": "≤ 3×",
-                     "measured": f"{b['ratio']:.2f}× ({_fmt_s(b['build_seconds'])} / {_fmt_s(b['floor_seconds'])})",
-                     "met": b["ratio"] <= TARGETS["build_over_floor"]})
-    elif b:
-        rows.append({"measurement": "full `flopcast build` / import floor", "target": "≤ 3×",
-                     "measured": f"build: {_outcome(b['build_runs'][0]) if b.get('build_runs') else 'not run'}", "met": False})
+    rows += build_floor.target_rows(results)
     boot = results.get("bootstrap", {}).get("result", {})
     for name, label in (("synthetic_n500", "synthetic"), ("real_frontier", "real frontier compute")):
         r = boot.get(name)
@@ -526,12 +515,7 @@ def write_markdown(results: dict, path: Path) -> None:
         if ex and ex.get("plan"):
             lines += ["", f"## Slowest SQL model at {int(key):,} rows: {ex['model']} ({_fmt_s(ex['seconds_in_pipeline'])})", "",
                       "DuckDB `EXPLAIN ANALYZE`:", "", "```", ex["plan"].strip(), "```"]
-    b = results.get("build_vs_floor", {})
-    if b:
-        lines += ["", "## Full build against the import floor", "",
-                  f"Floor: `python -c \"{FLOOR_IMPORTS}\"`, median of {len(b['floor_runs'])}: {_fmt_s(b.get('floor_seconds'))}. "
-                  f"Build: `{b['build_command']}`, median of {len(b['build_runs'])}: {_fmt_s(b.get('build_seconds'))}, "
-                  f"peak RSS {_fmt_b(max((r['peak_rss_bytes'] for r in b['build_runs']), default=None))}."]
+    lines += build_floor.markdown(results)
     notes = ""
     if path.exists():  # hand-written findings after the marker survive a rerun
         _, marker, kept = path.read_text(encoding="utf-8").partition(NOTES_MARKER)
@@ -557,7 +541,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="FLOPCAST_DUCKDB_MEMORY_LIMIT for the pipeline runs (default 2GB; '' for DuckDB's own default)")
     parser.add_argument("--default-fits-max-rows", type=int, default=None,
                         help=f"skip the {BUILD_DEFAULT_RESAMPLES}-resample fits above this many rows (their time is O(resamples x n))")
-    parser.add_argument("--skip-build", action="store_true")
+    parser.add_argument("--skip-build", action="store_true", help="skip the bundled build / import floor and the cold query")
     parser.add_argument("--skip-bootstrap", action="store_true")
     parser.add_argument("--workdir", type=Path, help="scratch space (default: a temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep generated sources and databases")
@@ -598,7 +582,8 @@ def main(argv: list[str] | None = None) -> int:
         results["sizes"] = {k: previous["sizes"][k] for k in kept}
         results["merged_from_previous_run"] = {"run_date": previous.get("run_date"), "sizes": kept, "other": [],
                                                "machine": previous.get("merged_from_previous_run", {}).get("machine") or previous.get("machine")}
-        for key, skipped in (("build_vs_floor", args.skip_build), ("bootstrap", args.skip_bootstrap)):
+        for key, skipped in (("build_vs_floor", args.skip_build), ("cold_query", args.skip_build),
+                             ("bootstrap", args.skip_bootstrap)):
             if skipped and key in previous:
                 results[key] = previous[key]
                 results["merged_from_previous_run"]["other"].append(key)
@@ -609,6 +594,8 @@ def main(argv: list[str] | None = None) -> int:
             _save(results, args)  # a partial file is better than none if a later size takes the machine down
         if not args.skip_build:
             results["build_vs_floor"] = bench_build_vs_floor(root, args)
+            _save(results, args)
+            results["cold_query"] = bench_cold_query(root, args, Path(results["build_vs_floor"]["warehouse"]))
         if not args.skip_bootstrap:
             results["bootstrap"] = bench_bootstrap(root, args)
     finally:
