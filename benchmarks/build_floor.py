@@ -27,8 +27,11 @@ build's great-expectations helper counts; peak RSS of the whole process tree, sa
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 from pathlib import Path
 from typing import Callable
@@ -42,6 +45,13 @@ COLD_QUERY_TARGET_SECONDS = 1.0
 def _flopcast(project_root: Path) -> list[str]:
     script = Path(sys.executable).with_name("flopcast")
     return [str(script)] if script.exists() else [sys.executable, "-m", "pipelines.cli"]
+
+
+def _sitting(project_root: Path) -> dict:
+    """When and on what code the measurement ran: a later run may merge it into its own report."""
+    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=project_root, capture_output=True,
+                            text=True).stdout.strip()
+    return {"date": dt.date.today().isoformat(), "commit": commit, "loadavg_at_start": round(os.getloadavg()[0], 1)}
 
 
 def _medians(runs: list[dict]) -> tuple[float | None, float | None]:
@@ -89,6 +99,7 @@ def bench_build_vs_floor(root: Path, repeats: int, measure: Callable[..., dict],
             shutil.rmtree(warehouse, ignore_errors=True)
         return run
 
+    sitting = _sitting(project_root)
     print("[build] import floors and the bundled build, alternating", flush=True)
     measure(listed_cmd, log=logs / "floor-warm-up.log", **limits)  # the page cache and .pyc files
     warm = build("warm-up", env={"PYTHONPROFILEIMPORTTIME": "1"})  # kept: the cold queries read its warehouse
@@ -105,7 +116,7 @@ def bench_build_vs_floor(root: Path, repeats: int, measure: Callable[..., dict],
               "recorded_modules": modules,
               "build_command": "flopcast build --sources-dir sources --warehouse-dir <new folder>",
               "floor_runs": listed, "recorded_floor_runs": recorded, "build_runs": builds, "warm_up_build": warm,
-              "warehouse": str(root / "build-warm-up")}
+              "warehouse": str(root / "build-warm-up"), "sitting": sitting}
     result["floor_seconds"], result["floor_cpu_seconds"] = _medians(listed)
     result["recorded_floor_seconds"], result["recorded_floor_cpu_seconds"] = _medians(recorded)
     result["build_seconds"], result["build_cpu_seconds"] = _medians(builds)
@@ -131,7 +142,7 @@ def bench_cold_query(root: Path, warehouse: Path, repeats: int, measure: Callabl
         floors.append(measure(floor_cmd, log=logs / f"query-floor-{i}.log", **limits))
         queries.append(measure(query_cmd, log=logs / f"query-{i}.log", **limits))
     result = {"floor_command": f'python -c "{QUERY_FLOOR_IMPORTS}"', "query_command": 'flopcast query "select 1"',
-              "floor_runs": floors, "query_runs": queries}
+              "floor_runs": floors, "query_runs": queries, "sitting": _sitting(project_root)}
     result["floor_seconds"], result["floor_cpu_seconds"] = _medians(floors)
     result["query_seconds"], result["query_cpu_seconds"] = _medians(queries)
     return result
@@ -172,10 +183,13 @@ def markdown(results: dict) -> list[str]:
     b, q = results.get("build_vs_floor", {}), results.get("cold_query", {})
     if not b and not q:
         return []
+    sitting = b.get("sitting") or q.get("sitting")
+    when = (f" Measured {sitting['date']} at commit {sitting['commit']} (load average {sitting['loadavg_at_start']} at the "
+            "start), which may be another sitting than the rest of this report." if sitting else "")
     lines = ["", "## Bundled build against the import floor; cold query", "",
              "Measured side by side, alternating (`benchmarks/build_floor.py`): medians of "
              f"{len(b.get('build_runs', []))} runs each. CPU is user + system time of the process and of the "
-             "processes it waited for (the build's great-expectations helper); peak RSS is of the whole process tree.", "",
+             "processes it waited for (the build's great-expectations helper); peak RSS is of the whole process tree." + when, "",
              "| Command | Wall | CPU | Peak RSS |", "| --- | --- | --- | --- |"]
 
     def peak(runs: list[dict]) -> str:
@@ -191,7 +205,9 @@ def markdown(results: dict) -> list[str]:
     if q:
         lines.append(f"| `{q['floor_command']}` | {_s(q.get('floor_seconds'))} | {_s(q.get('floor_cpu_seconds'))} | {peak(q['floor_runs'])} |")
         lines.append(f"| `{q['query_command']}` | {_s(q.get('query_seconds'))} | {_s(q.get('query_cpu_seconds'))} | {peak(q['query_runs'])} |")
-    if b.get("ratio"):
+    if b.get("ratio") and not b.get("recorded_floor_runs"):  # a results file from before the recorded floor
+        lines += ["", f"Build / floor (the listed libraries): {b['ratio']:.2f}× wall."]
+    elif b.get("ratio"):
         per_round = [f"{bb['wall_seconds'] / ff['wall_seconds']:.2f}×" for bb, ff in zip(b["build_runs"], b.get("recorded_floor_runs", b["floor_runs"]))
                      if bb["status"] == "ok" and ff["status"] == "ok"]
         lines += ["", f"Build / recorded floor: {b['ratio']:.2f}× wall (rounds: {', '.join(per_round)}), "
