@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-from-lock
 
-.PHONY: build test test-slow dev venv lock clean reliability bench
+.PHONY: build test test-slow lint dev venv lock clean reliability bench
 
 # The virtualenv is created from the hash-locked requirements.lock whenever the lock changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -21,6 +21,10 @@ build: $(STAMP)
 # The fast tier (under 5 minutes on 2 cores): everything but the process-heavy tests, on two workers.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" -n 2
+
+# The linter (rules in pyproject.toml's [tool.ruff]), also run by CI.
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 # The slow tier, also run by CI: killed builds, concurrent readers, subprocess determinism, the
 # multiprocess executor, Dagster's daemon, a Dagster run racing a CLI build.

@@ -33,8 +33,8 @@ import shutil
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 FLOOR_IMPORTS = "import dagster, polars, duckdb, numpy, pyarrow, great_expectations, matplotlib, sqlglot"
 QUERY_FLOOR_IMPORTS = "import duckdb"

@@ -185,7 +185,7 @@ class TextPools:
     titles: pl.Series
 
     @classmethod
-    def build(cls, seed: int, full_text: bool) -> "TextPools":
+    def build(cls, seed: int, full_text: bool) -> TextPools:
         rng = np.random.default_rng([seed, 1 << 30])
 
         def text(n_words: int) -> str:

@@ -245,11 +245,11 @@ def profile_summary(prof_dir: Path, top: int) -> dict:
         stats = pstats.Stats(str(prof))
         total = stats.total_tt
         rows = []
-        for (filename, line, func), (cc, nc, tt, ct, _) in sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]:
+        for (filename, line, func), (_, nc, tt, ct, _) in sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]:
             rows.append({"where": f"{_short(filename)}:{line}({func})", "calls": nc, "own_seconds": tt,
                          "cumulative_seconds": ct})
         cumulative = []
-        for (filename, line, func), (cc, nc, tt, ct, _) in sorted(stats.stats.items(), key=lambda kv: -kv[1][3]):
+        for (filename, line, func), (_, nc, tt, ct, _) in sorted(stats.stats.items(), key=lambda kv: -kv[1][3]):
             if _short(filename).startswith("pipelines/") and len(cumulative) < top:
                 cumulative.append({"where": f"{_short(filename)}:{line}({func})", "calls": nc, "own_seconds": tt,
                                    "cumulative_seconds": ct})

@@ -43,8 +43,16 @@ def run(sources_dir: Path, work_dir: Path) -> dict:
     import polars as pl
 
     from pipelines.lib.clean_sources import CLEANING_SPECS
-    from pipelines.lib.cleaning import (HAS_PROBLEMS, USABLE, WORKING_COLUMNS, CleanContext, derive_rows, quarantine,
-                                        resolve_spec_duplicates, type_columns)
+    from pipelines.lib.cleaning import (
+        HAS_PROBLEMS,
+        USABLE,
+        WORKING_COLUMNS,
+        CleanContext,
+        derive_rows,
+        quarantine,
+        resolve_spec_duplicates,
+        type_columns,
+    )
     from pipelines.lib.raw import _plain_header
     from pipelines.lib.sources import load_snapshot, verify_snapshot
     from pipelines.lib.warehouse import quote

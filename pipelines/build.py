@@ -16,10 +16,10 @@ import dagster as dg
 
 from pipelines.definitions import BUILD_JOB, build_definitions, default_sql_dir
 from pipelines.defs.progress import root_error_message
-from pipelines.lib.headline import headline_lines
-from pipelines.lib.build_lock import BuildLocked
+from pipelines.lib.build_lock import BuildLocked as BuildLocked  # re-exported: pipelines.cli catches it
 from pipelines.lib.build_lock import build_lock as warehouse_build_lock
 from pipelines.lib.build_lock import reset_build_database as reset_warehouse_build
+from pipelines.lib.headline import headline_lines
 from pipelines.lib.warehouse import Locations, connect, held_open
 
 
@@ -87,10 +87,10 @@ def curated_lines(con) -> list[str]:
         return ["Curated values: none (sources/curated/ is empty)."]
     lines = ["Curated values applied (see marts.value_provenance): "
              + ", ".join(f"{estimates}/{status} {n}" for estimates, status, n in counts)]
-    for model_id, field, status, source, curated, where in con.execute("""
+    for model_id, field_name, status, source, curated, where in con.execute("""
             SELECT model_id, field, status, source_value, curated_value, file || ':' || line
             FROM marts.value_provenance WHERE status IN ('agreement', 'conflict') ORDER BY ALL""").fetchall():
-        lines.append(f"  {status}: curated new run {model_id} is now in the source too; {field} source {source} "
+        lines.append(f"  {status}: curated new run {model_id} is now in the source too; {field_name} source {source} "
                      f"vs curated {curated} ({where}){'; the curated value is used' if status == 'conflict' else ''}")
     return lines
 

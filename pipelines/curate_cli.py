@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import io
@@ -126,7 +125,7 @@ def cmd_add(args) -> int:
     row.update({
         "action": "add" if args.new_run else "correct", "model_id": args.model_id or "", "model": args.model or "",
         args.field: args.value, "citation": args.citation, "note": args.note or "", "author": args.author or "",
-        "date": args.date or dt.datetime.now(dt.timezone.utc).date().isoformat(),
+        "date": args.date or dt.datetime.now(dt.UTC).date().isoformat(),
     })
     if args.new_run:
         row["publication_date"] = args.publication_date or ""

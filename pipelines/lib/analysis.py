@@ -9,11 +9,11 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from pipelines.lib import largest_run
 from pipelines.lib.assumptions import Assumption, assumptions_table, resolve_assumptions
 from pipelines.lib.claims import compute_seed_claims
-from pipelines.lib.curated import BASELINE, apply_curated, frontier_flags
 from pipelines.lib.constraints import compute_constraints, compute_roadblocks, countries_exceeded_table
-from pipelines.lib import largest_run
+from pipelines.lib.curated import BASELINE, apply_curated, frontier_flags
 from pipelines.lib.projections import compute_projections
 from pipelines.lib.trends import FITTED_RUN_COLUMNS, FitSettings, bootstrap_table, compute_trend_fits, trend_fits_table
 from pipelines.lib.warehouse import quote, read_table, write_table

@@ -23,9 +23,9 @@ import fcntl
 import os
 import shutil
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from pipelines.lib.safe_files import UnsafePath, open_no_follow, refuse_symlink
 

@@ -12,8 +12,17 @@ import hashlib
 import polars as pl
 
 from pipelines.lib import parsing
-from pipelines.lib.cleaning import (REASONS, CleanContext, CleaningSpec, Column, Duplicates, add_reason, completeness,
-                                     has_rejected_cell, reject_cell)
+from pipelines.lib.cleaning import (
+    REASONS,
+    CleanContext,
+    CleaningSpec,
+    Column,
+    Duplicates,
+    add_reason,
+    completeness,
+    has_rejected_cell,
+    reject_cell,
+)
 
 
 def _not_after_snapshot(frame: pl.DataFrame, column: str, context: CleanContext, *, whole_row: bool = True) -> pl.DataFrame:

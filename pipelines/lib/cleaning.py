@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -100,7 +101,7 @@ class CleaningSpec:
     # Source-specific step on the typed frame: ids and derived columns. It may add row reasons
     # (add_reason) or reject cells (reject_cell) but must keep every row (rejected rows are split
     # off afterwards).
-    derive: Callable[[pl.DataFrame, "CleanContext"], pl.DataFrame]
+    derive: Callable[[pl.DataFrame, CleanContext], pl.DataFrame]
     key: tuple[str, ...]  # unique in the clean table
     duplicates: Duplicates | None = None  # resolved after derive, over all rows
     # The build derives a large source batch by batch; a derive step that looks across rows (not
@@ -111,10 +112,10 @@ class CleaningSpec:
 @dataclass(frozen=True)
 class CleanContext:
     source_file: str  # for messages
-    snapshot_date: "object"  # datetime.date: no row may be dated after its snapshot
+    snapshot_date: object  # datetime.date: no row may be dated after its snapshot
     # datetime.date or None: a build "as of" an earlier date keeps only what was known then; rows
     # dated after it are left out (quarantined with that reason), whatever else they hold.
-    as_of: "object" = None
+    as_of: object = None
 
 
 def require_columns(header: list[str], columns: tuple[Column, ...], *, source_file: str) -> None:

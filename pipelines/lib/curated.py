@@ -92,7 +92,7 @@ def curated_files(curated_dir: Path) -> list[CuratedFile]:
     return files
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def field_ranges(snapshot_date: dt.date) -> dict[str, tuple]:
     """(min, max, why) of each curated field: the bounds the source's own suite holds clean values
     to (pipelines/lib/suites.py), so a curated value passes exactly the checks a source value does."""
@@ -273,7 +273,7 @@ def load_curated(curated_dir: Path, known_models: dict[str, str], *, display_roo
     exist yet). Raises CuratedError listing every problem (file, line, field) so an analyst fixes
     them all in one pass.
     """
-    today = dt.datetime.now(dt.timezone.utc).date()
+    today = dt.datetime.now(dt.UTC).date()
     snapshot_date = snapshot_date or main_snapshot_date(Path(curated_dir).parent) or today
     replacements = {Path(p): text for p, text in (replacements or {}).items()}
     by_name = {name: model_id for model_id, name in known_models.items()}
@@ -430,7 +430,7 @@ def _conflicts(values: pl.DataFrame) -> list[str]:
                .filter(pl.col("n") > 1).sort("estimates", "model_id", "field"))
     problems = []
     for estimates, model_id, field, _, files, lines, written in clashes.iter_rows():
-        places = " and ".join(f"{f}: line {l}" for f, l in zip(files, lines))
+        places = " and ".join(f"{file}: line {line}" for file, line in zip(files, lines))
         problems.append(f"{places}, field {field!r}: two different values for {model_id!r} "
                         f"({' vs '.join(repr(w) for w in dict.fromkeys(written))})"
                         f"{'' if estimates == BASELINE else f' in scenario {estimates!r}'}; keep one")
@@ -468,8 +468,8 @@ def apply_curated(runs: pl.DataFrame, curated: pl.DataFrame, estimates: str = BA
     clashes = chosen.group_by("model_id", "field").agg(pl.col("value_as_written").n_unique().alias("n"),
                                                        pl.col("file"), pl.col("line")).filter(pl.col("n") > 1)
     if clashes.height:
-        problems = [f"{f[0]}: line {l[0]} and {f[1]}: line {l[1]}, field {field!r}: two different values for {model_id!r}"
-                    for model_id, field, _, f, l in clashes.sort("model_id", "field").iter_rows()]
+        problems = [f"{f[0]}: line {n[0]} and {f[1]}: line {n[1]}, field {field!r}: two different values for {model_id!r}"
+                    for model_id, field, _, f, n in clashes.sort("model_id", "field").iter_rows()]
         raise CuratedError(problems)
     # Only the runs a curated row touches go through Python dicts; the rest are kept as they are.
     if chosen.height:

@@ -9,7 +9,6 @@ so even a statement the parser misjudges cannot write or reach outside the wareh
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import math
 import os
@@ -17,8 +16,8 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 import sqlglot
@@ -298,7 +297,10 @@ def format_table(columns: list[str], rows: list[tuple], *, truncated: bool = Fal
     cells = [[escape_controls(_cell(v)) for v in row] for row in rows]
     columns = [escape_controls(c) for c in columns]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-    line = lambda values: "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
+
+    def line(values) -> str:
+        return "  ".join(v.ljust(w) for v, w in zip(values, widths)).rstrip()
+
     out = [line(columns), line(["-" * w for w in widths]), *(line(r) for r in cells)]
     if truncated:
         out.append(f"(first {len(rows)} row{'s' if len(rows) != 1 else ''} shown; more rows exist: "

@@ -32,10 +32,11 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pipelines.lib.clean_sources import CLEANING_SPECS
 from pipelines.lib.cleaning import MissingColumnsError, require_columns
@@ -437,7 +438,7 @@ def _check_rows(path: Path, data: bytes, source: str, version: str, previous, ma
 
 
 def _today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+    return dt.datetime.now(dt.UTC).date()
 
 
 def _choose_version(source_folder: Path, wanted: str, existing: list[str]) -> str:
@@ -474,7 +475,7 @@ def _provenance_note(source: str, version: str, url: str, download: _Download, p
         f"# {source} {version}",
         "",
         f"- **How obtained**: downloaded by `flopcast sources refresh` from {url} "
-        f"at {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')} "
+        f"at {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} "
         f"({download.attempts} attempt(s), {download.elapsed_seconds:.1f} s); data not edited.",
         f"- **Previous version**: {previous or 'none'}",
     ]

@@ -12,9 +12,20 @@ import duckdb
 import polars as pl
 
 from pipelines.lib.clean_sources import CLEANING_SPECS
-from pipelines.lib.cleaning import (CELL_CHECKED_KINDS, CELL_FIELDS, HAS_PROBLEMS, QUARANTINE_SCHEMA, REASONS,
-                                     REJECTED_CELLS_SCHEMA, USABLE, WORKING_COLUMNS, CleanContext, CleaningSpec, derive_rows, quarantine,
-                                     require_columns, type_columns)
+from pipelines.lib.cleaning import (
+    CELL_CHECKED_KINDS,
+    HAS_PROBLEMS,
+    QUARANTINE_SCHEMA,
+    REJECTED_CELLS_SCHEMA,
+    USABLE,
+    WORKING_COLUMNS,
+    CleanContext,
+    CleaningSpec,
+    derive_rows,
+    quarantine,
+    require_columns,
+    type_columns,
+)
 from pipelines.lib.raw import LINEAGE_COLUMNS, load_text_table
 from pipelines.lib.sources import SOURCES_BY_NAME, load_snapshot, verify_snapshot
 from pipelines.lib.warehouse import count_rows, quote, read_table, table_exists, write_table

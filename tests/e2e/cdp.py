@@ -44,7 +44,7 @@ class Chromium:
         self._ids = itertools.count(1)
 
     # -- lifecycle ---------------------------------------------------------------------------------
-    def __enter__(self) -> "Chromium":
+    def __enter__(self) -> Chromium:
         self._stack = contextlib.ExitStack()
         self._root = Path(tempfile.mkdtemp(prefix="flopcast-chromium-"))
         self._stack.callback(shutil.rmtree, self._root, ignore_errors=True)

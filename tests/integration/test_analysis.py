@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from pipelines.build import run_build
 from pipelines.lib.claims import CLAIMS
 from pipelines.lib.warehouse import Locations
-from pipelines.build import run_build
 
 pytestmark = pytest.mark.integration
 
@@ -129,7 +129,7 @@ def test_every_seed_claim_has_a_value_and_two_verdicts(built):
 def test_every_roadblock_has_a_first_year_or_says_it_does_not_bind(built):
     rows = query(built, "select roadblock, first_year_central, horizon_year, summary from marts.roadblocks")
     assert {r[0] for r in rows} == {"energy", "data", "money"}
-    for roadblock, year, horizon, summary in rows:
+    for roadblock, year, _, summary in rows:
         assert (year is not None and str(year) in summary) or ("does not bind" in summary), roadblock
 
 

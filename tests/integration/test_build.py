@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -11,7 +10,7 @@ import pytest
 
 from pipelines.lib.sources import SOURCES, load_snapshot, write_snapshot
 from pipelines.lib.warehouse import Locations
-from tests.conftest import build, copy_sources, manifest, published_state
+from tests.conftest import build, manifest, published_state
 
 pytestmark = pytest.mark.integration
 

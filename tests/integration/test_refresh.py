@@ -51,7 +51,7 @@ GOOD = with_extra_model("Test Model A")
 GOOD_2 = with_extra_model("Test Model B")
 _header_end = GOOD.index(b"\n")
 DRIFTED = GOOD[:_header_end].replace(b",Training compute (FLOP),", b",Training compute (FLOPs),") + GOOD[_header_end:]
-LATIN1 = GOOD.replace("Test Model A".encode(), "Caf\xe9 Model".encode("latin-1"))
+LATIN1 = GOOD.replace(b"Test Model A", "Caf\xe9 Model".encode("latin-1"))
 # The bundled file's last record has a quoted field ("Significant use,Discretionary").
 CUT_IN_QUOTES = BUNDLED_BYTES[: BUNDLED_BYTES.rindex(b'"Significant use') + 8]
 CUT_FIELDS = BUNDLED_BYTES[:-15]  # inside the trailing run of empty fields: too few fields
@@ -216,7 +216,7 @@ def test_a_new_file_becomes_the_newest_version(server, sources):
     url = server.url("/good.csv")
     result = refresh_source(sources, SOURCE, url=url, **FAST)
 
-    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    today = dt.datetime.now(dt.UTC).date().isoformat()
     assert result.status == "new" and result.version == today and result.previous_version == BUNDLED.version
     assert list_versions(sources, SOURCE) == [BUNDLED.version, today]
     snapshot = load_snapshot(sources, SOURCE)  # what the build reads by default

@@ -37,7 +37,13 @@ from hypothesis import strategies as st
 
 from pipelines.lib import parsing
 from pipelines.lib.clean_sources import NOTABLE_MODELS
-from pipelines.lib.cleaning import CleanContext, CleaningStepError, MissingColumnsError, clean_and_quarantine, clean_source
+from pipelines.lib.cleaning import (
+    CleanContext,
+    CleaningStepError,
+    MissingColumnsError,
+    clean_and_quarantine,
+    clean_source,
+)
 from pipelines.lib.raw import RawFormatError, read_text_table
 from tests.budget import examples
 

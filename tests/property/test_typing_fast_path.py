@@ -22,8 +22,15 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from pipelines.lib.clean_sources import CLEANING_SPECS
-from pipelines.lib.cleaning import (CELL_FIELDS, CELL_REASONS, REASONS, add_reason, reject_cell, type_columns,
-                                    type_columns_lenient)
+from pipelines.lib.cleaning import (
+    CELL_FIELDS,
+    CELL_REASONS,
+    REASONS,
+    add_reason,
+    reject_cell,
+    type_columns,
+    type_columns_lenient,
+)
 from tests.budget import examples
 from tests.property.test_hostile_input import DATE_SPELLINGS, NUMBER_SPELLINGS, TEXT_VALUES, _float_spelling
 

@@ -7,8 +7,14 @@ import math
 import pydantic
 import pytest
 
-from pipelines.lib.assumptions import (DEFAULT_ASSUMPTIONS, Allowed, InvalidAssumption, UnknownAssumption,
-                                       resolve_assumptions, validate_overrides)
+from pipelines.lib.assumptions import (
+    DEFAULT_ASSUMPTIONS,
+    Allowed,
+    InvalidAssumption,
+    UnknownAssumption,
+    resolve_assumptions,
+    validate_overrides,
+)
 
 BY_NAME = {a.name: a for a in DEFAULT_ASSUMPTIONS}
 

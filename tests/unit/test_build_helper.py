@@ -14,7 +14,16 @@ import pytest
 
 from pipelines.lib import build_helper, report, validation
 from pipelines.lib.build_helper import BuildHelper
-from pipelines.lib.validation import Expectation, Suite, between, compound_unique, in_set, not_null, run_arrow_suite, unique
+from pipelines.lib.validation import (
+    Expectation,
+    Suite,
+    between,
+    compound_unique,
+    in_set,
+    not_null,
+    run_arrow_suite,
+    unique,
+)
 from tests.conftest import PROJECT_ROOT
 from tests.unit.test_report import synthetic_report_data
 

@@ -5,7 +5,6 @@ the first one's files, and planted links are refused instead of followed."""
 from __future__ import annotations
 
 import fcntl
-import os
 from pathlib import Path
 
 import dagster as dg

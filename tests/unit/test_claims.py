@@ -10,7 +10,15 @@ import pytest
 
 from pipelines.lib.assumptions import resolve_assumptions
 from pipelines.lib.claims import (
-    GPT3, GPT4, LLAMA31, Estimate, compute_seed_claims, interval_from_notes, interval_verdict, ratio_of, verdict,
+    GPT3,
+    GPT4,
+    LLAMA31,
+    Estimate,
+    compute_seed_claims,
+    interval_from_notes,
+    interval_verdict,
+    ratio_of,
+    verdict,
 )
 
 

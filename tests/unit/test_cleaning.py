@@ -14,10 +14,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipelines.lib.clean_sources import CLEANING_SPECS, NOTABLE_MODELS
-from pipelines.lib.cleaning import (QUARANTINE_SCHEMA, REJECTED_CELLS_SCHEMA, CleanContext, Cleaned, MissingColumnsError,
-                                     clean_and_quarantine, clean_source)
 from pipelines.lib import parsing
+from pipelines.lib.clean_sources import CLEANING_SPECS, NOTABLE_MODELS
+from pipelines.lib.cleaning import (
+    QUARANTINE_SCHEMA,
+    REJECTED_CELLS_SCHEMA,
+    CleanContext,
+    Cleaned,
+    MissingColumnsError,
+    clean_and_quarantine,
+    clean_source,
+)
 from pipelines.lib.raw import read_text_table
 from pipelines.lib.sources import load_snapshot, verify_snapshot
 from tests.budget import examples

@@ -4,19 +4,14 @@ refused with file, line and field, never a traceback, never the content behind a
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import math
-import os
 import re
 import shutil
 from pathlib import Path
 
-import polars as pl
 import pytest
 
-from pipelines.lib.curated import FIELDS, CuratedError, field_ranges, load_curated
+from pipelines.lib.curated import CuratedError, load_curated
 
 KNOWN = {"gpt-4-mar-2023": "GPT-4 (Mar 2023)", "gpt-3-175b-davinci": "GPT-3 175B (davinci)"}
 HEADER = "action,model_id,model,publication_date,training_compute_flop,training_power_w,citation,note,author,date\n"

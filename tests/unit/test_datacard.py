@@ -10,9 +10,21 @@ import duckdb
 import pytest
 
 from pipelines.lib import column_docs
-from pipelines.lib.column_docs import COLUMN_DOCS, TABLE_DOCS, apply_comments, stale_docs, undocumented, undocumented_tables
+from pipelines.lib.column_docs import (
+    COLUMN_DOCS,
+    TABLE_DOCS,
+    apply_comments,
+    stale_docs,
+    undocumented,
+    undocumented_tables,
+)
 from pipelines.lib.datacard import (
-    DATA_CARD_NAME, DATAPACKAGE_NAME, EMBER_ATTRIBUTION, EPOCH_ATTRIBUTION, frictionless_type, reason_family,
+    DATA_CARD_NAME,
+    DATAPACKAGE_NAME,
+    EMBER_ATTRIBUTION,
+    EPOCH_ATTRIBUTION,
+    frictionless_type,
+    reason_family,
     write_data_card,
 )
 from pipelines.lib.publish import build_manifest, table_stats

@@ -5,8 +5,6 @@ characters or formulas reach a terminal or a spreadsheet unescaped."""
 
 from __future__ import annotations
 
-import io
-import os
 import tempfile
 import time
 import tracemalloc

@@ -9,10 +9,9 @@ import re
 
 import numpy as np
 import polars as pl
-
-from pipelines.lib.claims import verdict
 import pytest
 
+from pipelines.lib.claims import verdict
 from pipelines.lib.report import CHARTS, ReportData, fmt_number, fmt_quantity, fmt_range, fmt_usd, render_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

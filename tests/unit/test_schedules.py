@@ -65,7 +65,7 @@ def test_schedule_requests_the_build_job(tmp_path):
     assert schedule.cron_schedule == "0 6 1 * *"
     assert schedule.execution_timezone == "UTC"
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
-    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 8, 1, 6, tzinfo=dt.timezone.utc))
+    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 8, 1, 6, tzinfo=dt.UTC))
     data = schedule.evaluate_tick(context)
     assert len(data.run_requests) == 1
     request = data.run_requests[0]
@@ -80,7 +80,7 @@ def test_schedule_cron_and_status_come_from_the_environment(monkeypatch, locatio
     assert schedule.cron_schedule == "30 2 * * 1"
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
-    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 8, 3, 2, 30, tzinfo=dt.timezone.utc))
+    context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 8, 3, 2, 30, tzinfo=dt.UTC))
     assert len(schedule.evaluate_tick(context).run_requests) == 1
 
 
