@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from pipelines.lib.claims import verdict
-from pipelines.lib.report import CHARTS, ReportData, fmt_number, fmt_quantity, fmt_range, fmt_usd, render_report
+from pipelines.lib.report import CHARTS, INTERACTIVE_CHARTS, ReportData, fmt_number, fmt_quantity, fmt_range, fmt_usd, render_report
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EVIL_MODEL = "<script>alert('pwned')</script> Megatron"
@@ -209,24 +209,44 @@ def test_every_chart_is_embedded_as_a_data_uri_with_alt_text(rendered):
         assert base64.b64decode(encoded) == paths[name].read_bytes()
 
 
-def test_page_needs_no_network_and_no_javascript(rendered):
+def _outside_scripts(page: str) -> str:
+    """The page without the contents of its inline scripts (plotly.js and the figures' data)."""
+    return re.sub(r"(<script>).*?(</script>)", r"\1\2", page, flags=re.DOTALL)
+
+
+def test_page_needs_no_network(rendered):
     _, page = rendered
-    assert "<script" not in page.lower()
+    scripts = re.findall(r"<script\b[^>]*>", page)
+    # plotly.js inlined once, then one inline script per interactive chart; nothing loaded from anywhere.
+    assert all(tag == "<script>" for tag in scripts), scripts
+    assert page.count("plotly.js v") >= 1 and page.count("<script>/**\n* plotly.js v") == 1
+    assert len(scripts) == 1 + len(INTERACTIVE_CHARTS)
+    markup = _outside_scripts(page)
     assert not re.search(r"<(?:img|script|link|iframe|source|video|audio|embed|object)\b[^>]*\b(?:src|href|data)\s*=\s*[\"']?\s*(?:https?:)?//",
-                         page, re.IGNORECASE)
-    assert not re.search(r"url\(\s*[\"']?\s*(?:https?:)?//", page, re.IGNORECASE)
-    assert "@import" not in page
+                         markup, re.IGNORECASE)
+    assert not re.search(r"url\(\s*[\"']?\s*(?:https?:)?//", markup, re.IGNORECASE)
+    assert "@import" not in markup and "<link" not in markup.lower()
+
+
+def test_every_chart_is_interactive_with_its_png_as_the_no_javascript_fallback(rendered):
+    _, page = rendered
+    for name in INTERACTIVE_CHARTS:
+        figure = re.search(rf'<figure id="figure-{name}">(.*?)</figure>', page, re.DOTALL).group(1)
+        assert f'<div id="plot-{name}" class="plotly-graph-div"' in figure, name
+        assert re.search(rf'Plotly\.newPlot\(\s*"plot-{name}"', figure), name
+        if name in CHARTS:
+            assert re.search(rf'<noscript><img id="chart-{name}" src="data:image/png;base64,', figure), name
 
 
 def test_text_from_the_data_is_escaped(rendered):
     _, page = rendered
-    escaped = "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt; Megatron"
+    escaped = "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt; Megatron"  # markupsafe's escaping
     # The synthetic largest run (named in the headline) and a claim's evidence carry a script tag:
     # both must appear, harmlessly.
     headline = re.search(r'<section id="headline">(.*?)</section>', page, re.DOTALL).group(1)
     claims = re.search(r'<table id="seed-claims">(.*?)</table>', page, re.DOTALL).group(1)
     assert escaped in headline and escaped in claims
-    assert "<script>" not in page
+    assert "<script>alert" not in page and "alert('pwned')" not in page
 
 
 def test_credits_epoch_ai_and_ember_with_licence_and_versions(rendered):

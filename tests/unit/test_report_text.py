@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from pipelines.lib import report
+from pipelines.lib.report import png_charts as report
 
 
 @pytest.mark.parametrize("name", ["Run $x^{", "$1B run $", r"A $\frac$ B", "Grok $$"])
