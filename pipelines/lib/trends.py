@@ -69,7 +69,9 @@ def fit_seed(base: int, metric: str, population: str) -> int:
 
 def _fit(frame: pl.DataFrame, x: str, metric: str, population: str, unit: str, settings: FitSettings,
          start: dt.date, end: dt.date, date: str = "publication_date") -> FitResult | None:
-    data = frame.filter(pl.col(metric).is_not_null() & (pl.col(metric) > 0) & pl.col(x).is_not_null())
+    # Only the three columns the fit reads are filtered (a copy of every column of 10M runs per fit
+    # was most of the fits' memory).
+    data = frame.select(date, x, metric).filter(pl.col(metric).is_not_null() & (pl.col(metric) > 0) & pl.col(x).is_not_null())
     if data.height < 3:
         return None
     if population in SELECTION_TRUNCATED:  # its real window starts with its first member
@@ -81,6 +83,15 @@ def _fit(frame: pl.DataFrame, x: str, metric: str, population: str, unit: str, s
     return FitResult(metric, population, unit, start, end, fit, seed,
                      upper_decile_offset_oom=float(np.quantile(residuals, 0.9)),
                      is_selection_truncated=population in SELECTION_TRUNCATED)
+
+
+def _on_or_before(frame: pl.DataFrame, date: str, as_of: dt.date) -> pl.DataFrame:
+    """The rows dated on or before as_of: the frame itself when that is every row (the default
+    as-of is the newest date), instead of a copy of it."""
+    dates = frame[date]
+    if dates.null_count() == 0 and (frame.height == 0 or dates.max() <= as_of):
+        return frame
+    return frame.filter(pl.col(date) <= as_of)
 
 
 def largest_at_date(frame: pl.DataFrame, value: str, date: str, key: str, top: int = 10) -> pl.Series:
@@ -97,8 +108,8 @@ def compute_trend_fits(runs: pl.DataFrame, hardware: pl.DataFrame, clusters: pl.
     clusters = staging.gpu_clusters."""
     as_of, start = settings.as_of, dt.date(settings.start_year, 1, 1)
     x = "publication_year_fraction"
-    past = runs.filter(pl.col("publication_date") <= as_of)
-    recent = past.filter(pl.col("publication_date") >= start)
+    past = _on_or_before(runs, "publication_date", as_of)
+    recent = past.drop("model_id").filter(pl.col("publication_date") >= start)  # model_id: only the records need it
     populations = {
         "notable_since_2010": recent,
         "frontier": recent.filter(pl.col("is_frontier")),
@@ -115,7 +126,7 @@ def compute_trend_fits(runs: pl.DataFrame, hardware: pl.DataFrame, clusters: pl.
                         settings, cost_start, as_of))
     # The record itself: runs larger than every run before them (the running maximum over the whole history).
     for metric in ("training_compute_flop", "training_cost_usd"):
-        records = past.filter(record_mask(past, metric))
+        records = past.filter(record_mask(past.select("publication_date", "model_id", metric), metric))
         window = start if metric == "training_compute_flop" else cost_start
         results.append(_fit(records.filter(pl.col("publication_date") >= window), x, metric, "records",
                             RUN_METRICS[metric], settings, window, as_of))
@@ -169,7 +180,7 @@ def _cluster_fits(clusters: pl.DataFrame, settings: FitSettings) -> list[FitResu
 
 
 def _break_fits(past: pl.DataFrame, x: str, settings: FitSettings, first: dt.date) -> list[FitResult]:
-    data = past.filter(pl.col("training_compute_flop").is_not_null() & (pl.col("training_compute_flop") > 0))
+    data = past.select(x, "training_compute_flop").filter(pl.col("training_compute_flop").is_not_null() & (pl.col("training_compute_flop") > 0))
     seed = fit_seed(settings.seed, "training_compute_flop", "break")
     search = find_break(data[x].to_numpy(), data["training_compute_flop"].to_numpy(), resamples=settings.resamples, seed=seed)
     year = float(search.break_year)

@@ -135,6 +135,29 @@ def test_find_break_locates_a_planted_break():
     assert result.before.boot_slopes.size == 0
 
 
+def test_find_break_sse_of_every_candidate_equals_two_separate_fits():
+    # The prefix sums are only kept at the candidates' cuts: every candidate's SSE (inf where a side
+    # is too short, candidates before the first and after the last point included) must match
+    # fitting the two segments directly, for unsorted x with repeated years.
+    rng = np.random.default_rng(3)
+    x = np.round(rng.uniform(1990.0, 2025.0, 300) * 4) / 4
+    values = 10.0 ** (10.0 + 0.3 * (x - 1990.0) + rng.normal(0.0, 0.5, x.size))
+    candidates = np.array([1980.0, 1991.0, 1995.5, 2000.0, 2004.25, 2010.0, 2017.0, 2024.9, 2030.0])
+    result = find_break(x, values, candidates=candidates, min_points=10)
+    y = np.log10(values)
+    for candidate, sse in zip(result.candidates, result.sse_by_candidate):
+        before, after = x < candidate, x >= candidate
+        if before.sum() < 10 or after.sum() < 10:
+            assert sse == np.inf
+            continue
+        direct = 0.0
+        for side in (before, after):
+            slope, intercept = np.polyfit(x[side] - 2000.0, y[side], 1)
+            direct += float(np.sum((y[side] - intercept - slope * (x[side] - 2000.0)) ** 2))
+        assert sse == pytest.approx(direct, rel=1e-7)
+    assert np.isinf(result.sse_by_candidate[[0, -1]]).all()
+
+
 def test_find_break_ties_go_to_the_earliest_candidate():
     x = np.concatenate([np.linspace(2000.0, 2005.0, 12), np.linspace(2010.0, 2015.0, 12)])
     values = 10.0 ** np.where(x < 2007.0, 0.1 * x, 0.5 * x - 800.0)

@@ -107,3 +107,21 @@ def test_selection_truncated_fits_are_marked_with_their_real_window():
     # The record trend and the literature's cost window are published beside the frontier fits.
     assert {("training_compute_flop", "records"), ("training_cost_usd", "frontier_since_2016")} <= set(
         zip(table["metric"], table["population"]))
+
+
+def test_runs_after_the_as_of_date_or_undated_change_no_fit():
+    # compute_trend_fits uses the runs frame itself when every run is dated on or before the as-of
+    # date, and filters it otherwise: both must give the fits of the filtered runs.
+    later = runs().head(6).with_columns(
+        pl.col("model_id") + "_later", pl.lit(dt.date(2025, 6, 1)).alias("publication_date"),
+        pl.col("training_compute_flop") * 1e6)
+    undated = runs().head(1).with_columns(pl.col("model_id") + "_undated", pl.lit(None, dtype=pl.Date).alias("publication_date"))
+    expected = trend_fits_table(compute_trend_fits(runs(), hardware(), few_clusters(), SETTINGS), SETTINGS)
+    for extra in (later, undated):
+        mixed = pl.concat([runs(), extra]).sort("model_id")
+        table = trend_fits_table(compute_trend_fits(mixed, hardware(), few_clusters(), SETTINGS), SETTINGS)
+        assert table.equals(expected)
+    # and with the newest run exactly on the as-of date, the frame is fitted as it is
+    on_as_of = SETTINGS.__class__(as_of=runs()["publication_date"].max(), resamples=50, seed=1)
+    direct = trend_fits_table(compute_trend_fits(runs(), hardware(), few_clusters(), on_as_of), on_as_of)
+    assert direct.height == expected.height and direct["n"].sum() <= expected["n"].sum()
