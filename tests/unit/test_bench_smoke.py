@@ -62,6 +62,21 @@ def test_generator_is_deterministic_for_a_seed(synthetic, tmp_path):
     assert other["file"]["sha256"] != manifest["file"]["sha256"]
 
 
+def test_force_keeps_a_folder_holding_the_same_file_and_regenerates_any_other(tmp_path):
+    out = tmp_path / "sources"
+    first = generate.build_sources(out, 200, seed=7)
+    csv = out / "epoch_notable_models" / generate.VERSION / "notable_ai_models.csv"
+    written = csv.stat().st_mtime_ns
+    assert generate.build_sources(out, 200, seed=7, force=True) == first
+    assert csv.stat().st_mtime_ns == written  # not written again
+    other = generate.build_sources(out, 200, seed=8, force=True)  # other settings: replaced
+    assert other["file"]["sha256"] != first["file"]["sha256"]
+    data = csv.read_bytes()
+    csv.write_bytes(data[:-1] + (b"x" if data[-1:] != b"x" else b"y"))  # same size, edited: regenerated
+    assert generate.build_sources(out, 200, seed=8, force=True)["file"]["sha256"] == other["file"]["sha256"]
+    assert csv.read_bytes() == data
+
+
 def test_pipeline_bench_runs_every_stage_in_process(synthetic, tmp_path):
     sources, _ = synthetic
     out = tmp_path / "pipeline.json"
