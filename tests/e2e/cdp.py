@@ -41,6 +41,7 @@ class Chromium:
                            "`apt-get install -y --no-install-recommends chromium` (.ci/run does this)")
         self.timeout = timeout
         self.events: list[dict] = []  # every event received so far, in order
+        self.scripts_disabled = False
         self._ids = itertools.count(1)
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -134,12 +135,16 @@ class Chromium:
 
     # -- page helpers ------------------------------------------------------------------------------
     def load(self, url: str) -> None:
-        """Navigate and wait for the load event plus two animation frames (layout and paint done)."""
+        """Navigate and wait for the load event plus two animation frames (layout and paint done).
+        With the page's scripts disabled no animation frame callback runs: then wait a moment instead."""
         since = len(self.events)
         result = self.send("Page.navigate", {"url": url})
         if result.get("errorText"):
             raise CDPError(f"cannot load {url}: {result['errorText']}")
         self.wait_for("Page.loadEventFired", since)
+        if self.scripts_disabled:
+            self.drain(0.5)
+            return
         self.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         self.drain()
 
@@ -150,6 +155,25 @@ class Chromium:
         if "exceptionDetails" in result:
             raise CDPError(f"script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
+
+    def go_offline(self) -> None:
+        """Record every request from now on (``requests()``) and emulate a browser with no network."""
+        self.send("Network.enable")
+        self.send("Network.emulateNetworkConditions", {"offline": True, "latency": 0, "downloadThroughput": -1,
+                                                       "uploadThroughput": -1})
+
+    def requests(self) -> list[str]:
+        """The URL of every request the page started (needs ``go_offline`` or ``Network.enable`` first)."""
+        return [event["params"]["request"]["url"] for event in self.events
+                if event["method"] == "Network.requestWillBeSent"]
+
+    def disable_javascript(self) -> None:
+        self.send("Emulation.setScriptExecutionDisabled", {"value": True})
+        self.scripts_disabled = True
+
+    def move_mouse(self, x: float, y: float) -> None:
+        """A real mouse move to viewport coordinates (CSS pixels), as a reader's pointer makes."""
+        self.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y, "button": "none"})
 
     def screenshot(self, path: Path) -> Path:
         """A PNG of the whole page, beyond the viewport."""

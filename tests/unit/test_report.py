@@ -12,7 +12,16 @@ import polars as pl
 import pytest
 
 from pipelines.lib.claims import verdict
-from pipelines.lib.report import CHARTS, INTERACTIVE_CHARTS, ReportData, fmt_number, fmt_quantity, fmt_range, fmt_usd, render_report
+from pipelines.lib.report import (
+    CHARTS,
+    INTERACTIVE_CHARTS,
+    ReportData,
+    fmt_number,
+    fmt_quantity,
+    fmt_range,
+    fmt_usd,
+    render_report,
+)
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 EVIL_MODEL = "<script>alert('pwned')</script> Megatron"

@@ -20,8 +20,19 @@ import polars as pl
 
 from pipelines.lib.report import series as sr
 from pipelines.lib.report.formatting import (
-    METHOD_LABELS, finite, fmt_growth, fmt_interval, fmt_number, fmt_quantity, fmt_tokens, fmt_usd, gw_tick, label,
-    power_of_ten_tick, tokens_tick, usd_tick,
+    METHOD_LABELS,
+    finite,
+    fmt_growth,
+    fmt_interval,
+    fmt_number,
+    fmt_quantity,
+    fmt_tokens,
+    fmt_usd,
+    gw_tick,
+    label,
+    power_of_ten_tick,
+    tokens_tick,
+    usd_tick,
 )
 from pipelines.lib.report.png_charts import COLORS
 from pipelines.lib.report.queries import ReportData

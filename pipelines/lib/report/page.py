@@ -7,7 +7,6 @@ Cells and sentences are plain strings (the template escapes them: autoescape is 
 from __future__ import annotations
 
 import base64
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,13 +15,32 @@ from markupsafe import Markup
 
 from pipelines.lib.report import series as sr
 from pipelines.lib.report.formatting import (
-    METHOD_LABELS, METRIC_LABELS, REFERENCE_LABELS, SUBJECT_LABELS, finite, fmt_growth, fmt_interval, fmt_months,
-    fmt_number, fmt_quantity, fmt_range, label,
+    METHOD_LABELS,
+    METRIC_LABELS,
+    REFERENCE_LABELS,
+    SUBJECT_LABELS,
+    finite,
+    fmt_growth,
+    fmt_interval,
+    fmt_months,
+    fmt_number,
+    fmt_quantity,
+    fmt_range,
+    label,
 )
 from pipelines.lib.report.queries import ReportData
 from pipelines.lib.report.text import (
-    ATTRIBUTION, CAPTIONS, CC_BY_URL, CHARTS, HEADLINE_PROJECTIONS, INTERACTIVE_CHARTS, TITLES, VERDICT_COLORS,
-    band_note, binding_sentence, country_sentences, roadblock_when,
+    ATTRIBUTION,
+    CAPTIONS,
+    CC_BY_URL,
+    HEADLINE_PROJECTIONS,
+    INTERACTIVE_CHARTS,
+    TITLES,
+    VERDICT_COLORS,
+    band_note,
+    binding_sentence,
+    country_sentences,
+    roadblock_when,
 )
 
 TEMPLATE = "report.html.j2"

@@ -14,11 +14,20 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.lib.report import series as sr
-from pipelines.lib.report.formatting import label as _label
 from pipelines.lib.report.formatting import (
-    METHOD_LABELS, finite, fmt_growth, fmt_interval, fmt_number, fmt_tokens, fmt_usd, gw_tick,
-    power_of_ten_tick, tokens_tick, usd_tick,
+    METHOD_LABELS,
+    finite,
+    fmt_growth,
+    fmt_interval,
+    fmt_number,
+    fmt_tokens,
+    fmt_usd,
+    gw_tick,
+    power_of_ten_tick,
+    tokens_tick,
+    usd_tick,
 )
+from pipelines.lib.report.formatting import label as _label
 from pipelines.lib.report.queries import ReportData
 from pipelines.lib.report.text import CHARTS, chart_source_line
 

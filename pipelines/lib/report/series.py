@@ -7,7 +7,6 @@ three always show the same numbers.
 from __future__ import annotations
 
 import datetime
-import math
 from dataclasses import dataclass
 
 import polars as pl

@@ -13,7 +13,12 @@ from markupsafe import Markup
 
 from pipelines.lib.report import series as sr
 from pipelines.lib.report.formatting import (
-    METHOD_LABELS, METRIC_LABELS, REFERENCE_LABELS, SUBJECT_LABELS, finite, fmt_quantity, label,
+    METHOD_LABELS,
+    METRIC_LABELS,
+    REFERENCE_LABELS,
+    SUBJECT_LABELS,
+    fmt_quantity,
+    label,
 )
 from pipelines.lib.report.queries import ReportData
 
