@@ -156,6 +156,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from pipelines.lib.settings import DEFAULTS
+
     top = argparse.ArgumentParser(prog="flopcast", description="Reproducible dataset builder for the economics of AI scaling.")
     sub = top.add_subparsers(dest="command", required=True)
 
@@ -166,12 +168,14 @@ def parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="run the whole graph in-process and publish the warehouse")
     locations_options(build)
     build.add_argument("--as-of", help="ISO date the fits and projections are made at (default: newest publication date)")
-    build.add_argument("--horizon", type=int, default=2035, help="last projected year (default 2035)")
+    build.add_argument("--horizon", type=int, default=DEFAULTS.horizon_year, help=f"last projected year (default {DEFAULTS.horizon_year})")
     build.add_argument("--set", action="append", metavar="NAME=VALUE", help="override an assumption (see marts.assumptions); repeatable")
-    build.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples per fit (default 2000)")
-    build.add_argument("--seed", type=int, default=20260719, help="base seed of the bootstraps")
-    build.add_argument("--cluster-start-year", type=int, default=2019,
-                       help="first year of the largest-cluster fits (clusters are ranked against the whole history; default 2019)")
+    build.add_argument("--resamples", type=int, default=DEFAULTS.bootstrap_resamples,
+                       help=f"bootstrap resamples per fit (default {DEFAULTS.bootstrap_resamples})")
+    build.add_argument("--seed", type=int, default=DEFAULTS.seed, help=f"base seed of the bootstraps (default {DEFAULTS.seed})")
+    build.add_argument("--cluster-start-year", type=int, default=DEFAULTS.cluster_start_year,
+                       help="first year of the largest-cluster fits (clusters are ranked against the whole history; "
+                            f"default {DEFAULTS.cluster_start_year})")
     build.add_argument("--pin", action="append", metavar="SOURCE=VERSION", help="use this snapshot version instead of the newest; repeatable")
     build.set_defaults(func=cmd_build)
 

@@ -1,4 +1,4 @@
--- Runs that were among the 10 largest by training compute when they were released.
+-- Runs that were among the 10 (frontier_top_n) largest by training compute when they were released.
 select
     model_id,
     model,

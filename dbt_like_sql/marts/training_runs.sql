@@ -1,6 +1,7 @@
 -- The analyst's table: one row per notable model (curated corrections and new runs applied, see
 -- marts.value_provenance), with the frontier and large-scale flags computed here
--- (frontier = top 10 by training compute at release; large-scale = >= 1e23 FLOP).
+-- (frontier = among the frontier_top_n (10) largest by training compute at release; large-scale =
+-- at least large_scale_min_flop (1e23 FLOP); both read from pipelines/lib/settings.py as DuckDB variables).
 --
 -- compute_rank_at_release: for every dated model with a compute estimate, its rank by training
 -- compute among all models published on or before its own publication date. Ties in compute are
@@ -45,8 +46,8 @@ select
     s.hardware_utilization_mfu,
     s.confidence,
     r.compute_rank_at_release,
-    coalesce(r.compute_rank_at_release <= 10, false) as is_frontier,
-    coalesce(s.training_compute_flop >= 1e23, false) as is_large_scale,
+    coalesce(r.compute_rank_at_release <= getvariable('frontier_top_n'), false) as is_frontier,
+    coalesce(s.training_compute_flop >= getvariable('large_scale_min_flop'), false) as is_large_scale,
     s.is_epoch_frontier,
     s.source,
     s.source_version,

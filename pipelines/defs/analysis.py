@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.defs.resources import FlopcastResource
+from pipelines.defs.sql_models import described_schema
 from pipelines.lib import analysis
 from pipelines.lib.warehouse import connect
 
@@ -30,7 +31,8 @@ def _preview(frame, columns, limit=12) -> dg.MetadataValue:
 def trend_fits(flopcast: FlopcastResource):
     with connect(flopcast.locations.build_db) as con:
         fits = analysis.materialize_trend_fits(con, flopcast.analysis)
-    yield dg.MaterializeResult(asset_key=["marts", "trend_fits"], metadata={
+        schema = described_schema(con, "marts.trend_fits")
+    yield dg.MaterializeResult(asset_key=["marts", "trend_fits"], metadata={**schema,
         "dagster/row_count": fits.height, "as_of": str(fits["as_of"][0]),
         "fits": _preview(fits.filter(fits["estimates"] == "baseline"), ["metric", "population", "n", "growth_per_year", "growth_per_year_low", "growth_per_year_high", "doubling_time_months"], 30),
     })
@@ -42,7 +44,8 @@ def trend_fits(flopcast: FlopcastResource):
 def assumptions(flopcast: FlopcastResource) -> dg.MaterializeResult:
     with connect(flopcast.locations.build_db) as con:
         table = analysis.materialize_assumptions(con, flopcast.analysis)
-    return dg.MaterializeResult(metadata={"dagster/row_count": table.height, "overridden": [n for n, o in zip(table["name"], table["is_overridden"]) if o]})
+        schema = described_schema(con, "marts.assumptions")
+    return dg.MaterializeResult(metadata={**schema, "dagster/row_count": table.height, "overridden": [n for n, o in zip(table["name"], table["is_overridden"]) if o]})
 
 
 @dg.multi_asset(
@@ -56,8 +59,9 @@ def assumptions(flopcast: FlopcastResource) -> dg.MaterializeResult:
 def backtests(flopcast: FlopcastResource):
     with connect(flopcast.locations.build_db) as con:
         table, skill = analysis.materialize_backtests(con, flopcast.analysis)
-    yield dg.MaterializeResult(asset_key=["marts", "backtests"], metadata={"dagster/row_count": table.height})
-    yield dg.MaterializeResult(asset_key=["marts", "backtest_skill"], metadata={
+        schemas = {name: described_schema(con, f"marts.{name}") for name in ("backtests", "backtest_skill")}
+    yield dg.MaterializeResult(asset_key=["marts", "backtests"], metadata={**schemas["backtests"], "dagster/row_count": table.height})
+    yield dg.MaterializeResult(asset_key=["marts", "backtest_skill"], metadata={**schemas["backtest_skill"],
         "dagster/row_count": skill.height,
         "skill": _preview(skill, ["metric", "method", "horizon_years", "n_backtests", "mean_abs_error_oom", "coverage", "is_selected"], 40),
     })
@@ -70,7 +74,8 @@ def backtests(flopcast: FlopcastResource):
 def projections(flopcast: FlopcastResource) -> dg.MaterializeResult:
     with connect(flopcast.locations.build_db) as con:
         table = analysis.materialize_projections(con, flopcast.analysis)
-    return dg.MaterializeResult(metadata={"dagster/row_count": table.height, "horizon_year": flopcast.horizon_year})
+        schema = described_schema(con, "marts.projections")
+    return dg.MaterializeResult(metadata={**schema, "dagster/row_count": table.height, "horizon_year": flopcast.horizon_year})
 
 
 @dg.multi_asset(
@@ -89,12 +94,13 @@ def projections(flopcast: FlopcastResource) -> dg.MaterializeResult:
 def constraints(flopcast: FlopcastResource):
     with connect(flopcast.locations.build_db) as con:
         table, roadblocks = analysis.materialize_constraints(con, flopcast.analysis)
-    yield dg.MaterializeResult(asset_key=["marts", "constraints"], metadata={"dagster/row_count": table.height})
-    yield dg.MaterializeResult(asset_key=["marts", "roadblocks"], metadata={
+        schemas = {name: described_schema(con, f"marts.{name}") for name in ("constraints", "roadblocks", "countries_exceeded")}
+    yield dg.MaterializeResult(asset_key=["marts", "constraints"], metadata={**schemas["constraints"], "dagster/row_count": table.height})
+    yield dg.MaterializeResult(asset_key=["marts", "roadblocks"], metadata={**schemas["roadblocks"],
         "dagster/row_count": roadblocks.height,
         "roadblocks": _preview(roadblocks, ["roadblock", "metric", "method", "first_year_central", "first_year_earliest", "first_year_latest"]),
     })
-    yield dg.MaterializeResult(asset_key=["marts", "countries_exceeded"])
+    yield dg.MaterializeResult(asset_key=["marts", "countries_exceeded"], metadata=schemas["countries_exceeded"])
 
 
 @dg.asset(key=["marts", "seed_claims"], deps=[["marts", "trend_fits"], ["marts", "projections"], ["marts", "training_runs"], ["staging", "gpu_clusters"],
@@ -103,7 +109,8 @@ def constraints(flopcast: FlopcastResource):
 def seed_claims(flopcast: FlopcastResource) -> dg.MaterializeResult:
     with connect(flopcast.locations.build_db) as con:
         table = analysis.materialize_seed_claims(con, flopcast.analysis)
-    return dg.MaterializeResult(metadata={
+        schema = described_schema(con, "marts.seed_claims")
+    return dg.MaterializeResult(metadata={**schema,
         "dagster/row_count": table.height,
         "claims": _preview(table, ["claim_id", "claimed_value", "data_value", "data_low", "data_high", "verdict", "interval_verdict"]),
     })

@@ -24,7 +24,8 @@ class _ProgressHandler(logging.Handler):
         super().__init__()
         self.stream = stream
         self.started: dict[str, float] = {}
-        self.check_labels: dict[str, str] = {}  # step key -> "asset:check" for check steps
+        self.check_labels: dict[str, list[str]] = {}  # step key -> "asset:check" of each passed check
+        self.materialized: set[str] = set()  # steps that materialized an asset (a SQL model runs its schema.yml tests too)
 
     def emit(self, record: logging.LogRecord) -> None:
         if not has_log_record_metadata(record):
@@ -38,11 +39,14 @@ class _ProgressHandler(logging.Handler):
             self.started[step] = time.monotonic()
         elif kind == "STEP_SUCCESS":
             elapsed = time.monotonic() - self.started.get(step, time.monotonic())
-            label = self.check_labels.pop(step, None)
-            if label is not None:
-                self._say(f"  ok    check {label:<52} {elapsed:6.2f}s")
+            labels = self.check_labels.pop(step, [])
+            if labels and step not in self.materialized:
+                self._say(f"  ok    check {', '.join(labels):<52} {elapsed:6.2f}s")
             else:
-                self._say(f"  ok    {step:<58} {elapsed:6.2f}s")
+                name = f"{step} (+{len(labels)} checks)" if labels else step
+                self._say(f"  ok    {name:<58} {elapsed:6.2f}s")
+        elif kind == "ASSET_MATERIALIZATION":
+            self.materialized.add(step)
         elif kind == "STEP_FAILURE":
             self._say(f"  FAIL  {step}: {root_error_message(event)}")
         elif kind == "STEP_SKIPPED":
@@ -51,7 +55,7 @@ class _ProgressHandler(logging.Handler):
             data = event.event_specific_data
             label = f"{data.asset_key.to_user_string()}:{data.check_name}"
             if data.passed:
-                self.check_labels[step] = label
+                self.check_labels.setdefault(step, []).append(label)
             else:
                 self._say(f"  FAIL  check {label} (blocking: downstream assets and publish will not run)")
 

@@ -7,6 +7,7 @@ import dagster as dg
 from pydantic import Field, field_validator
 
 from pipelines.lib.analysis import AnalysisConfig
+from pipelines.lib.settings import DEFAULTS, Settings
 from pipelines.lib.warehouse import Locations
 
 
@@ -16,10 +17,10 @@ class FlopcastResource(dg.ConfigurableResource):
     sources_dir: str
     warehouse_dir: str
     as_of: str | None = Field(default=None, description="ISO date the fits and projections are made at; default: newest publication date")
-    horizon_year: int = Field(default=2035, description="last projected year")
-    bootstrap_resamples: int = Field(default=2000, description="bootstrap resamples per trend fit")
-    seed: int = Field(default=20260719, description="base seed of every bootstrap")
-    cluster_start_year: int = Field(default=2019, description="first year of the largest-cluster fits (ranking uses the whole history)")
+    horizon_year: int = Field(default=DEFAULTS.horizon_year, description="last projected year")
+    bootstrap_resamples: int = Field(default=DEFAULTS.bootstrap_resamples, description="bootstrap resamples per trend fit")
+    seed: int = Field(default=DEFAULTS.seed, description="base seed of every bootstrap")
+    cluster_start_year: int = Field(default=DEFAULTS.cluster_start_year, description="first year of the largest-cluster fits (ranking uses the whole history)")
     assumption_overrides: dict[str, float] = Field(default_factory=dict, description="name -> value, see marts.assumptions")
     pins: dict[str, str] = Field(default_factory=dict, description="source -> version to use instead of the newest")
 
@@ -50,6 +51,12 @@ class FlopcastResource(dg.ConfigurableResource):
     @property
     def locations(self) -> Locations:
         return Locations(sources_dir=Path(self.sources_dir), warehouse_dir=Path(self.warehouse_dir))
+
+    @property
+    def settings(self) -> Settings:
+        """The configured run defaults with the business rules of pipelines/lib/settings.py."""
+        return DEFAULTS.replace(horizon_year=self.horizon_year, bootstrap_resamples=self.bootstrap_resamples,
+                                seed=self.seed, cluster_start_year=self.cluster_start_year)
 
     @property
     def analysis(self) -> AnalysisConfig:

@@ -15,6 +15,7 @@ from pipelines.lib.claims import compute_seed_claims
 from pipelines.lib.constraints import compute_constraints, compute_roadblocks, countries_exceeded_table
 from pipelines.lib.curated import BASELINE, apply_curated, frontier_flags
 from pipelines.lib.projections import compute_projections
+from pipelines.lib.settings import DEFAULTS
 from pipelines.lib.trends import FITTED_RUN_COLUMNS, FitSettings, bootstrap_table, compute_trend_fits, trend_fits_table
 from pipelines.lib.warehouse import quote, read_table, write_table
 
@@ -22,10 +23,10 @@ from pipelines.lib.warehouse import quote, read_table, write_table
 @dataclass(frozen=True)
 class AnalysisConfig:
     as_of: dt.date | None = None  # default: the newest publication date in the main source
-    horizon_year: int = 2035
-    bootstrap_resamples: int = 2000
-    seed: int = 20260719
-    cluster_start_year: int = 2019  # the largest-cluster fit window; ranking always uses the whole history
+    horizon_year: int = DEFAULTS.horizon_year
+    bootstrap_resamples: int = DEFAULTS.bootstrap_resamples
+    seed: int = DEFAULTS.seed
+    cluster_start_year: int = DEFAULTS.cluster_start_year  # the largest-cluster fit window; ranking always uses the whole history
     assumption_overrides: dict | None = None
 
     def assumptions(self) -> dict[str, Assumption]:

@@ -32,6 +32,7 @@ import polars as pl
 
 from pipelines.lib.curated_fields import FIELDS, META_COLUMNS
 from pipelines.lib.parsing import slug
+from pipelines.lib.settings import DEFAULTS, Settings
 
 BASELINE = "baseline"
 CURATED_SCHEMA = {
@@ -522,13 +523,22 @@ def _refresh_derived(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(updates) if updates else frame
 
 
-def frontier_flags(runs: pl.DataFrame, top: int = 10) -> pl.DataFrame:
-    """compute_rank_at_release, is_frontier and is_large_scale recomputed with the rule of
-    marts/training_runs.sql, for scenario estimates that change compute values."""
-    from pipelines.lib.ranking import rank_at_date
+FLAG_COLUMNS = ("compute_rank_at_release", "is_frontier", "is_large_scale")
 
-    rank = rank_at_date(runs, "training_compute_flop", "publication_date", "model_id").alias("compute_rank_at_release")
-    return runs.with_columns(rank).with_columns(
-        (pl.col("compute_rank_at_release") <= top).fill_null(False).alias("is_frontier"),
-        (pl.col("training_compute_flop") >= 1e23).fill_null(False).alias("is_large_scale"),
-    )
+
+def frontier_flags(runs: pl.DataFrame, settings: Settings = DEFAULTS, sql_dir: Path | None = None) -> pl.DataFrame:
+    """compute_rank_at_release, is_frontier and is_large_scale recomputed for scenario estimates that
+    change compute values, by running marts/training_runs.sql itself on the frame (as its input
+    intermediate.notable_models_curated), so a scenario follows the warehouse's rule exactly.
+    ``runs`` needs every column that model reads; its other columns and its row order are kept."""
+    from pipelines.lib.column_docs import default_sql_dir
+    from pipelines.lib.sql_graph import read_model
+    from pipelines.lib.sql_runner import select_model
+
+    model = read_model(sql_dir or default_sql_dir(), "marts.training_runs")
+    inputs = {"intermediate.notable_models_curated": runs.drop(FLAG_COLUMNS, strict=False)}
+    flags = select_model(model, inputs, settings).select("model_id", *FLAG_COLUMNS)
+    order = runs.columns if all(c in runs.columns for c in FLAG_COLUMNS) else [*runs.columns, *FLAG_COLUMNS]
+    return (runs.drop(FLAG_COLUMNS, strict=False)
+            .join(flags, on="model_id", how="left", maintain_order="left")
+            .select(list(dict.fromkeys(order))))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipelines.lib.settings import DEFAULTS
+
 _LOG10_2 = math.log10(2.0)
 
 
@@ -94,7 +96,7 @@ LITTLE_BOOTSTRAP_EXPONENT = 0.6  # subset size b = n**0.6: Kleiner et al. find 0
 LITTLE_BOOTSTRAP_SUBSETS = 20
 
 
-def fit_log_linear(x, values, *, resamples: int = 2000, seed: int = 0, level: float = 0.90) -> Fit:
+def fit_log_linear(x, values, *, resamples: int = DEFAULTS.bootstrap_resamples, seed: int = 0, level: float = 0.90) -> Fit:
     """OLS of log10(values) on x (fractional years), with a `level` t interval and a pairs bootstrap."""
     if resamples < 0 or not 0.0 < level < 1.0:
         raise ValueError(f"need resamples >= 0 and 0 < level < 1, got {resamples!r} and {level!r}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
+from pipelines.lib.settings import DEFAULTS
+
 
 def _fmt(value: float | None, unit: str = "") -> str:
     if value is None:
@@ -12,7 +14,7 @@ def _fmt(value: float | None, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def headline_lines(con: duckdb.DuckDBPyConnection, year: int = 2030) -> list[str]:
+def headline_lines(con: duckdb.DuckDBPyConnection, year: int = DEFAULTS.headline_year) -> list[str]:
     lines = []
     fit = con.execute("""
         select growth_per_year, growth_per_year_boot_low, growth_per_year_boot_high, doubling_time_months, n, as_of

@@ -1,9 +1,10 @@
-"""Rank at release: the rule behind is_frontier, for frames computed in Python.
+"""Rank at a date for any table: the largest-cluster population of the trend fits (by power when
+first operational).
 
-The warehouse's ranks come from dbt_like_sql/marts/training_runs.sql; scenario
-estimates and the cluster fits need the same rule on a polars frame, so they run the same framed
-window in an in-memory DuckDB (O(n log n); a pairwise comparison is O(n^2) and does not finish at
-a million rows).
+The training runs' rank at release is not computed here: it is marts.training_runs' own SQL
+(dbt_like_sql/marts/training_runs.sql), and scenario estimates run that model on their frame
+(curated.frontier_flags). This is the same framed window for other tables, in an in-memory DuckDB
+(O(n log n); a pairwise comparison is O(n^2) and does not finish at a million rows).
 """
 
 from __future__ import annotations

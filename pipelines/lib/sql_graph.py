@@ -3,16 +3,21 @@
 Layout::
 
     <root>/<schema>/<table>.sql   one SELECT per file; it builds the table schema.table
+    <root>/<schema>/schema.yml    descriptions, units and data tests of that folder's models (as dbt's)
     <root>/tests/<name>.sql       assertions: a SELECT that returns the offending rows
 
 Dependencies are not declared; they are read from the SQL with sqlglot, so a model
-cannot quietly read a table that is built after it. This module has no Dagster import:
-it only returns plain data that the orchestration layer turns into assets and checks.
+cannot quietly read a table that is built after it. Constants come from pipelines/lib/settings.py
+as DuckDB variables (``getvariable('frontier_top_n')``); an unknown name is refused here, since
+DuckDB would read it as NULL. The data tests of schema.yml become assertions like the files in
+tests/. This module has no Dagster import: it only returns plain data that the orchestration layer
+turns into assets and checks.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import heapq
 import re
 from collections.abc import Iterable
@@ -23,6 +28,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import traverse_scope
+
+from pipelines.lib.column_docs import DataTest, SchemaFileError, sql_schema_files, table_specs
+from pipelines.lib.settings import SQL_VARIABLES
 
 DIALECT = "duckdb"
 TESTS_DIR = "tests"
@@ -47,10 +55,20 @@ class SqlModel:
     sql: str  # file text without surrounding whitespace or a final ";", ready to embed
     depends_on: tuple[str, ...]  # sorted "schema.table" names: models and external tables
     materialized: str = "table"  # or "view": see materialization()
+    variables: tuple[str, ...] = ()  # the settings it reads with getvariable(), sorted
 
     @property
     def qualified_name(self) -> str:
         return f"{self.schema}.{self.name}"
+
+    @property
+    def code_version(self) -> str:
+        """A hash of the SQL text: Dagster marks the table stale when its SQL changes."""
+        return sql_hash(self.sql)
+
+
+def sql_hash(sql: str) -> str:
+    return hashlib.sha256(sql.encode("utf-8")).hexdigest()[:16]
 
 
 def materialization(sql: str, *, path: Path) -> str:
@@ -75,9 +93,33 @@ def materialization(sql: str, *, path: Path) -> str:
 @dataclass(frozen=True)
 class SqlTest:
     name: str
-    path: Path
+    path: Path  # the tests/<name>.sql file, or the schema.yml that declares a data test
     sql: str
     depends_on: tuple[str, ...]
+    description: str = ""  # for data tests; an assertion file's is its leading comment
+    target: str | None = None  # the model a data test checks (assertion files: the most downstream one read)
+
+
+def variables_read(sql: str, *, path: Path | str = "<sql>") -> tuple[str, ...]:
+    """The settings a query reads with getvariable('name'), sorted; each must be one of
+    settings.SQL_VARIABLES and named by a string literal (DuckDB reads an unset variable as NULL)."""
+    try:
+        tree = sqlglot.parse_one(sql, read=DIALECT)
+    except SqlglotError as e:
+        raise SqlGraphError(f"{path}: cannot parse SQL: {_ANSI.sub('', str(e))}") from e
+    names = set()
+    for call in tree.find_all(exp.Anonymous):
+        if str(call.this).lower() != "getvariable":
+            continue
+        args = call.expressions
+        if len(args) != 1 or not isinstance(args[0], exp.Literal) or not args[0].is_string:
+            raise SqlGraphError(f"{path}: getvariable() takes one quoted setting name, got {call.sql(DIALECT)}")
+        name = args[0].this
+        if name not in SQL_VARIABLES:
+            raise SqlGraphError(f"{path}: getvariable({name!r}): not a setting the SQL may read; known: "
+                                f"{', '.join(SQL_VARIABLES)} (pipelines/lib/settings.py)")
+        names.add(name)
+    return tuple(sorted(names))
 
 
 def table_references(sql: str, *, path: Path | None = None) -> set[str]:
@@ -158,10 +200,14 @@ def load_sql_project(
         except UnicodeDecodeError as e:
             raise SqlGraphError(f"{rel}: not UTF-8 text: {e}") from e
         depends_on = tuple(sorted(table_references(sql, path=rel)))
+        variables = variables_read(sql, path=rel)
         if folder == TESTS_DIR:
             tests.append(SqlTest(name, path, sql, depends_on))
             continue
-        model = SqlModel(folder, name, path, sql, depends_on, materialization(sql, path=rel))
+        model = SqlModel(folder, name, path, sql, depends_on, materialization(sql, path=rel), variables)
+        if model.materialized == "view" and variables:
+            # A view evaluates getvariable() when it is read, in a reader's session where it is unset.
+            raise SqlGraphError(f"{rel}: a view cannot read settings ({', '.join(variables)}): make it a table")
         if model.qualified_name in external:
             raise SqlGraphError(
                 f"{rel}: {model.qualified_name} is already produced outside the SQL folder"
@@ -186,7 +232,101 @@ def load_sql_project(
                 hints.append(f"{ref!r}{hint}")
             raise SqlGraphError(f"{item.path.relative_to(root)}: unknown table {'; '.join(hints)}")
 
-    return topological_order(models.values(), root=root), sorted(tests, key=lambda t: t.name)
+    tests += data_tests(root, models)
+    return topological_order(models.values(), root=root), sorted(tests, key=lambda t: (t.target or "", t.name))
+
+
+def data_tests(root: Path, models: dict[str, SqlModel]) -> list[SqlTest]:
+    """The data tests of every <schema>/schema.yml, as assertions on the model they describe."""
+    root = Path(root).resolve()
+    try:
+        specs = table_specs(root)
+    except SchemaFileError as e:
+        raise SqlGraphError(str(e)) from None
+    tests = []
+    for schema, path in sql_schema_files(root):
+        for spec in (s for s in specs.values() if s.path == path):
+            if spec.qualified_name not in models:
+                raise SqlGraphError(f"{path.relative_to(root)}: describes {spec.qualified_name}, but there is no "
+                                    f"{schema}/{spec.name}.sql")
+            for test in spec.tests:
+                sql = data_test_sql(spec.qualified_name, test)
+                where = f"{path.relative_to(root)}: {spec.qualified_name}: {test.name}"
+                variables_read(sql, path=where)
+                tests.append(SqlTest(test.name, path, sql, (spec.qualified_name,),
+                                     description=data_test_description(test), target=spec.qualified_name))
+    return tests
+
+
+def _sql_literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def data_test_sql(table: str, test: DataTest) -> str:
+    """dbt's generic tests as assertions: a SELECT returning the offending rows (none when it passes).
+    Nulls pass every test but not_null, as in dbt. accepted_range's bounds are numbers or SQL
+    expressions such as getvariable('frontier_top_n')."""
+    params = dict(test.params)
+    target = ".".join(_ident(part) for part in table.split("."))
+    if test.column is None:  # unique_combination_of_columns
+        columns = ", ".join(_ident(c) for c in params["combination_of_columns"])
+        return f"select {columns}, count(*) as n from {target} group by {columns} having count(*) > 1"
+    column = _ident(test.column)
+    if test.kind == "unique":
+        return (f"select {column}, count(*) as n from {target} where {column} is not null "
+                f"group by {column} having count(*) > 1")
+    if test.kind == "not_null":
+        return f"select * from {target} where {column} is null"
+    if test.kind == "accepted_values":
+        values = ", ".join(_sql_literal(v) for v in params["values"])
+        return (f"select {column}, count(*) as n from {target} where {column} is not null "
+                f"and {column} not in ({values}) group by {column}")
+    if test.kind == "accepted_range":
+        inclusive = params.get("inclusive", True)
+        bounds = []
+        for key, op in (("min_value", ">=" if inclusive else ">"), ("max_value", "<=" if inclusive else "<")):
+            if key in params:
+                value = params[key]
+                bounds.append(f"{column} {op} {value if isinstance(value, str) else _sql_literal(value)}")
+        return f"select * from {target} where not ({' and '.join(bounds)})"
+    raise SqlGraphError(f"{table}: unknown data test {test.kind!r}")
+
+
+def data_test_description(test: DataTest) -> str:
+    params = dict(test.params)
+    if test.kind == "unique":
+        return f"{test.column} has no repeated value (schema.yml test unique)."
+    if test.kind == "not_null":
+        return f"{test.column} is never null (schema.yml test not_null)."
+    if test.kind == "accepted_values":
+        return f"{test.column} is one of {', '.join(map(str, params['values']))} (schema.yml test accepted_values)."
+    if test.kind == "accepted_range":
+        ops = ("", "") if params.get("inclusive", True) else (" (exclusive)", " (exclusive)")
+        parts = [f"at least {params['min_value']}{ops[0]}" if "min_value" in params else "",
+                 f"at most {params['max_value']}{ops[1]}" if "max_value" in params else ""]
+        return f"{test.column} is {' and '.join(p for p in parts if p)} (schema.yml test accepted_range)."
+    return (f"No two rows share ({', '.join(params['combination_of_columns'])}) "
+            "(schema.yml test unique_combination_of_columns).")
+
+
+def read_model(root: Path, qualified_name: str) -> SqlModel:
+    """One model, read from <root>/<schema>/<table>.sql without loading the rest of the project (for
+    code that runs a model on frames, see sql_runner.select_model)."""
+    schema, _, name = qualified_name.partition(".")
+    path = Path(root) / schema / f"{name}.sql"
+    if not path.is_file():
+        raise SqlGraphError(f"{path}: SQL model {qualified_name} not found")
+    sql = path.read_text(encoding="utf-8").strip().rstrip(";").rstrip()
+    return SqlModel(schema, name, path, sql, tuple(sorted(table_references(sql, path=path))),
+                    materialization(sql, path=path), variables_read(sql, path=path))
 
 
 def topological_order(models: Iterable[SqlModel], *, root: Path | None = None) -> list[SqlModel]:

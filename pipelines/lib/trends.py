@@ -15,6 +15,7 @@ import polars as pl
 
 from pipelines.lib.fitting import Fit, find_break, fit_log_linear
 from pipelines.lib.largest_run import record_mask
+from pipelines.lib.settings import DEFAULTS
 
 RUN_METRICS = {  # metric -> unit
     "training_compute_flop": "FLOP",
@@ -43,9 +44,9 @@ class FitSettings:
     start_year: int = 2010  # the deep-learning era; fitted separately from what came before
     # Epoch's GPU-cluster data covers AI supercomputers well from 2019 on (Pilz et al. 2025, "Trends
     # in AI supercomputers"); earlier rows are mostly general-purpose HPC systems of flat size.
-    cluster_start_year: int = 2019
-    resamples: int = 2000
-    seed: int = 20260719
+    cluster_start_year: int = DEFAULTS.cluster_start_year
+    resamples: int = DEFAULTS.bootstrap_resamples
+    seed: int = DEFAULTS.seed
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def _on_or_before(frame: pl.DataFrame, date: str, as_of: dt.date) -> pl.DataFram
     return frame.filter(pl.col(date) <= as_of)
 
 
-def largest_at_date(frame: pl.DataFrame, value: str, date: str, key: str, top: int = 10) -> pl.Series:
+def largest_at_date(frame: pl.DataFrame, value: str, date: str, key: str,
+                    top: int = DEFAULTS.largest_clusters_top_n) -> pl.Series:
     """Whether each row was among the `top` largest by `value` of all rows dated on or before it
     (ties broken by key), the same rule as marts.training_runs.is_frontier."""
     from pipelines.lib.ranking import rank_at_date

@@ -104,13 +104,42 @@ def test_two_values_for_one_field_are_a_clash(tmp_path):
         apply_curated(runs(), load_curated(curated, KNOWN))
 
 
-def test_frontier_flags_follow_the_sql_rule():
-    frame = pl.DataFrame({
+def model_input(frame: pl.DataFrame) -> pl.DataFrame:
+    """frame with a null column for every other column marts/training_runs.sql reads."""
+    import sqlglot
+
+    from pipelines.lib.column_docs import default_sql_dir
+    from pipelines.lib.sql_graph import read_model
+
+    sql = read_model(default_sql_dir(), "marts.training_runs").sql
+    read = {c.name for c in sqlglot.parse_one(sql, read="duckdb").find_all(sqlglot.exp.Column) if c.table == "s"}
+    return frame.with_columns(pl.lit(None).alias(c) for c in sorted(read - set(frame.columns)))
+
+
+def frontier_frame() -> pl.DataFrame:
+    return model_input(pl.DataFrame({
         "model_id": [f"m{i:02d}" for i in range(12)] + ["tie-a", "tie-b"],
         "publication_date": [dt.date(2020, 1, 1)] * 12 + [dt.date(2021, 1, 1)] * 2,
         "training_compute_flop": [float(10 ** (20 + i / 10)) for i in range(12)] + [1e30, 1e30],
-    })
+    }))
+
+
+def test_frontier_flags_follow_the_sql_rule():
+    frame = frontier_frame()
     flagged = frontier_flags(frame)
+    assert flagged.columns == [*frame.columns, "compute_rank_at_release", "is_frontier", "is_large_scale"]
+    assert flagged["model_id"].to_list() == frame["model_id"].to_list()  # row order kept
     ranks = dict(zip(flagged["model_id"], flagged["compute_rank_at_release"]))
     assert ranks["m11"] == 1 and ranks["m00"] == 12 and ranks["tie-a"] == 1 and ranks["tie-b"] == 2
     assert flagged.filter(pl.col("is_frontier"))["model_id"].len() == 12  # 10 of 2020, and the two 2021 runs
+    assert sorted(flagged.filter(pl.col("is_large_scale"))["model_id"]) == ["tie-a", "tie-b"]  # the only >= 1e23
+
+
+def test_frontier_flags_read_the_thresholds_from_settings():
+    """The scenario path runs the warehouse's SQL with the run's settings: a different top N or
+    large-scale threshold changes the flags, with no Python copy of the rule to keep in step."""
+    from pipelines.lib.settings import DEFAULTS
+
+    flagged = frontier_flags(frontier_frame(), DEFAULTS.replace(frontier_top_n=3, large_scale_min_flop=1e21))
+    assert sorted(flagged.filter(pl.col("is_frontier"))["model_id"]) == ["m09", "m10", "m11", "tie-a", "tie-b"]
+    assert sorted(flagged.filter(pl.col("is_large_scale"))["model_id"]) == ["m10", "m11", "tie-a", "tie-b"]
