@@ -42,12 +42,15 @@ from pipelines.lib.clean_sources import CLEANING_SPECS
 from pipelines.lib.cleaning import MissingColumnsError, require_columns
 from pipelines.lib.raw import LINEAGE_COLUMNS, RawFormatError, read_text_table
 from pipelines.lib.sources import (
+    MANIFEST_NAME,
+    MANIFEST_SCHEMA_PATH,
     SOURCES,
     SOURCES_BY_NAME,
     SourceError,
     count_csv_records,
     list_versions,
     load_snapshot,
+    manifest_problems,
     verify_snapshot,
     write_snapshot,
 )
@@ -599,12 +602,17 @@ def list_sources(sources_dir: Path) -> list[dict]:
 
 
 def verify_sources(sources_dir: Path) -> list[tuple[str, str, bool, str]]:
-    """(source, version, ok, message) for every version: re-hash each data file against its manifest."""
+    """(source, version, ok, message) for every version: check each manifest against
+    sources/manifest.schema.json and re-hash its data file against it."""
     results = []
     for spec in SOURCES:
         for version in list_versions(Path(sources_dir), spec.name):
             try:
                 snapshot = load_snapshot(Path(sources_dir), spec.name, version)
+                problems = manifest_problems(snapshot.manifest)
+                if problems:
+                    raise SourceError(f"{snapshot.folder / MANIFEST_NAME} does not match {MANIFEST_SCHEMA_PATH.name}: "
+                                      + "; ".join(problems))
                 digest = verify_snapshot(snapshot)
             except (SourceError, ValueError, KeyError) as exc:  # ValueError/KeyError: unreadable manifest
                 results.append((spec.name, version, False, str(exc) or type(exc).__name__))

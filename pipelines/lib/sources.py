@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MANIFEST_NAME = "manifest.json"
+# What every manifest.json holds (JSON Schema 2020-12), beside the snapshots it describes.
+MANIFEST_SCHEMA_PATH = Path(__file__).resolve().parents[2] / "sources" / "manifest.schema.json"
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,16 @@ def load_snapshot(sources_dir: Path, source: str, version: str | None = None) ->
     return Snapshot(source=source, version=chosen, folder=folder, manifest=manifest)
 
 
+def manifest_problems(manifest: object) -> list[str]:
+    """Every way a manifest departs from sources/manifest.schema.json, one "where: what" line each."""
+    import jsonschema  # lazily: only writing and verifying snapshots need it
+
+    schema = json.loads(MANIFEST_SCHEMA_PATH.read_text(encoding="utf-8"))
+    errors = jsonschema.Draft202012Validator(schema).iter_errors(manifest)
+    lines = [f"{'.'.join(str(part) for part in error.absolute_path) or '(top level)'}: {error.message}" for error in errors]
+    return sorted(lines)
+
+
 def verify_snapshot(snapshot: Snapshot) -> str:
     """Check the data file against its manifest before anything reads it; returns the hash."""
     path = snapshot.data_path
@@ -122,10 +134,6 @@ def write_snapshot(sources_dir: Path, source: str, version: str, data: bytes, or
     folder = sources_dir / source / version
     if folder.exists():
         raise SourceError(f"{folder} already exists: snapshots are immutable, choose a new version")
-    folder.mkdir(parents=True)
-    (folder / spec.file_name).write_bytes(data)
-    if provenance_note is not None:
-        (folder / "PROVENANCE.md").write_text(provenance_note, encoding="utf-8")
     manifest = {
         "source": source,
         "version": version,
@@ -137,5 +145,13 @@ def write_snapshot(sources_dir: Path, source: str, version: str, data: bytes, or
             "rows": count_csv_records(data),
         },
     }
+    problems = manifest_problems(manifest)
+    if problems:
+        raise SourceError(f"the manifest of {source} {version} would not match {MANIFEST_SCHEMA_PATH.name}: "
+                          + "; ".join(problems))
+    folder.mkdir(parents=True)
+    (folder / spec.file_name).write_bytes(data)
+    if provenance_note is not None:
+        (folder / "PROVENANCE.md").write_text(provenance_note, encoding="utf-8")
     (folder / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return Snapshot(source=source, version=version, folder=folder, manifest=manifest)

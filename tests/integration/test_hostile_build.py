@@ -70,6 +70,7 @@ def write_version(locations: Locations, data: bytes) -> str:
         return str(write_snapshot(locations.sources_dir, SOURCE, VERSION, data, origin).data_path)
     except (UnicodeDecodeError, csv.Error):
         folder = locations.sources_dir / SOURCE / VERSION
+        folder.mkdir(parents=True)
         name = SOURCES_BY_NAME[SOURCE].file_name
         (folder / name).write_bytes(data)
         manifest = {"source": SOURCE, "version": VERSION, "origin": origin,
