@@ -37,7 +37,6 @@ pytestmark = pytest.mark.integration
 
 SOURCE = "epoch_notable_models"
 VERSION = "2026-07-20"
-TRIED: list[str] = []
 DOCUMENTED_ERRORS = {"RawFormatError", "MissingColumnsError", "CleaningStepError", "DagsterAssetCheckFailedError"}
 
 
@@ -89,7 +88,6 @@ def conservation(locations: Locations) -> tuple[int, int, int]:
 
 def build_hostile(locations: Locations, name: str, data: bytes):
     """Write, build, and check the guarantee; returns (outcome, data path, failure text)."""
-    TRIED.append(name)
     before = published_state(locations)
     path = write_version(locations, data)
     outcome = run_build(locations)
@@ -240,10 +238,10 @@ def _failing_cases() -> dict:
 
 
 FAILING = _failing_cases()
+FAILING_NAMES = ["invalid UTF-8 in a cell", "10 MB field", "duplicated header", "cut off mid-record", "empty file"]
 
 
-@pytest.mark.parametrize("name", ["invalid UTF-8 in a cell", "10 MB field", "duplicated header", "cut off mid-record",
-                                  "empty file"])
+@pytest.mark.parametrize("name", FAILING_NAMES)
 def test_unreadable_file_fails_naming_file_row_and_column(published_copy, name):
     data, words = FAILING[name]
     outcome, path, failure = build_hostile(published_copy, name, data)
@@ -275,5 +273,15 @@ def test_value_that_would_break_a_derivation_is_a_rejected_cell(published_copy):
             ("3e24", "hardware_quantity: 3e+24 is too large for a count")]
 
 
-def test_report_hostile_files_tried():
-    print(f"\nhostile files tried through the build: {len(TRIED)}: {TRIED}")
+def test_the_hostile_files_differ_from_the_real_snapshot_as_intended():
+    """A mutation that matched nothing would let its build test pass without testing anything: each
+    respelling changes exactly the cells it picks, each failing file differs from the real one and
+    from the others, and every failing case is one of the builds above."""
+    real = full_table()
+    changed = respelled(real)
+    assert changed[0] == real[0] and len(changed[1]) == len(real[1])
+    changed_cells = sum(old != new for before, after in zip(real[1], changed[1]) for old, new in zip(before, after))
+    assert changed_cells == sum(3 * len(spellings) for spellings in RESPELLINGS.values())
+    files = [data for data, _ in FAILING.values()]
+    assert to_bytes(*real) not in files and len(set(files)) == len(files)
+    assert sorted(FAILING) == sorted(FAILING_NAMES)
