@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from pipelines.lib.curated_fields import FIELDS, META_COLUMNS  # curated.py (polars) only when a command runs
+from pipelines.lib.warehouse import sources_dir_option
 
 STANDARD_HEADER = ["action", "model_id", "model", *FIELDS, "citation", "note", "author", "date"]
 
@@ -44,16 +45,10 @@ def _main_source(sources_dir: Path) -> tuple[dict[str, str], dt.date]:
     return dict(zip(clean["model_id"].to_list(), clean["model"].to_list())), retrieved
 
 
-def _sources_dir(args) -> Path:
-    from pipelines.lib.warehouse import sources_dir_option
-
-    return sources_dir_option(args.sources_dir)
-
-
 def cmd_check(args) -> int:
     from pipelines.lib.curated import CuratedError, load_curated
 
-    sources = _sources_dir(args)
+    sources = sources_dir_option(args.sources_dir)
     try:
         models, snapshot_date = _main_source(sources)
         values = load_curated(sources / "curated", models, display_root=sources.parent, snapshot_date=snapshot_date)
@@ -97,7 +92,7 @@ def cmd_add(args) -> int:
     from pipelines.lib.curated import CuratedError, load_curated
     from pipelines.lib.safe_files import UnsafePath, atomic_write_bytes, read_bytes_no_follow
 
-    sources = _sources_dir(args)
+    sources = sources_dir_option(args.sources_dir)
     curated_dir = sources / "curated"
     if args.field not in FIELDS:
         print(f"flopcast curate add: unknown field {args.field!r}; fields: {', '.join(FIELDS)}", file=sys.stderr)

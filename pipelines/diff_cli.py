@@ -14,13 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipelines.lib.warehouse import sources_dir_option
+
 PROG = "flopcast diff"
-
-
-def _sources_dir(args: argparse.Namespace) -> Path:
-    from pipelines.lib.warehouse import sources_dir_option
-
-    return sources_dir_option(args.sources_dir)
 
 
 def _row_limit(text: str) -> int:
@@ -61,7 +57,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.source not in SOURCES_BY_NAME:
         print(f"{PROG}: unknown source {args.source!r}; known: {', '.join(SOURCES_BY_NAME)}", file=sys.stderr)
         return 2
-    sources_dir = _sources_dir(args)
+    sources_dir = sources_dir_option(args.sources_dir)
     pair = _resolve_pair(args, sources_dir, list_versions(sources_dir, args.source))
     if isinstance(pair, int):
         return pair

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-
-def _sources_dir(args: argparse.Namespace) -> Path:
-    from pipelines.lib.warehouse import sources_dir_option
-
-    return sources_dir_option(args.sources_dir)
+from pipelines.lib.warehouse import sources_dir_option
 
 
 def _positive_seconds(text: str) -> float:
@@ -60,7 +55,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if args.url and not args.source:
         print("flopcast sources refresh: --url needs a SOURCE (one URL cannot serve every source)", file=sys.stderr)
         return 2
-    sources_dir = _sources_dir(args)
+    sources_dir = sources_dir_option(args.sources_dir)
     names = [args.source] if args.source else [spec.name for spec in SOURCES]
     width = max(len(name) for name in names)
     rejected = 0
@@ -82,9 +77,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from pipelines.lib.refresh import list_sources
 
-    rows = list_sources(_sources_dir(args))
+    rows = list_sources(sources_dir_option(args.sources_dir))
     if not rows:
-        print(f"no snapshots under {_sources_dir(args)}")
+        print(f"no snapshots under {sources_dir_option(args.sources_dir)}")
         return 0
     table = [("source", "version", "retrieved", "rows", "sha256")] + [
         (r["source"], r["version"], str(r["retrieved"] or "-"), str(r["rows"] if r["rows"] is not None else "-"),
@@ -101,7 +96,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from pipelines.lib.refresh import verify_sources
 
-    results = verify_sources(_sources_dir(args))
+    results = verify_sources(sources_dir_option(args.sources_dir))
     for source, version, ok, message in results:
         print(f"{'ok' if ok else 'FAILED':<6}  {source} {version}: {message}")
     failed = sum(1 for *_, ok, _ in results if not ok)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.warehouse import quote
+from pipelines.lib.duck import literal, quote
 
 DUCKDB_REMOTE_SCHEMES = {
     "s3": "httpfs", "s3a": "httpfs", "s3n": "httpfs", "gs": "httpfs", "gcs": "httpfs", "r2": "httpfs",
@@ -85,7 +85,7 @@ def write_views_db(db_path: Path, dest: str, tables: list[str], *, force: bool =
                 location = f"{base}/{schema}/{name}.parquet"
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
                 try:
-                    con.execute(f"CREATE VIEW {quote(schema)}.{quote(name)} AS SELECT * FROM read_parquet({_literal(location)})")
+                    con.execute(f"CREATE VIEW {quote(schema)}.{quote(name)} AS SELECT * FROM read_parquet({literal(location)})")
                 except duckdb.Error as exc:
                     needs = (f" DuckDB needs its {extension} extension (INSTALL {extension}; downloaded from "
                              "extensions.duckdb.org) and credentials (CREATE SECRET) to read it.") if extension else ""
@@ -109,13 +109,9 @@ def _comment_view(con: duckdb.DuckDBPyConnection, schema: str, name: str, locati
     table = f"{schema}.{name}"
     description = TABLE_DOCS.get(table)
     text = f"{description} (Parquet at {location})" if description else f"Parquet at {location}"
-    con.execute(f"COMMENT ON VIEW {quote(schema)}.{quote(name)} IS {_literal(text)}")
+    con.execute(f"COMMENT ON VIEW {quote(schema)}.{quote(name)} IS {literal(text)}")
     for (column,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
                                  "ORDER BY column_index", [schema, name]).fetchall():
         doc = column_doc(table, column)
         if doc is not None:
-            con.execute(f"COMMENT ON COLUMN {quote(schema)}.{quote(name)}.{quote(column)} IS {_literal(comment_text(*doc))}")
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+            con.execute(f"COMMENT ON COLUMN {quote(schema)}.{quote(name)}.{quote(column)} IS {literal(comment_text(*doc))}")

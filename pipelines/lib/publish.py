@@ -23,10 +23,10 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.column_docs import apply_comments
+from pipelines.lib.duck import PUBLIC_SCHEMAS, table_columns
 from pipelines.lib.sources import SOURCES, load_snapshot
 from pipelines.lib.warehouse import Locations, connect, quote, release
 
-PUBLIC_SCHEMAS = ("clean", "marts", "quarantine")
 MANIFEST_FORMAT = 1
 # Fixed writer settings: the same rows give the same Parquet file from the same library versions.
 PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE 122880"
@@ -65,11 +65,7 @@ def content_hash(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> tup
     rendered as text (position columns left out), sorted, so storage layout, row order and file
     format never change it."""
     target = f"{quote(schema)}.{quote(table)}"
-    columns = [list(c) for c in con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns "
-        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        [schema, table],
-    ).fetchall()]
+    columns = [list(c) for c in table_columns(con, schema, table)]
     hashed = [name for name, _ in columns if name not in POSITION_COLUMNS]
     row = "struct_pack(" + ", ".join(f"{quote(n)} := {quote(n)}" for n in hashed) + ")"
     rows, digest = con.execute(

@@ -24,6 +24,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from pipelines.lib.duck import literal
+
 
 class QueryRefused(ValueError):
     """The statement would change something or reach outside the warehouse."""
@@ -129,18 +131,14 @@ def connect_read_only(db_path: Path, temp_directory: Path | None = None, *,
     con = duckdb.connect(str(db_path), read_only=True, config=config)
     try:
         memory = memory_limit or os.environ.get("FLOPCAST_QUERY_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
-        con.execute("SET memory_limit = " + _literal(memory))
+        con.execute("SET memory_limit = " + literal(memory))
         temp_limit = os.environ.get("FLOPCAST_QUERY_TEMP_LIMIT") or DEFAULT_TEMP_LIMIT
-        con.execute("SET max_temp_directory_size = " + _literal(temp_limit))
+        con.execute("SET max_temp_directory_size = " + literal(temp_limit))
         con.execute("SET lock_configuration = true")
     except duckdb.Error as exc:
         con.close()
         raise ValueError(f"invalid query memory settings: {str(exc).splitlines()[0]}") from None
     return con
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class QueryResult(tuple):

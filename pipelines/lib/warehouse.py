@@ -17,6 +17,9 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from pipelines.lib.duck import quote as quote  # re-exported: written once in duck.py
+from pipelines.lib.duck import registered
+
 if TYPE_CHECKING:  # polars is imported where a frame is read or written: `flopcast query` never needs it
     import polars as pl
 
@@ -179,19 +182,11 @@ def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyC
         con.close()
 
 
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pl.DataFrame) -> None:
     """Replace schema.table with the frame's rows, in the frame's order and types."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
-    arrow_table = frame.to_arrow()
-    con.register("_incoming", arrow_table)
-    try:
+    with registered(con, "_incoming", frame.to_arrow()):
         con.execute(f"CREATE OR REPLACE TABLE {quote(schema)}.{quote(table)} AS SELECT * FROM _incoming")
-    finally:
-        con.unregister("_incoming")
 
 
 def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, order_by: str) -> pl.DataFrame:
