@@ -9,9 +9,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.defs.jobs import BUILD_JOB, build_job
 from pipelines.lib.warehouse import PROJECT_ROOT, Locations, default_locations
 
-BUILD_JOB = "build_warehouse"
+__all__ = ["BUILD_JOB", "build_definitions", "default_sql_dir", "defs"]
 
 
 def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None = None,
@@ -52,7 +53,7 @@ def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None
     return dg.Definitions(
         assets=assets,
         asset_checks=[*clean_checks, *sql_checks],
-        jobs=[dg.define_asset_job(BUILD_JOB, selection=dg.AssetSelection.all(), description="The whole graph: sources to published warehouse.")],
+        jobs=[build_job()],
         schedules=schedules,
         sensors=sensors,
         # Every step writes the one private DuckDB file, which allows a single writer process: the

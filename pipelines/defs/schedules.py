@@ -24,7 +24,7 @@ import os
 
 import dagster as dg
 
-from pipelines.definitions import BUILD_JOB
+from pipelines.defs.jobs import BUILD_JOB
 from pipelines.lib.source_state import decide, describe_versions
 from pipelines.lib.warehouse import Locations
 
