@@ -110,7 +110,6 @@ class Estimate:
         return math.log10(self.value / self.low), math.log10(self.high / self.value)
 
 
-NO_DATA = Estimate(math.nan, math.nan, math.nan, "none", "")
 
 
 def ratio_of(numerator: Estimate, denominator: Estimate, evidence: str) -> Estimate:

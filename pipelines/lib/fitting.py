@@ -51,25 +51,6 @@ class Fit:
         # slope * 2000 back to it would lose digits for nothing.
         return self.y_mean + self.slope * (np.asarray(x, dtype=float) - self.x_mean)
 
-    def predict_log10_band(self, x, level: float = 0.90) -> tuple[np.ndarray, np.ndarray]:
-        """Pointwise `level` band of the fitted line: percentiles across the bootstrap lines.
-
-        Without bootstrap, the slope_se interval pivoting at x_mean: the OLS line always passes
-        through (x_mean, y_mean) and its slope there is uncorrelated with its level, so that is
-        where slope uncertainty alone fans out from. (This fallback ignores the uncertainty of
-        the level itself, so it has zero width at x_mean.)
-        """
-        x = np.atleast_1d(np.asarray(x, dtype=float))
-        tail = 100.0 * (1.0 - level) / 2.0
-        if self.boot_slopes.size:
-            lines = self.boot_intercepts[:, None] + self.boot_slopes[:, None] * x[None, :]  # (B, len(x))
-            low, high = np.percentile(lines, [tail, 100.0 - tail], axis=0)
-            return low, high
-        half = t_quantile(0.5 + level / 2.0, self.n - 2) * self.slope_se
-        a = self.y_mean + (self.slope - half) * (x - self.x_mean)
-        b = self.y_mean + (self.slope + half) * (x - self.x_mean)
-        return np.minimum(a, b), np.maximum(a, b)
-
 
 def _validated(x, values) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(x, dtype=float).ravel()

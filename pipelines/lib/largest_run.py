@@ -277,11 +277,3 @@ def skill_table(backtests: pl.DataFrame) -> pl.DataFrame:
                                                    return_dtype=pl.Boolean).alias("is_selected"),
     )
     return table.select(list(SKILL_SCHEMA)).cast(SKILL_SCHEMA).sort("metric", "method", "horizon_years")
-
-
-def coverage_of(skill: pl.DataFrame, metric: str) -> float:
-    """Band coverage of the selected method over all horizons (weighted by backtests)."""
-    rows = skill.filter((pl.col("metric") == metric) & pl.col("is_selected"))
-    if rows.height == 0:
-        return math.nan
-    return float((rows["coverage"] * rows["n_backtests"]).sum() / rows["n_backtests"].sum())

@@ -50,11 +50,6 @@ def normalize_float_artefacts(value: float | None) -> float | None:
     return rounded
 
 
-def _series_where(mask: pl.Series, values: pl.Series) -> pl.Series:
-    """values where mask holds, null elsewhere (string work on the result skips the nulls)."""
-    return pl.select(pl.when(mask).then(values).alias(values.name)).to_series()
-
-
 def normalize_float_artefacts_series(values: pl.Series, texts: pl.Series) -> pl.Series:
     """normalize_float_artefacts on a column, calling it only where it can change the value.
 

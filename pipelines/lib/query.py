@@ -106,7 +106,6 @@ def _parse_quietly(sql: str):
 
 
 DEFAULT_TIMEOUT_SECONDS = 60.0
-DEFAULT_ROW_LIMIT = 1000  # rows shown; --no-limit shows every row
 BATCH_ROWS = 2048  # rows fetched from DuckDB at a time: Python never holds more than it shows
 DEFAULT_MEMORY_LIMIT = "1GB"  # FLOPCAST_QUERY_MEMORY_LIMIT; DuckDB spills to its private temp folder beyond it
 DEFAULT_TEMP_LIMIT = "10GB"  # FLOPCAST_QUERY_TEMP_LIMIT: the most a query may spill
@@ -139,23 +138,6 @@ def connect_read_only(db_path: Path, temp_directory: Path | None = None, *,
         con.close()
         raise ValueError(f"invalid query memory settings: {str(exc).splitlines()[0]}") from None
     return con
-
-
-class QueryResult(tuple):
-    """(columns, rows) as a pair, plus `truncated`: more rows existed than `limit` allowed."""
-
-    def __new__(cls, columns: list[str], rows: list[tuple], truncated: bool = False):
-        result = super().__new__(cls, (columns, rows))
-        result.truncated = truncated
-        return result
-
-    @property
-    def columns(self) -> list[str]:
-        return self[0]
-
-    @property
-    def rows(self) -> list[tuple]:
-        return self[1]
 
 
 @contextlib.contextmanager
@@ -218,16 +200,6 @@ def open_query(db_path: Path, sql: str, *, timeout: float | None = DEFAULT_TIMEO
 def _timeout_message(timeout: float | None) -> str:
     return (f"the query did not finish within {timeout:g} s and was stopped; narrow it (WHERE, LIMIT) "
             "or pass a longer --timeout")
-
-
-def run_query(db_path: Path, sql: str, *, limit: int | None = None, timeout: float | None = DEFAULT_TIMEOUT_SECONDS,
-              memory_limit: str | None = None) -> QueryResult:
-    """The query's columns and up to `limit` rows (None: all of them); `.truncated` says whether
-    more rows existed. Bounded in time (QueryTimeout) and in DuckDB memory; see open_query."""
-    with open_query(db_path, sql, timeout=timeout, memory_limit=memory_limit) as (columns, batches):
-        limited = Limited(batches, limit)
-        kept = [row for batch in limited for row in batch]
-    return QueryResult(columns, kept, limited.truncated)
 
 
 class Limited:

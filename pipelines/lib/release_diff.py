@@ -220,12 +220,6 @@ def diff_versions(sources_dir: Path, old: str, new: str, source: str = MAIN_SOUR
     )
 
 
-def default_pair(sources_dir: Path, source: str = MAIN_SOURCE) -> tuple[str, str] | None:
-    """The two newest versions (older first), or None when there are fewer than two."""
-    versions = list_versions(Path(sources_dir), source)
-    return (versions[-2], versions[-1]) if len(versions) >= 2 else None
-
-
 def release_diff_for_build(sources_dir: Path, used_version: str, source: str = MAIN_SOURCE,
                            as_of: dt.date | None = None) -> pl.DataFrame:
     """The diff between the version just before ``used_version`` and ``used_version`` (an empty

@@ -28,7 +28,7 @@ from pipelines.lib.cleaning import (
 )
 from pipelines.lib.duck import registered, table_columns
 from pipelines.lib.raw import LINEAGE_COLUMNS, load_text_table
-from pipelines.lib.sources import SOURCES_BY_NAME, load_snapshot, verify_snapshot
+from pipelines.lib.sources import load_snapshot, verify_snapshot
 from pipelines.lib.warehouse import count_rows, quote, read_table, table_exists, write_table
 
 QUARANTINE_TABLE = ("quarantine", "rejected_rows")
@@ -339,10 +339,6 @@ def _sql_text(text: str) -> str:
 
 def clean_table_name(source: str) -> str:
     return CLEANING_SPECS[source].table
-
-
-def source_description(source: str) -> str:
-    return SOURCES_BY_NAME[source].description
 
 
 def validate_clean_table(con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str, checks_dir: Path):

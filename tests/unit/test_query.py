@@ -14,7 +14,43 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib.query import QueryRefused, check_read_only, format_csv, format_json, format_table, run_query
+from pipelines.lib.query import (
+    DEFAULT_TIMEOUT_SECONDS,
+    Limited,
+    QueryRefused,
+    check_read_only,
+    format_csv,
+    format_json,
+    format_table,
+    open_query,
+)
+
+
+class QueryResult(tuple):
+    """(columns, rows) as a pair, plus `truncated`: more rows existed than `limit` allowed."""
+
+    def __new__(cls, columns: list[str], rows: list[tuple], truncated: bool = False):
+        result = super().__new__(cls, (columns, rows))
+        result.truncated = truncated
+        return result
+
+    @property
+    def columns(self) -> list[str]:
+        return self[0]
+
+    @property
+    def rows(self) -> list[tuple]:
+        return self[1]
+
+
+def run_query(db_path: Path, sql: str, *, limit: int | None = None, timeout: float | None = DEFAULT_TIMEOUT_SECONDS,
+              memory_limit: str | None = None) -> QueryResult:
+    """What `flopcast query` does (open_query, then Limited), collected: the columns and up to
+    `limit` rows, `.truncated` when more rows existed."""
+    with open_query(db_path, sql, timeout=timeout, memory_limit=memory_limit) as (columns, batches):
+        limited = Limited(batches, limit)
+        kept = [row for batch in limited for row in batch]
+    return QueryResult(columns, kept, limited.truncated)
 
 ACCEPTED = [
     "select 1",

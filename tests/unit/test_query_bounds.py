@@ -15,7 +15,8 @@ import pytest
 
 from pipelines.cli import main
 from pipelines.lib import query
-from pipelines.lib.query import QueryTimeout, csv_lines, open_query, run_query
+from pipelines.lib.query import QueryTimeout, csv_lines, open_query
+from tests.unit.test_query import run_query
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from pipelines.lib.release_diff import (
     CHANGES,
     DIFF_COLUMNS,
     DIFF_SCHEMA,
-    default_pair,
     diff_versions,
     format_summary,
     release_diff_for_build,
@@ -173,9 +172,7 @@ def test_quarantine_transitions(tmp_path):
     assert diff.filter(pl.col("change") == "quarantined")["old_row_number"].null_count() == 0
 
 
-def test_default_pair_and_release_diff_for_build(two_versions, diff):
-    assert default_pair(two_versions, SOURCE) == (OLD, NEW)
-    assert default_pair(BUNDLED_SOURCES, SOURCE) is None
+def test_release_diff_for_build_compares_with_the_version_before(two_versions, diff):
     assert release_diff_for_build(two_versions, NEW).equals(diff)
     oldest = release_diff_for_build(two_versions, OLD)
     assert oldest.height == 0 and oldest.schema == pl.Schema(DIFF_SCHEMA)
