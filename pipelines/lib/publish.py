@@ -55,6 +55,33 @@ def public_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     ).fetchall()
 
 
+class UnexpectedTables(RuntimeError):
+    """The private database's public tables are not exactly the tables of the graph being published."""
+
+
+def check_graph_tables(found: list[tuple[str, str]], expected: set[str] | None, build_db: Path) -> None:
+    """Refuse to publish unless the public tables found are exactly the graph's (``schema.table``
+    names): a table a model no longer makes (a deleted or renamed SQL file, left in the private
+    database by an earlier run of a few assets) must not leak into a release, and a table of the
+    graph that is missing must not be dropped from one silently. None skips the check."""
+    if expected is None:
+        return
+    names = {f"{schema}.{table}" for schema, table in found}
+    extra, missing = sorted(names - expected), sorted(expected - names)
+    if not extra and not missing:
+        return
+    problems = []
+    if extra:
+        problems.append(f"tables that no asset of this graph makes: {', '.join(extra)} (left by an earlier build; "
+                        "a deleted or renamed model?)")
+    if missing:
+        problems.append(f"tables of this graph that are missing: {', '.join(missing)}")
+    raise UnexpectedTables(
+        f"not published: the private database {build_db} does not hold exactly this graph's public tables: "
+        + "; ".join(problems) + ". Rebuild the whole graph (`flopcast build`, or the build_warehouse job), which "
+        "starts from a fresh private database; the published warehouse is unchanged.")
+
+
 # Where a row sat in its source file is lineage, not content: a reshuffled snapshot must publish
 # the same content hash (the columns stay in the tables and in Parquet).
 POSITION_COLUMNS = ("source_row_number", "row_number")
@@ -195,11 +222,14 @@ def _prune_releases(warehouse_dir: Path, keep: set[str]) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def publish(locations: Locations, extras: Callable[[duckdb.DuckDBPyConnection, dict, Path], None] | None = None) -> dict:
+def publish(locations: Locations, extras: Callable[[duckdb.DuckDBPyConnection, dict, Path], None] | None = None,
+            expected_tables: set[str] | None = None) -> dict:
     """Stage a complete release (database copy, Parquet, report, manifest, extras), then make it
     current with one atomic rename of the `current` symlink: that rename is the commit point.
 
     `extras(con, manifest, release_dir)` may write more files into the release (the data card).
+    `expected_tables`: the graph's public tables (``schema.table``); anything else in the private
+    database stops the publish before any file is written (``check_graph_tables``).
     """
     warehouse = locations.warehouse_dir
     releases = warehouse / RELEASES
@@ -209,6 +239,7 @@ def publish(locations: Locations, extras: Callable[[duckdb.DuckDBPyConnection, d
     staging.mkdir()
     try:
         with connect(locations.build_db) as con:
+            check_graph_tables(public_tables(con), expected_tables, locations.build_db)
             apply_comments(con)  # COMMENT ON every public table and column (pipelines/lib/column_docs.py)
             con.execute("CHECKPOINT")
             stats = table_stats(con)
