@@ -124,7 +124,72 @@ def project_instance() -> dg.DagsterInstance:
 
 @functools.cache
 def _instance_at(home: str) -> dg.DagsterInstance:
-    return dg.DagsterInstance.from_config(home)  # one per process and folder: builds in a test session share it
+    instance = dg.DagsterInstance.from_config(home)  # one per process and folder: builds in a test session share it
+    keep_sqlite_connections(instance)
+    return instance
+
+
+def keep_sqlite_connections(instance: dg.DagsterInstance) -> bool:
+    """Let this process's instance keep its SQLite databases open; True if it now does.
+
+    Dagster's SQLite run and event-log storages create a SQLAlchemy engine, open the file, compile
+    the statement and commit (an fsync) for every read and every event: about 1,500 connections and
+    3 CPU-s of a bundled build's ~270 events (profiled; BENCHMARKS.md). Here each database file gets
+    one engine for the process, whose pool keeps its connections open (and its compiled-statement
+    cache warm), and commits in WAL mode wait for the checkpoint's fsync (synchronous=NORMAL: a
+    power cut may lose the last events, never corrupt the file). Same files, same rows: `dagster
+    dev`, the daemon and `dagster asset` commands read them as before. Only this instance object
+    changes (not Dagster's classes); with storages other than Dagster's SQLite ones, or if Dagster's
+    internals moved (they are not public API), nothing changes.
+    """
+    try:
+        from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+        from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+    except ImportError:
+        return False
+    events, runs = instance.event_log_storage, instance.run_storage
+    if type(events) is not SqliteEventLogStorage or type(runs) is not SqliteRunStorage:
+        return False
+    if not (callable(getattr(events, "conn_string_for_shard", None)) and isinstance(getattr(runs, "_conn_string", None), str)
+            and hasattr(events, "_db_lock") and isinstance(getattr(events, "_initialized_dbs", None), set)):
+        return False
+    engines: dict[str, object] = {}
+
+    def engine_for(conn_string: str):
+        engine = engines.get(conn_string)
+        if engine is None:
+            import sqlalchemy
+
+            engine = sqlalchemy.create_engine(conn_string, pool_size=2, max_overflow=4,
+                                              connect_args={"timeout": 15, "check_same_thread": False})
+            sqlalchemy.event.listen(engine, "connect", _sqlite_commits_without_fsync)
+            engines[conn_string] = engine
+        return engine
+
+    @contextlib.contextmanager
+    def events_connect(shard: str):
+        with events._db_lock:
+            engine = engine_for(events.conn_string_for_shard(shard))
+            if shard not in events._initialized_dbs:
+                events._initdb(engine)
+                events._initialized_dbs.add(shard)
+            with engine.connect() as conn, conn.begin():
+                yield conn
+
+    @contextlib.contextmanager
+    def runs_connect():
+        with engine_for(runs._conn_string).connect() as conn, conn.begin():
+            yield conn
+
+    events._connect = events_connect
+    runs.connect = runs_connect
+    return True
+
+
+def _sqlite_commits_without_fsync(dbapi_connection, _record) -> None:
+    (mode,) = dbapi_connection.execute("PRAGMA journal_mode").fetchone()
+    if str(mode).lower() == "wal":  # in rollback-journal mode NORMAL could corrupt on a power cut: leave it
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
 
 def _run_build(locations: Locations, settings: dict | None) -> BuildOutcome:
