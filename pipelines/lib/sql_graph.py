@@ -30,6 +30,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.scope import traverse_scope
 
 from pipelines.lib.column_docs import DataTest, SchemaFileError, sql_schema_files, table_specs
+from pipelines.lib.duck import literal, quote
 from pipelines.lib.settings import SQL_VARIABLES
 
 DIALECT = "duckdb"
@@ -263,11 +264,7 @@ def _sql_literal(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+    return literal(str(value))
 
 
 def data_test_sql(table: str, test: DataTest) -> str:
@@ -275,11 +272,11 @@ def data_test_sql(table: str, test: DataTest) -> str:
     Nulls pass every test but not_null, as in dbt. accepted_range's bounds are numbers or SQL
     expressions such as getvariable('frontier_top_n')."""
     params = dict(test.params)
-    target = ".".join(_ident(part) for part in table.split("."))
+    target = ".".join(quote(part) for part in table.split("."))
     if test.column is None:  # unique_combination_of_columns
-        columns = ", ".join(_ident(c) for c in params["combination_of_columns"])
+        columns = ", ".join(quote(c) for c in params["combination_of_columns"])
         return f"select {columns}, count(*) as n from {target} group by {columns} having count(*) > 1"
-    column = _ident(test.column)
+    column = quote(test.column)
     if test.kind == "unique":
         return (f"select {column}, count(*) as n from {target} where {column} is not null "
                 f"group by {column} having count(*) > 1")

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from pipelines.lib.duck import literal, registered
 from pipelines.lib.duck import quote as quote  # re-exported: written once in duck.py
-from pipelines.lib.duck import registered
 
 if TYPE_CHECKING:  # polars is imported where a frame is read or written: `flopcast query` never needs it
     import polars as pl
@@ -153,7 +153,7 @@ def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     memory_limit = os.environ.get("FLOPCAST_DUCKDB_MEMORY_LIMIT")  # e.g. "2GB"; DuckDB spills to disk beyond it
     if memory_limit:
         try:
-            con.execute("SET memory_limit = '" + memory_limit.replace("'", "''") + "'")
+            con.execute("SET memory_limit = " + literal(memory_limit))
         except duckdb.Error as exc:
             con.close()
             raise ValueError(f"FLOPCAST_DUCKDB_MEMORY_LIMIT={memory_limit!r} is not a DuckDB memory size "
