@@ -42,18 +42,19 @@ def resolve_as_of(con: duckdb.DuckDBPyConnection, configured: dt.date | None) ->
     return newest
 
 
-def estimate_sets(con: duckdb.DuckDBPyConnection) -> dict[str, pl.DataFrame]:
+def estimate_sets(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...] = FITTED_RUN_COLUMNS) -> dict[str, pl.DataFrame]:
     """The runs each set of estimates fits: the baseline (marts.training_runs, curated corrections
     applied) and, per curated scenario, the baseline with that scenario's values applied and the
     frontier flags recomputed.
 
-    Without scenarios only the columns the fits read are loaded (at 10M runs, every column of
-    marts.training_runs is gigabytes); a scenario needs every column to apply its values to.
+    Without scenarios only `columns` are loaded, in model_id order (the fits' by default, the
+    projections ask for largest_run.COLUMNS; at 10M runs, every column of marts.training_runs is
+    gigabytes); a scenario needs every column to apply its values to.
     """
     curated = read_table(con, "clean", "curated_values", order_by="estimates, file, line, field")
     scenarios = sorted(set(curated["estimates"].to_list()) - {BASELINE})
-    columns = "*" if scenarios else ", ".join(quote(c) for c in FITTED_RUN_COLUMNS)
-    runs = pl.from_arrow(con.sql(f"SELECT {columns} FROM marts.training_runs ORDER BY model_id").to_arrow_table())
+    selected = "*" if scenarios else ", ".join(quote(c) for c in columns)
+    runs = pl.from_arrow(con.sql(f"SELECT {selected} FROM marts.training_runs ORDER BY model_id").to_arrow_table())
     sets = {BASELINE: runs}
     for scenario in scenarios:
         applied, _ = apply_curated(runs, curated, scenario)
@@ -122,7 +123,7 @@ def materialize_projections(con: duckdb.DuckDBPyConnection, config: AnalysisConf
         raise ValueError(f"horizon_year {config.horizon_year} is before the as-of year {as_of.year}")
     methods = selected_largest_run_methods(con)
     years = np.arange(as_of.year, config.horizon_year + 1)
-    sets = estimate_sets(con)
+    sets = estimate_sets(con, largest_run.COLUMNS)
     frames = []
     for estimates in sorted(set(fits["estimates"].to_list()), key=lambda e: (e != BASELINE, e)):
         chosen = pl.col("estimates") == estimates

@@ -32,8 +32,11 @@ SELECTION_TRUNCATED = ("large_scale",)
 # tensor FP16 is a change of number format, not progress to extrapolate.
 PRECISIONS = ("tensor_fp16", "fp16", "fp32")
 COST_WINDOW_START_YEAR = 2016  # Cottier et al. 2024 (Epoch AI): frontier training cost since 2016
-# The columns of marts.training_runs that compute_trend_fits reads (in model_id order).
-FITTED_RUN_COLUMNS = ("model_id", "publication_date", "publication_year_fraction", *RUN_METRICS, "is_frontier", "is_large_scale")
+# The columns of marts.training_runs that compute_trend_fits reads, in model_id order. model_id itself
+# is not among them: read in its order, the row order breaks the ties between runs published the
+# same day (the records) as model_id would (at 10M runs the column is about 0.4 GB, and more while
+# DuckDB hands it over).
+FITTED_RUN_COLUMNS = ("publication_date", "publication_year_fraction", *RUN_METRICS, "is_frontier", "is_large_scale")
 METHOD = "ols_log10_on_year"
 BREAK_METHOD = "ols_log10_on_year_two_segments"
 
@@ -106,12 +109,14 @@ def largest_at_date(frame: pl.DataFrame, value: str, date: str, key: str,
 
 def compute_trend_fits(runs: pl.DataFrame, hardware: pl.DataFrame, clusters: pl.DataFrame,
                        settings: FitSettings) -> list[FitResult]:
-    """All fits, in a fixed order. runs = marts.training_runs, hardware = staging.ml_hardware,
-    clusters = staging.gpu_clusters."""
+    """All fits, in a fixed order. runs = marts.training_runs in model_id order (with model_id or
+    without it: FITTED_RUN_COLUMNS), hardware = staging.ml_hardware, clusters = staging.gpu_clusters."""
     as_of, start = settings.as_of, dt.date(settings.start_year, 1, 1)
     x = "publication_year_fraction"
     past = _on_or_before(runs, "publication_date", as_of)
-    recent = past.drop("model_id").filter(pl.col("publication_date") >= start)  # model_id: only the records need it
+    recent = past.drop("model_id", strict=False).filter(pl.col("publication_date") >= start)  # model_id: only the records need it
+    # Same-day runs are ordered by model_id for the records: the column, or the row order that stands for it.
+    order_key = pl.col("model_id") if "model_id" in past.columns else pl.int_range(pl.len(), dtype=pl.UInt32).alias("model_id")
     populations = {
         "notable_since_2010": recent,
         "frontier": recent.filter(pl.col("is_frontier")),
@@ -128,7 +133,7 @@ def compute_trend_fits(runs: pl.DataFrame, hardware: pl.DataFrame, clusters: pl.
                         settings, cost_start, as_of))
     # The record itself: runs larger than every run before them (the running maximum over the whole history).
     for metric in ("training_compute_flop", "training_cost_usd"):
-        records = past.filter(record_mask(past.select("publication_date", "model_id", metric), metric))
+        records = past.filter(record_mask(past.select("publication_date", order_key, metric), metric))
         window = start if metric == "training_compute_flop" else cost_start
         results.append(_fit(records.filter(pl.col("publication_date") >= window), x, metric, "records",
                             RUN_METRICS[metric], settings, window, as_of))

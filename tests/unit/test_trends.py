@@ -125,3 +125,21 @@ def test_runs_after_the_as_of_date_or_undated_change_no_fit():
     on_as_of = SETTINGS.__class__(as_of=runs()["publication_date"].max(), resamples=50, seed=1)
     direct = trend_fits_table(compute_trend_fits(runs(), hardware(), few_clusters(), on_as_of), on_as_of)
     assert direct.height == expected.height and direct["n"].sum() <= expected["n"].sum()
+
+
+def test_without_model_id_the_row_order_breaks_same_day_ties_like_model_id():
+    # marts.training_runs is read in model_id order without the model_id column: the records (runs
+    # larger than every run before them) must come out as with the column. Each run gets a twin
+    # published the same day, larger or smaller, so the tie-break decides which one is a record.
+    base = runs()
+    twins = base.with_columns(pl.col("model_id") + "_twin",
+                              pl.col("training_compute_flop") * pl.Series([1.5, 0.7] * (base.height // 2)))
+    both = pl.concat([base, twins]).sort("model_id")
+    with_id = trend_fits_table(compute_trend_fits(both, hardware(), few_clusters(), SETTINGS), SETTINGS)
+    without_id = trend_fits_table(compute_trend_fits(both.drop("model_id"), hardware(), few_clusters(), SETTINGS), SETTINGS)
+    assert without_id.equals(with_id)
+    # the tie-break matters here: with the twins first, other runs are records
+    twins_first = pl.concat([twins, base]).sort("publication_date", maintain_order=True).drop("model_id")
+    other = trend_fits_table(compute_trend_fits(twins_first, hardware(), few_clusters(), SETTINGS), SETTINGS)
+    records = (pl.col("population") == "records") & (pl.col("metric") == "training_compute_flop")
+    assert not other.filter(records).equals(with_id.filter(records))
