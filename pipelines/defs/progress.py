@@ -5,7 +5,10 @@ import sys
 import time
 
 import dagster as dg
-from dagster._core.log_manager import get_log_record_metadata, has_log_record_metadata
+
+# Dagster puts its event on each log record it emits under this attribute: no public function reads
+# it, but it is the same name Dagster's own JSON console logger writes out ("dagster_meta").
+DAGSTER_META = "dagster_meta"
 
 
 def root_error_message(event) -> str:
@@ -28,9 +31,10 @@ class _ProgressHandler(logging.Handler):
         self.materialized: set[str] = set()  # steps that materialized an asset (a SQL model runs its schema.yml tests too)
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not has_log_record_metadata(record):
+        meta = getattr(record, DAGSTER_META, None)
+        if not isinstance(meta, dict):
             return
-        event = get_log_record_metadata(record).get("dagster_event")
+        event = meta.get("dagster_event")
         if event is None:
             return
         kind = event.event_type_value
