@@ -49,6 +49,13 @@ def test_corrections_and_new_runs_reach_the_marts_and_the_fits(published_copy):
     assert "curated value (sources/curated/, citation: https://example.org/gpt-4-paper)" in evidence
     html = (published_copy.report_dir / "index.html").read_text(encoding="utf-8")
     assert "citation: https://example.org/gpt-4-paper" in html
+    # ...marked as curated in the claims table, in the chart hover text, and in the headline for the
+    # new largest run; every curated value is listed with its citation.
+    assert ('<span class="curated" title="value from sources/curated/: https://example.org/gpt-4-paper">'
+            "curated: https://example.org/gpt-4-paper</span>") in html
+    assert "curated: https:\\u002f\\u002fexample.org\\u002fgpt-4-paper" in html  # hover text, in the figure's JSON
+    assert "Colossus Run X (4e27 FLOP" in html and "curated: https://example.org/rumour</span>" in html
+    assert '<table id="curated-values">' in html
 
 
 def test_a_bad_curated_row_fails_naming_file_line_field_and_publishes_nothing(published_copy):

@@ -8,7 +8,7 @@ import re
 import duckdb
 import pytest
 
-from pipelines.lib.report import CHARTS, load_report_data, render_report
+from pipelines.lib.report import CHARTS, INTERACTIVE_CHARTS, load_report_data, render_report
 
 pytestmark = pytest.mark.integration
 
@@ -26,8 +26,12 @@ def test_report_renders_from_the_published_warehouse(built, tmp_path):
         png = paths[name].read_bytes()
         assert png.startswith(PNG_MAGIC) and len(png) > 5_000, name
     page = paths["index"].read_text(encoding="utf-8")
-    assert page.count('src="data:image/png;base64,') == len(CHARTS)
-    assert "<script" not in page.lower()
+    markup = re.sub(r"<script>.*?</script>", "<script></script>", page, flags=re.DOTALL)  # plotly.js has its own
+    assert markup.count('<noscript><img id="chart-') == markup.count('src="data:image/png;base64,') == len(CHARTS)
+    # plotly.js inlined once and one Plotly chart per interactive chart, nothing fetched.
+    assert page.count("<script>/**\n* plotly.js v") == 1 and "<script src" not in page
+    for name in INTERACTIVE_CHARTS:
+        assert f'<div id="plot-{name}" class="plotly-graph-div"' in page, name
     # The headline names the as-of date of the fits and which roadblock binds first.
     assert data.as_of.isoformat() in page
     assert re.search(r"<strong>(Data|Energy|Money)[^<]*</strong> binds? first|No roadblock binds", page)
