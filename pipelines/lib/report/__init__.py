@@ -32,15 +32,27 @@ __all__ = ["CHARTS", "INTERACTIVE_CHARTS", "STYLE", "ReportData", "draw_charts",
 
 
 def render_report(data: ReportData, out_dir: Path) -> dict[str, Path]:
-    """Write ``out_dir/index.html`` and one PNG per chart; return their paths by name."""
-    from pipelines.lib.build_helper import BuildHelper, handed_off
+    """Write ``out_dir/index.html`` and one PNG per chart; return their paths by name.
+
+    In a build the PNGs are drawn by the build helper process; the Plotly charts are made here
+    meanwhile (a thread waits for the helper's reply), so the interactive page adds no wait."""
+    from pipelines.lib.build_helper import BuildHelper, active, handed_off
     from pipelines.lib.report.interactive_charts import chart_divs, plotly_js
     from pipelines.lib.report.page import render_html
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    drawn = handed_off("the charts", BuildHelper.draw_charts, data, out_dir) or draw_charts(data, out_dir)
+    if active() is not None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            handed = pool.submit(handed_off, "the charts", BuildHelper.draw_charts, data, out_dir)
+            interactive, script = chart_divs(data), plotly_js()
+            drawn = handed.result() or draw_charts(data, out_dir)
+    else:
+        drawn = draw_charts(data, out_dir)
+        interactive, script = chart_divs(data), plotly_js()
     index = out_dir / "index.html"
     # Bytes, not text mode: no platform newline translation.
-    index.write_bytes(render_html(data, drawn, chart_divs(data), plotly_js()).encode("utf-8"))
+    index.write_bytes(render_html(data, drawn, interactive, script).encode("utf-8"))
     return {"index": index, **{name: path for name, (path, _alt) in drawn.items()}}
