@@ -113,7 +113,7 @@ def _derive_notable_models(frame: pl.DataFrame, context: CleanContext) -> pl.Dat
         pl.col("hardware_quantity") >= 2.0**62,
         pl.concat_str(pl.lit("hardware_quantity: "), pl.col("hardware_quantity").cast(pl.String), pl.lit(" is too large for a count")),
     )
-    is_language = pl.col("domain").str.split(",").list.contains("Language").fill_null(False)
+    is_language = pl.col("domain").list.contains("Language").fill_null(False)
     frame = frame.with_columns(
         _slug_ids(pl.col("model")).alias("model_id"),
         is_language.alias("is_language_model"),
@@ -203,6 +203,9 @@ def _content_ids(frame: pl.DataFrame) -> pl.Series:
         if base is None or counts[name] == 1:
             ids.append(base)
             continue
+        # List cells (country, owner) hashed as the comma-joined text they were before they became
+        # lists, so every cluster_id stays what it was.
+        row = tuple(",".join(v) if isinstance(v, list) else v for v in row)
         digest = hashlib.sha256(repr(row).encode("utf-8")).hexdigest()[:8]
         candidate = f"{base}-{digest}"
         seen[candidate] = seen.get(candidate, 0) + 1

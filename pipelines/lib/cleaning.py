@@ -584,7 +584,8 @@ def resolve_duplicates(frame: pl.DataFrame, key: str, *, prefer: list[pl.Expr], 
     """
     candidates = frame.filter(USABLE).filter(pl.col(key).is_duplicated())  # only these can lose; sorting them all is costly
     values = [c for c in frame.columns if c not in (*WORKING_COLUMNS, "source_row_number")]
-    parts = [pl.col(c).cast(pl.String).fill_null("\x00") for c in values]
+    parts = [(pl.col(c).list.join("\x1e") if isinstance(frame.schema[c], pl.List) else pl.col(c).cast(pl.String))
+             .fill_null("\x00") for c in values]  # a list column (organization) by its items
     if CELL_REASONS in frame.columns:  # rejected cells are content too (their raw text is in the reason)
         parts.append(pl.col(CELL_REASONS).list.join("\x1e"))
     content = pl.concat_str(parts, separator="\x1f")

@@ -165,7 +165,7 @@ def _parse_number(field: str, text: str, units: dict[str, float]) -> tuple[float
 def _parse_value(field: str, text: str, snapshot_date: dt.date) -> tuple[float | None, str | None, dt.date | None, str | None]:
     """(number, text, date, problem) for one cell."""
     kind, units = FIELDS[field]
-    if kind == "text":
+    if kind in ("text", "list"):
         return None, text, None, None
     if kind == "date":
         try:
@@ -450,11 +450,21 @@ def _as_text(value) -> str | None:
         return None
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, list):
+        return ", ".join(value)
     return str(value)
+
+
+def _as_list(text: str | None) -> list[str] | None:
+    """'Google, DeepMind,Google' -> ['Google', 'DeepMind'], as the clean step reads a list cell."""
+    items = list(dict.fromkeys(item.strip() for item in (text or "").split(",") if item.strip()))
+    return items or None
 
 
 def _curated_value(row: dict):
     field_kind = FIELDS[row["field"]][0]
+    if field_kind == "list":
+        return _as_list(row["value_text"])
     return {"number": row["value_number"], "text": row["value_text"], "date": row["value_date"]}[field_kind]
 
 
@@ -519,7 +529,7 @@ def _refresh_derived(frame: pl.DataFrame) -> pl.DataFrame:
     if "publication_year_fraction" in columns:
         updates.append(year_fraction(pl.col("publication_date"), pl.col("publication_date_precision")).alias("publication_year_fraction"))
     if "is_language_model" in columns:
-        updates.append(pl.col("domain").str.split(",").list.contains("Language").fill_null(False).alias("is_language_model"))
+        updates.append(pl.col("domain").list.contains("Language").fill_null(False).alias("is_language_model"))
     return frame.with_columns(updates) if updates else frame
 
 

@@ -326,13 +326,16 @@ def clean_name(cell: pl.Expr) -> pl.Expr:
 
 
 def distinct_list(cell: pl.Expr) -> pl.Expr:
-    """'United States of America,United States of America' -> 'United States of America' (order kept)."""
+    """A comma-separated cell as a list of its distinct items, in order, blanks dropped:
+    'Google, DeepMind,Google' -> ['Google', 'DeepMind']; a cell with no item is null (a list column
+    is VARCHAR[] in DuckDB and Parquet, a JSON array in exports)."""
     listed = _only_where(cell.str.contains(",", literal=True), cell)  # cells without a comma are one value
     parts = listed.str.split(",").list.eval(pl.element().str.strip_chars()).list.eval(
         pl.element().filter(pl.element() != "")
-    )
-    joined = pl.coalesce(parts.list.unique(maintain_order=True).list.join(","), cell.str.strip_chars())
-    return pl.when(joined == "").then(None).otherwise(joined)
+    ).list.unique(maintain_order=True)
+    single = cell.str.strip_chars()
+    items = pl.coalesce(parts, pl.when(single != "").then(pl.concat_list(single)))
+    return pl.when(items.list.len() > 0).then(items)
 
 
 # Symbols that are part of a name, spelled as words in an id: DeepLabV3 and DeepLabV3+, PointNet and

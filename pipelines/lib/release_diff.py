@@ -101,6 +101,10 @@ def canonical(value) -> str | None:
         return repr(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, list):  # a list column (organization): a JSON array, equal exactly when the lists are
+        import json
+
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 

@@ -77,5 +77,5 @@ def test_nul_bytes_never_reach_a_clean_text_column(tmp_path):
              "Confidence": "Likely\x00"}]
     raw, clean_rows, rejected = _clean_notable(tmp_path, rows, as_of=False)
     row = clean_rows.row(0, named=True)
-    assert (row["model"], row["organization"], row["confidence"]) == ("EvilModel", "OrgA", "Likely")
+    assert (row["model"], row["organization"], row["confidence"]) == ("EvilModel", ["OrgA"], "Likely")
     assert row["model_id"] == "evilmodel"

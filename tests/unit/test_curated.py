@@ -23,7 +23,7 @@ def write(tmp_path, text, name="corrections.csv", scenario=False):
 def runs() -> pl.DataFrame:
     return pl.DataFrame({
         "model_id": ["gpt-3-175b-davinci", "gpt-4-mar-2023"], "model": ["GPT-3 175B (davinci)", "GPT-4 (Mar 2023)"],
-        "domain": ["Language", "Language,Multimodal"], "is_language_model": [True, True],
+        "domain": [["Language"], ["Language", "Multimodal"]], "is_language_model": [True, True],
         "publication_date": [dt.date(2020, 5, 28), dt.date(2023, 3, 15)], "publication_date_precision": ["day", "day"],
         "publication_year_fraction": [2020.4, 2023.2], "training_compute_flop": [3.14e23, 2.1e25],
         "training_power_w": [5.1e6, None], "source": ["epoch", "epoch"], "source_version": ["v1", "v1"],

@@ -187,15 +187,16 @@ def test_clean_name():
     ]
 
 
-def distinct_lists(values: list[str | None]) -> list[str | None]:
+def distinct_lists(values: list[str | None]) -> list[list[str] | None]:
     return pl.DataFrame({"cell": values}, schema={"cell": pl.String}).select(parsing.distinct_list(pl.col("cell"))).to_series().to_list()
 
 
 def test_distinct_list():
-    assert distinct_lists(["United States of America,United States of America"]) == ["United States of America"]
-    assert distinct_lists(["Google, DeepMind,Google,,"]) == ["Google,DeepMind"]  # order kept, blanks dropped
-    assert distinct_lists(["B,A"]) == ["B,A"]
-    assert distinct_lists([",", None]) == [None, None]
+    """A list cell becomes a real list (VARCHAR[] in DuckDB), not a comma-joined string (issue 15, point 4)."""
+    assert distinct_lists(["United States of America,United States of America"]) == [["United States of America"]]
+    assert distinct_lists(["Google, DeepMind,Google,,"]) == [["Google", "DeepMind"]]  # order kept, blanks dropped
+    assert distinct_lists(["B,A", "  X "]) == [["B", "A"], ["X"]]
+    assert distinct_lists([",", None, "", " "]) == [None, None, None, None]
 
 
 def test_slug():

@@ -46,6 +46,8 @@ POINT_HOVER = ("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>published %{custo
 
 
 def esc(value) -> str:
+    if isinstance(value, list):  # a list column (a model's organizations): its items, comma-separated
+        value = ", ".join(map(str, value))
     return html.escape("" if value is None else str(value), quote=True)
 
 
