@@ -60,7 +60,7 @@ CAVEATS: tuple[str, ...] = (
     "NLLB, GNMT, Seq2Seq LSTM) and older rows copied from a word count hold words too (ALBERT: BooksCorpus 800M "
     "+ Wikipedia 2,500M words = 3.3e9). flopcast does not convert; such counts are up to a third low in tokens. "
     "For some fine-tuned models it counts only the fine-tuning data, and some of these are flagged frontier by "
-    "flopcast's top-10 rule (e.g. InstructGPT 175B with about 1.7e7 tokens); small token counts of fine-tuned models "
+    "flopcast's top-{frontier_top_n} rule (e.g. InstructGPT 175B with about 1.7e7 tokens); small token counts of fine-tuned models "
     "are not pre-training data.",
     "Some of Epoch's training power draw values look wrong: Megatron-LM (1.2B) is listed at about 338 W (one V100) "
     "while Megatron-LM (8.3B) on 512 GPUs draws about 263 kW. Power fits use the values as published.",
@@ -242,7 +242,9 @@ class _Facts(dict):
 
 
 def known_caveats(con: duckdb.DuckDBPyConnection) -> list[str]:
-    facts = _Facts(_caveat_facts(con))
+    from pipelines.lib.settings import DEFAULTS
+
+    facts = _Facts({"frontier_top_n": DEFAULTS.frontier_top_n, **_caveat_facts(con)})
     return [text.format_map(facts) for text in CAVEATS]
 
 

@@ -1,7 +1,9 @@
 """Every column a real build publishes is documented, and the data card is complete for it.
 
-If a test here fails after you added or renamed a column, describe it in
-pipelines/lib/column_docs.py (unit + description; shared columns go in COMMON).
+If a test here fails after you added or renamed a column, describe it in the YAML beside what makes
+the table: dbt_like_sql/<schema>/schema.yml for a SQL model, pipelines/lib/schemas/<schema>.yml for a
+table made in Python (unit + description; columns shared by several tables go in
+pipelines/lib/schemas/common.yml and are listed by name only).
 """
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ def empty(title: str, what: str) -> dict:
 
 COMPUTE_FITS = (("notable_before_2010", "Notable models before 2010", COLORS["early"], "dash"),
                 ("notable_since_2010", "Notable models since 2010", COLORS["notable"], "solid"),
-                ("frontier", "Frontier (top 10 at release)", COLORS["frontier"], "solid"))
+                ("frontier", f"Frontier (top {sr.DEFAULTS.frontier_top_n} at release)", COLORS["frontier"], "solid"))
 
 
 def figure_compute_trend(data: ReportData) -> dict:

@@ -184,7 +184,7 @@ def _no_data(ax, what: str) -> str:
 COMPUTE_FITS = (  # (population, legend name, colour, line style)
     ("notable_before_2010", "Notable models before 2010", COLORS["early"], "--"),
     ("notable_since_2010", "Notable models since 2010", COLORS["notable"], "-"),
-    ("frontier", "Frontier (top 10 at release)", COLORS["frontier"], "-"),
+    ("frontier", f"Frontier (top {sr.DEFAULTS.frontier_top_n} at release)", COLORS["frontier"], "-"),
 )
 
 
