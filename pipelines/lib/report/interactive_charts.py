@@ -100,7 +100,7 @@ def band_traces(band: sr.Band | None, color: str, name: str, fmt=fmt_number, uni
 def hline(value: float, text: str, color: str, dash: str, x: tuple[float, float], group: str | None = None,
           show: bool = True) -> dict:
     """A reference level as a trace (so the legend can toggle it and hovering it names it)."""
-    return {"type": "scatter", "mode": "lines", "x": list(x), "y": [value, value], "name": text,
+    return {"type": "scatter", "mode": "lines", "x": list(x), "y": [value, value], "name": esc(text),
             "line": {"color": color, "dash": dash, "width": 1.2}, "legendgroup": group or text, "showlegend": show,
             "hovertemplate": f"{esc(text)}<extra></extra>"}
 
