@@ -4,13 +4,13 @@ Nothing happens at import time; the graph (including reading dbt_like_sql/) is b
 calls `defs`.
 """
 
-import os
 from pathlib import Path
 
 import dagster as dg
 
 from pipelines.defs.jobs import BUILD_JOB, build_job
-from pipelines.lib.warehouse import PROJECT_ROOT, Locations, default_locations
+from pipelines.lib.column_docs import default_sql_dir  # FLOPCAST_SQL_DIR or dbt_like_sql/; its docs load from there too
+from pipelines.lib.warehouse import Locations, default_locations
 
 __all__ = ["BUILD_JOB", "build_definitions", "default_sql_dir", "defs"]
 
@@ -64,10 +64,6 @@ def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None
             sources_dir=str(locations.sources_dir), warehouse_dir=str(locations.warehouse_dir), **(settings or {}))},
         loggers={"progress": progress_logger},
     )
-
-
-def default_sql_dir() -> Path:
-    return Path(os.environ.get("FLOPCAST_SQL_DIR", PROJECT_ROOT / "dbt_like_sql")).resolve()
 
 
 @dg.definitions

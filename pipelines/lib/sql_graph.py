@@ -306,9 +306,9 @@ def data_test_description(test: DataTest) -> str:
     if test.kind == "accepted_values":
         return f"{test.column} is one of {', '.join(map(str, params['values']))} (schema.yml test accepted_values)."
     if test.kind == "accepted_range":
-        ops = ("", "") if params.get("inclusive", True) else (" (exclusive)", " (exclusive)")
-        parts = [f"at least {params['min_value']}{ops[0]}" if "min_value" in params else "",
-                 f"at most {params['max_value']}{ops[1]}" if "max_value" in params else ""]
+        low, high = ("at least", "at most") if params.get("inclusive", True) else ("above", "below")
+        parts = [f"{low} {params['min_value']}" if "min_value" in params else "",
+                 f"{high} {params['max_value']}" if "max_value" in params else ""]
         return f"{test.column} is {' and '.join(p for p in parts if p)} (schema.yml test accepted_range)."
     return (f"No two rows share ({', '.join(params['combination_of_columns'])}) "
             "(schema.yml test unique_combination_of_columns).")
