@@ -38,7 +38,8 @@ from pipelines.lib.report.png_charts import COLORS
 from pipelines.lib.report.queries import ReportData
 from pipelines.lib.report.text import INTERACTIVE_CHARTS
 
-HEIGHT_PX = 560
+HEIGHT_PX = 720
+LEGEND_PX = 190  # room under the x axis for the legend
 CONFIG = {"displaylogo": False, "responsive": True, "scrollZoom": False,
           "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendDataToCloud"]}
 POINT_HOVER = ("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>published %{customdata[2]}<br>"
@@ -151,20 +152,18 @@ def log_axis(values: list[float], title: str, tick=power_of_ten_tick, pad_low: f
     return axis
 
 
-def layout(title: str, xaxis_title: str, x_range: tuple[float, float], yaxis: dict, legend_at: str = "top left",
+def layout(title: str, xaxis_title: str, x_range: tuple[float, float], yaxis: dict,
            annotations: list[dict] | None = None) -> dict:
-    vertical, horizontal = legend_at.split()
+    """The shared look. The legend sits under the plot: inside it, its box would hide part of a band."""
     return {
         "title": {"text": esc(title), "x": 0.01, "font": {"size": 16}},
-        "height": HEIGHT_PX, "margin": {"l": 90, "r": 20, "t": 50, "b": 55},
+        "height": HEIGHT_PX, "margin": {"l": 90, "r": 20, "t": 50, "b": LEGEND_PX},
         "font": {"family": "DejaVu Sans, Arial, sans-serif", "size": 12},
         "plot_bgcolor": "white", "paper_bgcolor": "white", "hovermode": "closest",
         "xaxis": {"title": {"text": xaxis_title}, "range": list(x_range), "gridcolor": "#eeeeee", "zeroline": False,
                   "tickformat": "d"},
         "yaxis": yaxis,
-        "legend": {"x": 0.01 if horizontal == "left" else 0.99, "xanchor": horizontal,
-                   "y": 0.99 if vertical == "top" else 0.01, "yanchor": vertical,
-                   "bgcolor": "rgba(255,255,255,0.85)", "font": {"size": 11}},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.1, "yanchor": "top", "font": {"size": 11}},
         "annotations": annotations or [],
     }
 
@@ -324,12 +323,19 @@ def figure_power(data: ReportData) -> dict:
         else:  # the countries toggle together: one legend entry
             traces.append(hline(value, text, COLORS["country"], "dot", x, group="countries", show=first_country))
             if first_country:
-                traces[-1]["name"] = "Countries' average electricity demand (hover a line)"
+                traces[-1]["name"] = "Countries' average electricity demand"
                 traces[-1]["hovertemplate"] = f"{esc(text)}<extra></extra>"
             first_country = False
     yaxis = log_axis(values + star_values + [r[0] for r in references], "Power (log scale)", tick=gw_tick,
                      pad_low=2, pad_high=3)
-    return {"data": traces, "layout": layout(title, "Year", x, yaxis, legend_at="bottom right")}
+    # Labelled as on the PNG: countries at the left edge over their line, power plants at the right
+    # edge under it (a 6.5 GW country and the 6.8 GW station must not read as one line's two labels).
+    annotations = [{"xref": "paper", "x": 0.005 if kind == "country" else 0.995, "y": math.log10(value),
+                    "xanchor": "left" if kind == "country" else "right", "yanchor": "bottom" if kind == "country" else "top",
+                    "text": esc(text), "showarrow": False, "bgcolor": "rgba(255,255,255,0.8)",
+                    "font": {"size": 10, "color": COLORS["country"] if kind == "country" else COLORS["reference"]}}
+                   for value, text, kind in references]
+    return {"data": traces, "layout": layout(title, "Year", x, yaxis, annotations=annotations)}
 
 
 def figure_data(data: ReportData) -> dict:
@@ -394,7 +400,7 @@ def figure_cost(data: ReportData) -> dict:
     references = sr.cost_references(data)
     traces += [hline(value, text, COLORS["reference"], "dash", x) for value, text in references]
     yaxis = log_axis(values + star_values + [r[0] for r in references], "US dollars (log scale)", tick=usd_tick)
-    return {"data": traces, "layout": layout(title, "Year", x, yaxis, legend_at="bottom right")}
+    return {"data": traces, "layout": layout(title, "Year", x, yaxis)}
 
 
 def figure_claims(data: ReportData) -> dict:
@@ -439,11 +445,10 @@ def figure_claims(data: ReportData) -> dict:
     spread = [r for r in ratios] + [1 - lo for lo in lows] + [1 + hi for hi in highs]
     xaxis = log_axis([v for v in spread if v > 0], "Claim ÷ data's central value (log scale; 1 = the data)",
                      tick=lambda v: f"×{fmt_number(v)}", pad_low=2, pad_high=2)
-    base = layout(title, "", (0, 1), {}, legend_at="bottom right")
+    base = layout(title, "", (0, 1), {})
     base["xaxis"] = xaxis
     base["yaxis"] = {"automargin": True, "gridcolor": "#eeeeee"}
     base["margin"] = {**base["margin"], "l": 20}
-    base["legend"] = {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0, "yanchor": "bottom", "font": {"size": 11}}
     base["shapes"] = [{"type": "line", "xref": "x", "yref": "paper", "x0": 1, "x1": 1, "y0": 0, "y1": 1,
                        "line": {"color": "#888888", "width": 1}}]
     return {"data": traces, "layout": base}
