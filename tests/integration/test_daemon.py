@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from pipelines.definitions import BUILD_JOB, build_definitions, default_sql_dir
@@ -108,6 +109,12 @@ def test_dagster_dev_sensor_builds_and_publishes(tmp_path):
         encoding="utf-8",
     )
     locations = Locations(sources_dir=copy_sources(tmp_path / "sources"), warehouse_dir=tmp_path / "warehouse")
+    # What an earlier build left (issue 16, point 4: every run is a full build however it starts): a
+    # private database with the table of a model deleted since, and a half-written release.
+    locations.build_db.parent.mkdir(parents=True)
+    with duckdb.connect(str(locations.build_db)) as con:
+        con.execute("CREATE SCHEMA marts; CREATE TABLE marts.deleted_model AS SELECT 1 AS model_id")
+    (locations.warehouse_dir / "releases" / ".staging-99999").mkdir(parents=True)
     log_path = tmp_path / "dagster.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOPCAST_", "DAGSTER_"))}
     env |= {
@@ -164,6 +171,8 @@ def test_dagster_dev_sensor_builds_and_publishes(tmp_path):
         assert len(build_runs(dagster_home)) == 1  # the sensor asked once, not on every tick
         manifest = json.loads(locations.manifest.read_text(encoding="utf-8"))
         assert {name: s["version"] for name, s in manifest["sources"].items()} == newest_versions(locations.sources_dir)
+        assert "marts.deleted_model" not in manifest["tables"]  # the daemon's run started from a fresh private database
+        assert not list((locations.warehouse_dir / "releases").glob(".staging-*"))
         with connect(locations.published_db, read_only=True) as con:
             assert con.execute("SELECT count(*) FROM marts.training_runs").fetchone()[0] > 0
     except BaseException:
