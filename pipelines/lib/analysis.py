@@ -30,10 +30,12 @@ class AnalysisConfig:
     assumption_overrides: dict | None = None
 
     def assumptions(self) -> dict[str, Assumption]:
+        """The assumptions of this run: the catalogue's values with the configured overrides."""
         return resolve_assumptions(self.assumption_overrides)
 
 
 def resolve_as_of(con: duckdb.DuckDBPyConnection, configured: dt.date | None) -> dt.date:
+    """The configured as-of date, or the newest publication date in marts.training_runs (never today's date: builds stay reproducible)."""
     if configured is not None:
         return configured
     newest = con.execute("SELECT max(publication_date) FROM marts.training_runs").fetchone()[0]
@@ -63,6 +65,7 @@ def estimate_sets(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...] = FIT
 
 
 def materialize_trend_fits(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
+    """Fit every trend of every estimate set and write marts.trend_fits and intermediate.trend_bootstrap."""
     settings = FitSettings(as_of=resolve_as_of(con, config.as_of), resamples=config.bootstrap_resamples, seed=config.seed,
                            cluster_start_year=config.cluster_start_year)
     hardware = read_table(con, "staging", "ml_hardware", order_by="hardware_id")
@@ -79,6 +82,7 @@ def materialize_trend_fits(con: duckdb.DuckDBPyConnection, config: AnalysisConfi
 
 
 def materialize_assumptions(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
+    """Write marts.assumptions: every assumption with its range, unit and citation, overrides applied and marked."""
     table = assumptions_table(config.assumptions(), config.assumption_overrides)
     write_table(con, "marts", "assumptions", table)
     return table
@@ -108,6 +112,7 @@ def materialize_backtests(con: duckdb.DuckDBPyConnection, config: AnalysisConfig
 
 
 def selected_largest_run_methods(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """metric -> the largest-run method marts.backtest_skill selected; LookupError when a metric has none."""
     skill = read_table(con, "marts", "backtest_skill", order_by="metric, method, horizon_years")
     chosen = {row["metric"]: row["method"] for row in skill.filter(pl.col("is_selected")).iter_rows(named=True)}
     missing = sorted(set(largest_run.START_YEARS) - set(chosen))
@@ -117,6 +122,7 @@ def selected_largest_run_methods(con: duckdb.DuckDBPyConnection) -> dict[str, st
 
 
 def materialize_projections(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
+    """Project every selected trend from the as-of year to the horizon and write marts.projections."""
     fits, boot = _fits(con, None)
     as_of = fits["as_of"][0]
     if config.horizon_year < as_of.year:
@@ -150,6 +156,7 @@ def baseline_projections(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def materialize_constraints(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Write marts.constraints and marts.roadblocks: the baseline projections against the limits they may hit."""
     projections = baseline_projections(con)
     countries = read_table(con, "marts", "country_electricity_latest", order_by="country_or_region")
     assumptions = config.assumptions()
@@ -171,6 +178,7 @@ def _compute_notes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def materialize_seed_claims(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
+    """Check the claims of the seed post against the fits and projections and write marts.seed_claims."""
     fits, _ = _fits(con)
     curated = read_table(con, "marts", "value_provenance", order_by="estimates, model_id, field")
     claims = compute_seed_claims(

@@ -163,6 +163,7 @@ def resolve_assumptions(overrides: dict[str, float] | None = None) -> dict[str, 
 
 
 def assumptions_table(assumptions: dict[str, Assumption], overrides: dict[str, float] | None = None) -> pl.DataFrame:
+    """The assumptions as the marts.assumptions table, sorted by name, with overridden rows marked."""
     overridden = set(overrides or {})
     rows = sorted(assumptions.values(), key=lambda a: a.name)
     return pl.DataFrame(

@@ -210,6 +210,7 @@ def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
 
 
 def main(argv: list[str]) -> int:
+    """The helper process's loop: answer the build's requests (expectation suites, charts) until EOF or the parent's death."""
     parent_pid = int(argv[0]) if argv else os.getppid()
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     replies = os.fdopen(os.dup(1), "wb")

@@ -60,6 +60,7 @@ def check_layout(warehouse_dir: Path) -> None:
 
 
 def held_here(warehouse_dir: Path) -> bool:
+    """Whether this process already holds the build lock of the warehouse (a nested build_lock then only counts)."""
     with _guard:
         return _key(warehouse_dir) in _held
 
@@ -91,6 +92,7 @@ def acquire(warehouse_dir: Path) -> bool:
 
 
 def release(warehouse_dir: Path) -> None:
+    """Undo one acquire; the lock file is unlocked when the outermost holder in this process releases it."""
     key = _key(warehouse_dir)
     with _guard:
         held = _held.get(key)
@@ -105,6 +107,7 @@ def release(warehouse_dir: Path) -> None:
 
 @contextlib.contextmanager
 def build_lock(warehouse_dir: Path) -> Iterator[None]:
+    """Hold the warehouse's build lock for the block, so that one build at a time writes it."""
     acquire(warehouse_dir)
     try:
         yield
@@ -126,6 +129,7 @@ def reset_build_database(warehouse_dir: Path, owner: str | None = None) -> None:
 
 
 def owner_of(warehouse_dir: Path) -> str | None:
+    """The owner recorded in the private build folder (the run that reset it), None if there is none."""
     try:
         return (Path(warehouse_dir) / BUILD_FOLDER / OWNER_NAME).read_text(encoding="utf-8").strip() or None
     except OSError:

@@ -19,6 +19,7 @@ class BuildOptionError(ValueError):
 
 
 def parse_as_of(text: str | None) -> dt.date | None:
+    """--as-of as a date (None when not given); BuildOptionError naming the option when it is not YYYY-MM-DD."""
     if text is None:
         return None
     try:

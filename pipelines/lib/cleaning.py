@@ -119,6 +119,7 @@ class CleanContext:
 
 
 def require_columns(header: list[str], columns: tuple[Column, ...], *, source_file: str) -> None:
+    """MissingColumnsError naming each mapped column the file lacks (and a close match, if renamed), before any parsing."""
     missing = [c.source for c in columns if c.source not in header]
     if not missing:
         return
@@ -453,6 +454,7 @@ def finish_clean(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext,
 
 
 def resolve_spec_duplicates(derived: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
+    """The spec's duplicate rule applied to the derived rows (losers flagged, not dropped); unchanged without one."""
     rule = spec.duplicates
     if rule is None:
         return derived

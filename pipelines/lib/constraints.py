@@ -75,6 +75,7 @@ def _countries_exceeded(power: pl.DataFrame, countries: pl.DataFrame) -> pl.Data
 
 
 def compute_constraints(projections: pl.DataFrame, assumptions: dict[str, Assumption], countries: pl.DataFrame) -> pl.DataFrame:
+    """marts.constraints: each yardstick's projected values against its reference sums, year by year and by scenario."""
     frames = []
     for y in YARDSTICKS:
         series = _series(projections, y)
@@ -119,6 +120,7 @@ ROADBLOCKS_SCHEMA = {
 
 
 def compute_roadblocks(projections: pl.DataFrame, assumptions: dict[str, Assumption], horizon_year: int) -> pl.DataFrame:
+    """marts.roadblocks: per roadblock, the first year its binding reference is reached (central, earliest, latest)."""
     rows = []
     for y in YARDSTICKS:
         series = _series(projections, y)

@@ -15,6 +15,7 @@ DAGSTER_YAML = "run_queue:\n  max_concurrent_runs: 1\ntelemetry:\n  enabled: fal
 
 
 def dagster_home() -> Path:
+    """DAGSTER_HOME as an absolute path (default ./.dagster_home), where builds record their runs."""
     return Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DAGSTER_HOME).expanduser().resolve()
 
 

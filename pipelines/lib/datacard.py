@@ -109,6 +109,7 @@ _STRING_TYPES = {"VARCHAR", "TEXT", "STRING", "UUID", "CHAR", "BPCHAR"}
 
 
 def frictionless_type(duckdb_type: str) -> str:
+    """The Frictionless Table Schema type of a DuckDB column type (for datapackage.json)."""
     t = duckdb_type.strip().upper()
     if t.endswith("]") or t.startswith(("LIST", "ARRAY")):
         return "array"
@@ -242,6 +243,7 @@ class _Facts(dict):
 
 
 def known_caveats(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The data card's caveats, with the figures they cite read from the built warehouse."""
     from pipelines.lib.settings import DEFAULTS
 
     facts = _Facts({"frontier_top_n": DEFAULTS.frontier_top_n, **_caveat_facts(con)})
@@ -308,6 +310,7 @@ def _tables(manifest: dict) -> list[tuple[str, dict]]:
 
 
 def render_data_card(con: duckdb.DuckDBPyConnection, manifest: dict) -> str:
+    """DATA_CARD.md: sources, tables and columns, coverage, quarantine, headline fits and caveats of a build."""
     sources = dict(sorted(manifest.get("sources", {}).items()))
     tables = _tables(manifest)
     out: list[str] = [

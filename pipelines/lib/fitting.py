@@ -47,6 +47,7 @@ class Fit:
         return 12.0 * _LOG10_2 / b
 
     def predict_log10(self, x) -> np.ndarray:
+        """log10 of the fitted line at x (years)."""
         # Evaluated around x_mean: intercept alone is ~-1000 for years near 2000, and adding
         # slope * 2000 back to it would lose digits for nothing.
         return self.y_mean + self.slope * (np.asarray(x, dtype=float) - self.x_mean)

@@ -15,6 +15,7 @@ def _fmt(value: float | None, unit: str = "") -> str:
 
 
 def headline_lines(con: duckdb.DuckDBPyConnection, year: int = DEFAULTS.headline_year) -> list[str]:
+    """The summary lines `flopcast build` ends with: growth of frontier compute, its projection and the roadblocks."""
     lines = []
     fit = con.execute("""
         select growth_per_year, growth_per_year_boot_low, growth_per_year_boot_high, doubling_time_months, n, as_of

@@ -76,12 +76,15 @@ class Line:
 
     @property
     def slope_se(self) -> float:
+        """Standard error of the slope, from the residual scatter."""
         return self.residual_sd / math.sqrt(self.sxx)
 
     def at(self, x: np.ndarray) -> np.ndarray:
+        """The line's value at x."""
         return self.y_mean + self.slope * (x - self.x_mean)
 
     def prediction_half_width(self, x: np.ndarray, level: float = LEVEL) -> np.ndarray:
+        """Half width of the `level` prediction interval for a new point at x (Student t, n-2 dof)."""
         t = t_quantile(0.5 + level / 2.0, self.n - 2)
         return t * self.residual_sd * np.sqrt(1.0 + 1.0 / self.n + (x - self.x_mean) ** 2 / self.sxx)
 

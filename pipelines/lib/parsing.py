@@ -300,6 +300,7 @@ def year_fraction(day: pl.Expr, precision: pl.Expr) -> pl.Expr:
 
 def boolean(cell: pl.Expr, column: str, *, true: tuple[str, ...] = ("true", "yes", "1", "1.0"),
             false: tuple[str, ...] = ("false", "no", "0", "0.0")) -> tuple[pl.Expr, pl.Expr]:
+    """(value, problem) expressions for a yes/no cell: True/False/null, and a reason where the text is neither."""
     text = cell.str.strip_chars().str.to_lowercase()
     value = pl.when(text.is_in(list(true))).then(True).when(text.is_in(list(false))).then(False).otherwise(None)
     problem = (

@@ -35,6 +35,7 @@ class Band:
     high: np.ndarray
 
     def values(self) -> dict[str, np.ndarray]:
+        """low, central and high back on the linear scale (10**log10)."""
         return {"low": 10**self.low, "central": 10**self.central, "high": 10**self.high}
 
 

@@ -47,6 +47,7 @@ class TableStats:
 
 
 def public_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(schema, table) of every base table in the public schemas, sorted: what a release publishes."""
     placeholders = ", ".join("?" for _ in PUBLIC_SCHEMAS)
     return con.execute(
         f"SELECT table_schema, table_name FROM information_schema.tables "
@@ -104,6 +105,7 @@ def content_hash(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> tup
 
 
 def table_stats(con: duckdb.DuckDBPyConnection) -> list[TableStats]:
+    """Rows, columns and content hash of every public table, for the manifest."""
     stats = []
     for schema, table in public_tables(con):
         rows, columns, digest = content_hash(con, schema, table)
@@ -138,6 +140,7 @@ def source_versions(con: duckdb.DuckDBPyConnection, sources_dir: Path) -> dict[s
 
 
 def build_manifest(stats: list[TableStats], sources: dict[str, dict]) -> dict:
+    """manifest.json's content: sources and table stats, with no timestamp (identical inputs, identical bytes)."""
     # No timestamps: two builds from the same inputs must give byte-identical manifests.
     return {
         "format": MANIFEST_FORMAT,

@@ -51,6 +51,7 @@ _FILE_FUNCTIONS = ("read_", "parquet_", "glob", "sniff_csv", "iceberg_", "delta_
 
 
 def check_read_only(sql: str) -> None:
+    """QueryRefused unless the SQL is one read-only statement (SELECT, DESCRIBE, EXPLAIN...), checked before any file is opened."""
     stripped = sql.strip().rstrip(";").strip()
     if not stripped:
         raise QueryRefused("empty query")
@@ -228,6 +229,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def escape_controls(text: str) -> str:
+    """Control characters shown as escapes (\\x1b, \\n), so a cell cannot drive the terminal."""
     return _CONTROL.sub(lambda m: {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
 
 
@@ -249,6 +251,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise_formula(text: str) -> str:
+    """A leading ' on text a spreadsheet would run as a formula (=, +, -, @, tab, CR)."""
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
@@ -264,6 +267,7 @@ def csv_cell(value, *, raw: bool = False) -> str:
 
 
 def format_table(columns: list[str], rows: list[tuple], *, truncated: bool = False) -> str:
+    """Rows as an aligned text table for the terminal, with a note when rows were left out."""
     cells = [[escape_controls(_cell(v)) for v in row] for row in rows]
     columns = [escape_controls(c) for c in columns]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
@@ -318,6 +322,7 @@ def _plain(value):
 
 
 def format_json(columns: list[str], rows: list[tuple]) -> str:
+    """Rows as a JSON array of objects (one per row), every control character escaped by json."""
     # json escapes every control character (\u001b), so nothing reaches a terminal raw.
     return json.dumps([{c: _plain(v) for c, v in zip(columns, row)} for row in rows], indent=2)
 

@@ -91,6 +91,7 @@ class RefreshResult:
     elapsed_seconds: float
 
     def describe(self) -> str:
+        """One line for `flopcast sources refresh`: unchanged, or the new version with its rows and hash."""
         if self.status == "unchanged":
             return f"unchanged: same bytes as {self.version} (sha256 {self.sha256[:12]})"
         after = f", previous {self.previous_version}" if self.previous_version else ""

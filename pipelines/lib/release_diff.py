@@ -77,6 +77,7 @@ DIFF_SCHEMA: dict[str, pl.DataType] = {
 
 
 def empty_diff() -> pl.DataFrame:
+    """A diff with no rows and the columns of marts.release_diff (for a first version)."""
     return pl.DataFrame(schema=DIFF_SCHEMA)
 
 

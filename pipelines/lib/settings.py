@@ -31,6 +31,7 @@ class Settings:
     largest_clusters_top_n: int = 10  # the largest-cluster population: among the N largest by power when first operational
 
     def replace(self, **changes) -> Settings:
+        """A copy with the given fields changed (settings are frozen)."""
         return dataclasses.replace(self, **changes)
 
 

@@ -69,6 +69,7 @@ class SqlModel:
 
 
 def sql_hash(sql: str) -> str:
+    """A short hash of a model's SQL: its Dagster code_version, so an edited model shows as changed."""
     return hashlib.sha256(sql.encode("utf-8")).hexdigest()[:16]
 
 
@@ -298,6 +299,7 @@ def data_test_sql(table: str, test: DataTest) -> str:
 
 
 def data_test_description(test: DataTest) -> str:
+    """One sentence saying what a schema.yml data test asserts, for its Dagster check."""
     params = dict(test.params)
     if test.kind == "unique":
         return f"{test.column} has no repeated value (schema.yml test unique)."

@@ -31,6 +31,7 @@ class TestRun:
 
 
 def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel, settings: Settings = DEFAULTS) -> ModelRun:
+    """Create (or replace) the model's table or view from its SQL and return its row count and columns."""
     set_sql_variables(con, settings)
     target = f"{quote(model.schema)}.{quote(model.name)}"
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(model.schema)}")

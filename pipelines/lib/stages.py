@@ -152,6 +152,7 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, rows, create: bool, comm
 
 
 def ensure_quarantine_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the empty quarantine tables if they do not exist yet, so every source can append to them."""
     for (schema, table), columns in ((QUARANTINE_TABLE, QUARANTINE_SCHEMA), (REJECTED_CELLS_TABLE, REJECTED_CELLS_SCHEMA)):
         if not table_exists(con, schema, table):
             write_table(con, schema, table, pl.DataFrame(schema=columns))
@@ -253,6 +254,7 @@ class Conservation:
 
     @property
     def holds(self) -> bool:
+        """Every raw row is either clean or quarantined."""
         return self.raw_rows == self.clean_rows + self.quarantined_rows
 
 
@@ -282,6 +284,7 @@ class CellConservation:
 
     @property
     def holds(self) -> bool:
+        """Every unreadable raw cell of a clean row is recorded in quarantine.rejected_cells, and every entry there is founded."""
         return not self.unrecorded and not self.unfounded
 
 
@@ -334,6 +337,7 @@ def cell_conservation(con: duckdb.DuckDBPyConnection, source: str, examples: int
 
 
 def clean_table_name(source: str) -> str:
+    """The clean.<table> a source's cleaning writes (e.g. epoch_notable_models -> notable_models)."""
     return CLEANING_SPECS[source].table
 
 

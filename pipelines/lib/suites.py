@@ -22,6 +22,7 @@ def _lineage(table: str) -> tuple:
 
 
 def notable_models_suite(snapshot_date: dt.date) -> Suite:
+    """The blocking expectations of clean.notable_models (keys, dates up to the snapshot, plausible ranges)."""
     return Suite("notable_models", (
         *_lineage("notable_models"),
         not_null("model_id"), unique("model_id", why="model_id is the primary key"),
@@ -40,6 +41,7 @@ def notable_models_suite(snapshot_date: dt.date) -> Suite:
 
 
 def ml_hardware_suite(snapshot_date: dt.date) -> Suite:
+    """The blocking expectations of clean.ml_hardware (keys, release dates up to the snapshot, per-chip ranges)."""
     return Suite("ml_hardware", (
         *_lineage("ml_hardware"),
         not_null("hardware_id"), unique("hardware_id", why="hardware_id is the primary key"),
@@ -51,6 +53,7 @@ def ml_hardware_suite(snapshot_date: dt.date) -> Suite:
 
 
 def gpu_clusters_suite(snapshot_date: dt.date) -> Suite:
+    """The blocking expectations of clean.gpu_clusters (keys, status and certainty values, site ranges)."""
     return Suite("gpu_clusters", (
         *_lineage("gpu_clusters"),
         not_null("cluster_id"), unique("cluster_id", why="cluster_id is the primary key"),
@@ -63,6 +66,7 @@ def gpu_clusters_suite(snapshot_date: dt.date) -> Suite:
 
 
 def price_index_suite(snapshot_date: dt.date) -> Suite:
+    """The blocking expectations of clean.price_index (one row per month, up to the snapshot, plausible index)."""
     return Suite("price_index", (
         *_lineage("price_index"),
         unique("observation_date"),
@@ -72,6 +76,7 @@ def price_index_suite(snapshot_date: dt.date) -> Suite:
 
 
 def country_electricity_suite(snapshot_date: dt.date) -> Suite:
+    """The blocking expectations of clean.country_electricity (one row per country and year, plausible demand)."""
     return Suite("country_electricity", (
         *_lineage("country_electricity"),
         compound_unique(("country_or_region", "year"), why="one row per country and year"),

@@ -68,6 +68,7 @@ class FitResult:
 
 
 def fit_seed(base: int, metric: str, population: str) -> int:
+    """The bootstrap seed of one fit: the run's seed mixed with the metric and population, so fits do not share draws."""
     return (base + zlib.crc32(f"{metric}/{population}".encode())) % (2**32)
 
 
@@ -210,6 +211,7 @@ TREND_FITS_SCHEMA = {
 
 
 def trend_fits_table(results: list[FitResult], settings: FitSettings, estimates: str = "baseline") -> pl.DataFrame:
+    """Fit results as rows of marts.trend_fits (slope, intervals, growth per year, doubling time)."""
     rows = []
     for r in results:
         f = r.fit

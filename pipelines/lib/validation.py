@@ -60,9 +60,11 @@ class SuiteResult:
     outcomes: tuple[ExpectationOutcome, ...]
 
     def failures(self) -> list[ExpectationOutcome]:
+        """The expectations that failed, in suite order."""
         return [o for o in self.outcomes if not o.success]
 
     def to_json_dict(self) -> dict:
+        """The result as JSON-ready data (what write_result_json writes to checks/<table>.json)."""
         # asdict keeps field order; _jsonable makes kwargs (dates, tuples) serialisable.
         return _jsonable(asdict(self))
 
@@ -71,10 +73,12 @@ class SuiteResult:
 
 
 def not_null(column: str, why: str = "") -> Expectation:
+    """Expectation: the column has no null."""
     return Expectation("ExpectColumnValuesToNotBeNull", {"column": column}, why)
 
 
 def unique(column: str, why: str = "") -> Expectation:
+    """Expectation: no value of the column repeats."""
     return Expectation("ExpectColumnValuesToBeUnique", {"column": column}, why)
 
 
@@ -88,16 +92,19 @@ def between(column: str, min_value: Any = None, max_value: Any = None, why: str 
 
 
 def in_set(column: str, values: Any, why: str = "") -> Expectation:
+    """Expectation: every non-null value is one of `values` (kept sorted, so reports are deterministic)."""
     # Sorted so a suite declared with a set still gives a deterministic report.
     value_set = sorted(values, key=str)
     return Expectation("ExpectColumnValuesToBeInSet", {"column": column, "value_set": value_set}, why)
 
 
 def compound_unique(columns: Any, why: str = "") -> Expectation:
+    """Expectation: no combination of the columns' values repeats."""
     return Expectation("ExpectCompoundColumnsToBeUnique", {"column_list": list(columns)}, why)
 
 
 def row_count_between(min_value: int | None = None, max_value: int | None = None, why: str = "") -> Expectation:
+    """Expectation: the table's row count is within the bounds given."""
     bounds = _drop_none(min_value=min_value, max_value=max_value)
     return Expectation("ExpectTableRowCountToBeBetween", bounds, why)
 

@@ -163,6 +163,7 @@ def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 @contextlib.contextmanager
 def connect(path: Path, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB connection to the file for the block (a cursor of the held-open database inside held_open), closed after."""
     key = Path(path).resolve() if _held and not read_only else None
     if key in _held:
         if _held[key] is None:
@@ -190,16 +191,19 @@ def write_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: 
 
 
 def read_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, order_by: str) -> pl.DataFrame:
+    """schema.table as a polars frame, in the given order (polars imported only here)."""
     import polars as pl
 
     return pl.from_arrow(con.sql(f"SELECT * FROM {quote(schema)}.{quote(table)} ORDER BY {order_by}").to_arrow_table())
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, qualified: str, where: str = "", params: list | None = None) -> int:
+    """SELECT count(*) of a table, with an optional WHERE and its parameters."""
     return con.execute(f"SELECT count(*) FROM {qualified} {where}", params or []).fetchone()[0]
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether schema.table exists in the connection's catalog."""
     return bool(
         con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
