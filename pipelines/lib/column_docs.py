@@ -66,6 +66,7 @@ class DataTest:
 
     @property
     def name(self) -> str:
+        """The check's name: kind and column(s), e.g. unique_model_id."""
         if self.column is not None:
             return f"{self.kind}_{self.column}"
         return f"{self.kind}_" + "_".join(dict(self.params)["combination_of_columns"])
@@ -82,6 +83,7 @@ class TableSpec:
 
     @property
     def qualified_name(self) -> str:
+        """schema.table."""
         return f"{self.schema}.{self.name}"
 
 

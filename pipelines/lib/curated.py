@@ -69,6 +69,7 @@ class CuratedFile:
 
     @property
     def is_scenario(self) -> bool:
+        """Whether the file is a scenario (under sources/curated/scenarios/) rather than corrections."""
         return self.path.parent.name == "scenarios"
 
 

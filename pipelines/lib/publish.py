@@ -43,6 +43,7 @@ class TableStats:
 
     @property
     def qualified_name(self) -> str:
+        """schema.table."""
         return f"{self.schema}.{self.table}"
 
 

@@ -61,14 +61,17 @@ class Snapshot:
 
     @property
     def data_path(self) -> Path:
+        """The data file of the version folder."""
         return self.folder / self.manifest["file"]["name"]
 
     @property
     def sha256(self) -> str:
+        """The sha256 the manifest records for the data file."""
         return self.manifest["file"]["sha256"]
 
     @property
     def retrieved(self) -> str:
+        """The date the bytes were obtained (origin.retrieved)."""
         return self.manifest["origin"]["retrieved"]
 
 

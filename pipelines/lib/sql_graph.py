@@ -60,6 +60,7 @@ class SqlModel:
 
     @property
     def qualified_name(self) -> str:
+        """schema.table."""
         return f"{self.schema}.{self.name}"
 
     @property

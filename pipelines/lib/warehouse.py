@@ -33,22 +33,27 @@ class Locations:
 
     @property
     def build_db(self) -> Path:
+        """The private build database (.build/flopcast.duckdb)."""
         return self.warehouse_dir / ".build" / "flopcast.duckdb"
 
     @property
     def published_db(self) -> Path:
+        """The published, read-only database (flopcast.duckdb)."""
         return self.warehouse_dir / "flopcast.duckdb"
 
     @property
     def parquet_dir(self) -> Path:
+        """Where the published Parquet files are."""
         return self.warehouse_dir / "parquet"
 
     @property
     def manifest(self) -> Path:
+        """The published manifest.json."""
         return self.warehouse_dir / "manifest.json"
 
     @property
     def report_dir(self) -> Path:
+        """Where the published report is."""
         return self.warehouse_dir / "report"
 
     @property
@@ -58,6 +63,7 @@ class Locations:
 
     @property
     def checks_dir(self) -> Path:
+        """Where each build's expectation results are written."""
         return self.warehouse_dir / "checks"
 
 

@@ -37,6 +37,7 @@ REFERENCE_LABELS = {
 
 
 def finite(value) -> bool:
+    """Whether a value is a real, finite number (None, NaN and infinities are shown as a dash)."""
     return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
 
 
@@ -59,6 +60,7 @@ def fmt_number(value, digits: int = 2) -> str:
 
 
 def fmt_usd(value) -> str:
+    """Dollars with a k/M/B/T suffix ($1.2B), or a dash when there is no value."""
     if not finite(value):
         return "—"
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
@@ -68,20 +70,24 @@ def fmt_usd(value) -> str:
 
 
 def fmt_tokens(value) -> str:
+    """A token count with its unit, or a dash."""
     return fmt_quantity(value, "tokens")
 
 
 def fmt_growth(value) -> str:
+    """A growth factor per year (4.2×/yr), or a dash."""
     return "—" if not finite(value) else f"{fmt_number(value)}×/yr"
 
 
 def fmt_interval(low, high, suffix: str = "") -> str:
+    """low–high with an optional suffix, or a dash when either end is missing."""
     if not (finite(low) and finite(high)):
         return "—"
     return f"{fmt_number(low)}–{fmt_number(high)}{suffix}"
 
 
 def fmt_months(value) -> str:
+    """A positive number of months, or a dash (a flat or shrinking trend has no doubling time)."""
     return "—" if not finite(value) or value <= 0 else f"{fmt_number(value)} months"
 
 
@@ -119,6 +125,7 @@ def fmt_range(low, high, unit: str | None) -> str:
 
 
 def label(mapping: dict, key: str | None) -> str:
+    """The display label of a key, or the key with spaces for underscores when it has none."""
     return mapping.get(key, (key or "").replace("_", " "))
 
 
@@ -138,6 +145,7 @@ def power_of_ten_tick(value: float) -> str:
 
 
 def usd_tick(value: float) -> str:
+    """A dollar axis tick label."""
     return fmt_usd(value)
 
 
@@ -159,6 +167,7 @@ def gw_tick(value: float) -> str:
 
 
 def tokens_tick(value: float) -> str:
+    """A token-count axis tick label (k/M/B/T)."""
     if value >= 1e12:
         return f"{value / 1e12:,.0f}T" if value >= 1e13 else f"{fmt_number(value / 1e12, 3)}T"
     for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):

@@ -47,6 +47,7 @@ POINT_HOVER = ("<b>%{customdata[0]}</b><br>%{customdata[1]}<br>published %{custo
 
 
 def esc(value) -> str:
+    """A value as HTML-escaped text for Plotly's labels and hovers (a list as its comma-separated items)."""
     if isinstance(value, list):  # a list column (a model's organizations): its items, comma-separated
         value = ", ".join(map(str, value))
     return html.escape("" if value is None else str(value), quote=True)
@@ -107,6 +108,7 @@ def hline(value: float, text: str, color: str, dash: str, x: tuple[float, float]
 
 
 def post_stars(data: ReportData, claim_ids: tuple[str, ...], text, name: str) -> tuple[list[dict], list[float]]:
+    """The seed post's claimed values as star markers (traces and their y values) for the given claims."""
     xs, ys, labels = [], [], []
     for claim_id in claim_ids:
         claim = sr.claim(data, claim_id)
@@ -123,6 +125,7 @@ def post_stars(data: ReportData, claim_ids: tuple[str, ...], text, name: str) ->
 
 
 def record_step(data: ReportData, since: float, name: str) -> tuple[list[dict], list[float]]:
+    """The compute record as a step line from `since` to the as-of date (traces and their y values)."""
     records = sr.records(data, "training_compute_flop").filter(pl.col("publication_year_fraction") >= since)
     if records.height == 0:
         return [], []
@@ -169,12 +172,14 @@ def layout(title: str, xaxis_title: str, x_range: tuple[float, float], yaxis: di
 
 
 def run_annotation(run: dict, column: str, text: str, ax: int = 40, ay: int = 45) -> dict:
+    """A Plotly arrow annotation pointing at a run."""
     return {"x": run["publication_year_fraction"], "y": math.log10(run[column]), "text": text, "showarrow": True,
             "arrowhead": 0, "ax": ax, "ay": ay, "font": {"size": 11}, "bgcolor": "rgba(255,255,255,0.8)",
             "xanchor": "left"}
 
 
 def empty(title: str, what: str) -> dict:
+    """A chart that says there is no data of that kind in this build."""
     return {"data": [], "layout": {**layout(title, "", (0, 1), {"visible": False}),
                                    "xaxis": {"visible": False},
                                    "annotations": [{"text": f"No {what} in this build", "showarrow": False,
@@ -189,6 +194,7 @@ COMPUTE_FITS = (("notable_before_2010", "Notable models before 2010", COLORS["ea
 
 
 def figure_compute_trend(data: ReportData) -> dict:
+    """The interactive chart of training compute over time, with the fitted trends and the frontier."""
     title = "Training compute of notable AI models"
     runs = sr.observed(data, "training_compute_flop", frontier_only=False)
     if runs.height == 0:
@@ -216,6 +222,7 @@ def figure_compute_trend(data: ReportData) -> dict:
 
 
 def figure_projection_fan(data: ReportData) -> dict:
+    """The interactive projection fan: the record as a step, the projected largest run and its band."""
     title = "Compute of the largest training run: observed and projected"
     band = sr.band(data, "training_compute_flop", None)
     since = float(sr.CONTEXT_SINCE_YEAR)
@@ -268,6 +275,7 @@ BACKTEST_COLORS = {1: "#2c6fbb", 2: "#16a085", 3: "#e67e22", 4: "#c0392b"}
 
 
 def figure_backtest(data: ReportData) -> dict:
+    """The interactive backtest: what the published method would have projected in past years, and what happened."""
     method, rows = sr.backtest_rows(data)
     if method is None:
         return empty("Backtest of the published method", "backtests")
@@ -298,6 +306,7 @@ POWER_SERIES = (("cluster_power_gw", "trend", "Largest cluster, power capacity",
 
 
 def figure_power(data: ReportData) -> dict:
+    """The interactive chart of the largest run's and cluster's power against power stations and countries."""
     title = "Power of the largest training run and cluster vs power stations and countries"
     bands = [(sr.band(data, metric, method), name, color) for metric, method, name, color in POWER_SERIES]
     bands = [b for b in bands if b[0] is not None]
@@ -339,6 +348,7 @@ def figure_power(data: ReportData) -> dict:
 
 
 def figure_data(data: ReportData) -> dict:
+    """The interactive chart of the largest run's training tokens against the stock of public text."""
     title = "Training data of the largest run vs the stock of public text"
     band = sr.band(data, "training_tokens", "compute_optimal")
     observed = sr.token_runs(data)
@@ -380,6 +390,7 @@ COST_SERIES = (("cluster_hardware_cost_usd", "trend", "Largest cluster, hardware
 
 
 def figure_cost(data: ReportData) -> dict:
+    """The interactive chart of the largest run's and cluster's cost against reference sums."""
     title = "Cost of the largest training run and cluster"
     bands = [(sr.band(data, metric, method), name, color) for metric, method, name, color in COST_SERIES]
     bands = [b for b in bands if b[0] is not None]
@@ -466,6 +477,7 @@ FIGURES = {
 
 
 def figures(data: ReportData) -> dict[str, dict]:
+    """Every interactive chart of the report, by name, in page order."""
     return {name: FIGURES[name](data) for name in INTERACTIVE_CHARTS}
 
 

@@ -57,10 +57,12 @@ class Table:
 
 
 def code(text) -> Markup:
+    """Text as an escaped <code> element."""
     return Markup("<code>{}</code>").format(text)
 
 
 def small(text) -> Markup:
+    """Text as an escaped small-print span."""
     return Markup('<span class="small">{}</span>').format(text)
 
 
@@ -84,6 +86,7 @@ def verdict_badge(verdict: str | None) -> Markup:
 
 
 def headline(data: ReportData) -> dict:
+    """The headline block at the top of the report: frontier compute growth and the headline-year projections."""
     year = sr.headline_year(data)
     fit = sr.fit(data, "training_compute_flop", "frontier")
     growth = Markup("")
@@ -154,6 +157,7 @@ def figures(data: ReportData, drawn: dict[str, tuple[Path, str]], interactive: d
 
 
 def fits_table(data: ReportData) -> Table:
+    """The table of every trend fit (window, growth per year with its interval, doubling time)."""
     rows = []
     for fit in data.fits.sort("metric", "population", "start_date").iter_rows(named=True):
         window = f"{fit['start_date']} – {fit['end_date']}" if fit.get("start_date") else "—"
@@ -172,6 +176,7 @@ def fits_table(data: ReportData) -> Table:
 
 
 def claims_table(data: ReportData) -> Table:
+    """The table of the seed post's claims against what the data give."""
     rows = []
     # Timeless claims first, then in the post's chronological order.
     for claim in data.claims.sort(["year", "claim_id"], nulls_last=False).iter_rows(named=True):
@@ -199,6 +204,7 @@ def claims_table(data: ReportData) -> Table:
 
 
 def assumptions_table(data: ReportData) -> Table:
+    """The table of the assumptions with their ranges and citations."""
     rows = []
     for item in data.assumptions.sort("name").iter_rows(named=True):
         value = fmt_number(item["value"], 3)
@@ -212,6 +218,7 @@ def assumptions_table(data: ReportData) -> Table:
 
 
 def sources_table(data: ReportData) -> Table | None:
+    """The table of the sources with versions, licences and citations (None without sources)."""
     rows = []
     for name in sorted(data.sources):
         info = data.sources[name] or {}
@@ -220,6 +227,7 @@ def sources_table(data: ReportData) -> Table | None:
 
 
 def release_diff(data: ReportData) -> dict | None:
+    """The summary of what changed since the previous source version, or None when nothing did."""
     from pipelines.lib.release_diff import format_summary, summarize_diff
 
     diff = data.release_diff

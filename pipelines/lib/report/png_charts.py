@@ -189,6 +189,7 @@ COMPUTE_FITS = (  # (population, legend name, colour, line style)
 
 
 def chart_compute_trend(ax, data: ReportData) -> str:
+    """Draw training compute over time with the fitted trends and the frontier; returns its description (the alt text)."""
     runs = sr.observed(data, "training_compute_flop", frontier_only=False)
     if runs.height == 0:
         return _no_data(ax, "training compute estimates")
@@ -224,6 +225,7 @@ def chart_compute_trend(ax, data: ReportData) -> str:
 
 
 def chart_projection_fan(ax, data: ReportData) -> str:
+    """Draw the projection fan of the largest run; returns its description (the alt text)."""
     band = sr.band(data, "training_compute_flop", None)
     fit = sr.fit(data, "training_compute_flop", "records")
     # Same window as the other projection charts: the fit's early years are in compute_trend.png.
@@ -346,6 +348,7 @@ POWER_SERIES = (  # (metric, method, legend name, colour)
 
 
 def chart_power(ax, data: ReportData) -> str:
+    """Draw the largest run's and cluster's power against power stations and countries; returns its description (the alt text)."""
     bands = [(sr.band(data, metric, method), name, color) for metric, method, name, color in POWER_SERIES]
     bands = [b for b in bands if b[0] is not None]
     observed = sr.observed(data, "training_power_w", since=sr.CONTEXT_SINCE_YEAR, min_flop=sr.CONTEXT_MIN_FLOP)
@@ -388,6 +391,7 @@ def chart_power(ax, data: ReportData) -> str:
 
 
 def chart_data(ax, data: ReportData) -> str:
+    """Draw the largest run's training tokens against the stock of public text; returns its description (the alt text)."""
     band = sr.band(data, "training_tokens", "compute_optimal")
     observed = sr.token_runs(data)
     if band is None and observed.height == 0:
@@ -439,6 +443,7 @@ COST_SERIES = (  # (metric, method, legend name, colour)
 
 
 def chart_cost(ax, data: ReportData) -> str:
+    """Draw the largest run's and cluster's cost against reference sums; returns its description (the alt text)."""
     bands = [(sr.band(data, metric, method), name, color) for metric, method, name, color in COST_SERIES]
     bands = [b for b in bands if b[0] is not None]
     observed = sr.observed(data, "training_cost_usd", since=sr.CONTEXT_SINCE_YEAR, min_flop=sr.CONTEXT_MIN_FLOP)

@@ -31,6 +31,7 @@ def year_fraction(day: datetime.date) -> float:
 
 
 def fit(data: ReportData, metric: str, population: str) -> dict | None:
+    """The trend fit of a metric and population (the earliest window), or None."""
     rows = data.fits.filter((pl.col("metric") == metric) & (pl.col("population") == population))
     return rows.sort("start_date").row(0, named=True) if rows.height else None
 
@@ -52,9 +53,11 @@ class Band:
 
     @property
     def x(self) -> list[float]:
+        """The band's x positions: each year at its middle."""
         return [year + 0.5 for year in self.years]  # a calendar year is drawn at its middle, as projected
 
     def at(self, year: int) -> tuple[float, float, float] | None:
+        """(low, central, high) in the year, or None when it is not projected."""
         if year not in self.years:
             return None
         i = self.years.index(year)
@@ -76,16 +79,19 @@ def band(data: ReportData, metric: str, method: str | None) -> Band | None:
 
 
 def assumption(data: ReportData, name: str) -> dict | None:
+    """The marts.assumptions row of that name, or None."""
     rows = data.assumptions.filter(pl.col("name") == name)
     return rows.row(0, named=True) if rows.height else None
 
 
 def claim(data: ReportData, claim_id: str) -> dict | None:
+    """The marts.seed_claims row of that claim, or None."""
     rows = data.claims.filter(pl.col("claim_id") == claim_id)
     return rows.row(0, named=True) if rows.height else None
 
 
 def headline_year(data: ReportData) -> int | None:
+    """The year the headline projects to (the settings' headline year when projected, else the last), None without projections."""
     years = sorted(set(data.projections["year"].to_list())) if data.projections.height else []
     if not years:
         return None
@@ -93,6 +99,7 @@ def headline_year(data: ReportData) -> int | None:
 
 
 def horizon_year(data: ReportData) -> int | None:
+    """The projections' horizon (from marts.roadblocks, else the last projected year), None without projections."""
     if data.roadblocks.height and data.roadblocks["horizon_year"].max() is not None:
         return int(data.roadblocks["horizon_year"].max())
     return int(data.projections["year"].max()) if data.projections.height else None
@@ -100,6 +107,7 @@ def horizon_year(data: ReportData) -> int | None:
 
 def observed(data: ReportData, column: str, *, frontier_only: bool = True, since: float | None = None,
              min_flop: float | None = None) -> pl.DataFrame:
+    """Runs with a positive value of the column (frontier only by default), optionally from a year and above a compute."""
     runs = data.runs.filter(pl.col(column).is_not_null() & (pl.col(column) > 0)
                             & pl.col("publication_year_fraction").is_not_null())
     if frontier_only:
@@ -121,6 +129,7 @@ def token_runs(data: ReportData) -> pl.DataFrame:
 
 
 def largest_run(data: ReportData) -> dict | None:
+    """The run with the most training compute (ties by id), or None."""
     runs = data.runs.filter(pl.col("training_compute_flop").is_not_null())
     if runs.height == 0:
         return None
@@ -156,6 +165,7 @@ def countries_for_chart(data: ReportData) -> list[dict]:
 
 
 def country_rank(quantile: float) -> str:
+    """A quantile of countries in words (median, largest, 90th pct)."""
     return {0.5: "median", 1.0: "largest"}.get(quantile, f"{round(quantile * 100, 1):g}th pct")
 
 
@@ -247,6 +257,7 @@ def power_references(data: ReportData) -> list[tuple[float, str, str]]:
 
 
 def cost_references(data: ReportData) -> list[tuple[float, str]]:
+    """(dollars, label) of the reference sums drawn on the cost charts."""
     from pipelines.lib.report.formatting import fmt_usd
 
     references = []

@@ -56,6 +56,7 @@ SOURCE_LINES = {  # the first line under each PNG: where its data come from
 
 
 def chart_source_line(name: str) -> str:
+    """The source line printed under a chart."""
     return SOURCE_LINES[name]
 
 
@@ -114,6 +115,7 @@ CAPTIONS = {
 
 
 def roadblock_when(row: dict) -> str:
+    """When a roadblock binds, in words: the central year and its 90% range, or not before the horizon."""
     if row.get("first_year_central") is not None:
         earliest, latest = row.get("first_year_earliest"), row.get("first_year_latest")
         band = f" (90% range {earliest if earliest is not None else '?'}–{latest if latest is not None else 'after ' + str(row.get('horizon_year'))})"
@@ -169,6 +171,7 @@ def binding_sentence(data: ReportData) -> Markup:
 
 
 def country_sentences(data: ReportData, year: int | None) -> list[Markup]:
+    """Sentences saying how many countries the projected power exceeds in the year, for the report."""
     if year is None or data.constraints.height == 0 or "n_countries_exceeded" not in data.constraints.columns:
         return []
     rows = (data.constraints
