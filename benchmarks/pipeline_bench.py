@@ -252,7 +252,7 @@ def run_pipeline(sources_dir: Path, work_dir: Path, *, resamples: int = 200, out
 
 
 def clean_breakdown(con, sources_dir: Path, source: str = "epoch_notable_models") -> dict:
-    """Seconds per step of clean_source for the main source, each step run alone on raw.<source>.
+    """Seconds per step of the clean stage for the main source, each step run alone on raw.<source>.
 
     cProfile cannot see Python called back from polars' own threads (map_elements), so the clean
     stage's time shows up as one opaque `collect`; this splits it into the typing of each column,
@@ -301,7 +301,8 @@ def clean_breakdown(con, sources_dir: Path, source: str = "epoch_notable_models"
             rejected, left_on="_row_number", right_on="source_row_number", how="inner").sort("_row_number"))
         if joined is not None:
             timed(f"raw rows as JSON for the quarantine ({joined.height:,} rows)", lambda: cleaning._raw_as_json(joined.drop(cleaning.REASONS)))
-    timed("whole clean_source", lambda: cleaning.clean_source(raw, spec, context))
+    from pipelines.lib.stages import clean_frame
+    timed("whole clean stage in memory (stages.clean_frame)", lambda: clean_frame(raw, spec, context))
     return timings
 
 

@@ -28,16 +28,17 @@ def _main_source(sources_dir: Path) -> tuple[dict[str, str], dt.date]:
     """(model_id -> model, snapshot date) of the newest main-source snapshot; MainSourceUnreadable
     with a one-line reason when the snapshot is missing, corrupted or unreadable."""
     from pipelines.lib.clean_sources import NOTABLE_MODELS
-    from pipelines.lib.cleaning import CleanContext, clean_source
+    from pipelines.lib.cleaning import CleanContext
     from pipelines.lib.raw import read_text_table
     from pipelines.lib.sources import load_snapshot, verify_snapshot
+    from pipelines.lib.stages import clean_frame
 
     try:
         snapshot = load_snapshot(sources_dir, NOTABLE_MODELS.source)
         verify_snapshot(snapshot)
         retrieved = dt.date.fromisoformat(snapshot.retrieved)
         raw = read_text_table(snapshot.data_path, source=snapshot.source, version=snapshot.version)
-        clean, _ = clean_source(raw, NOTABLE_MODELS, CleanContext(str(snapshot.data_path), retrieved))
+        clean = clean_frame(raw, NOTABLE_MODELS, CleanContext(str(snapshot.data_path), retrieved)).clean
     except Exception as exc:  # a corrupted snapshot or manifest: say which and why, no traceback
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise MainSourceUnreadable(f"cannot read the main source {NOTABLE_MODELS.source} under {sources_dir} to check "

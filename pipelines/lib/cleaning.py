@@ -1,7 +1,8 @@
 """The machinery shared by every clean.* table: explicit column mapping, typing, quarantine.
 
 A source's cleaning is declared as a tuple of ``Column``s (source header -> our name and type)
-plus a source-specific ``derive`` step. ``clean_and_quarantine`` returns the clean rows, the
+plus a source-specific ``derive`` step. The clean stage that runs them (``stages.materialize_clean``
+in the build, ``stages.clean_frame`` on rows in memory: the same code) gives the clean rows, the
 rejected rows and the rejected cells: the clean and rejected rows hold every raw row exactly once
 (row conservation), and every unusable cell of a clean row is null there and listed among the
 rejected cells (cell conservation).
@@ -421,38 +422,6 @@ class Cleaned(NamedTuple):
     rejected_cells: pl.DataFrame  # REJECTED_CELLS_SCHEMA: cells set to null in clean rows
 
 
-def clean_and_quarantine(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext, *,
-                         full_records: Callable[[pl.Series], pl.DataFrame] | None = None) -> Cleaned:
-    """The clean rows, the rejected rows (every reason and the raw record) and the rejected cells.
-
-    ``raw`` needs only the mapped columns and the lineage columns, in any row order, when
-    ``full_records`` is given: it returns every raw column of the rows with the given
-    ``_row_number``s, for the quarantine's copy of the record (the build reads those few rows back
-    from raw.<source> instead of holding every column of every row in memory).
-    """
-    require_columns(raw.columns, spec.columns, source_file=context.source_file)
-    records = (lambda numbers: raw) if full_records is None else full_records
-    return finish_clean(type_columns(raw, spec), spec, context, records)
-
-
-def clean_source(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext, *,
-                 full_records: Callable[[pl.Series], pl.DataFrame] | None = None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(clean rows sorted by key, rejected rows): clean_and_quarantine without the rejected cells."""
-    cleaned = clean_and_quarantine(raw, spec, context, full_records=full_records)
-    return cleaned.clean, cleaned.rejected_rows
-
-
-def finish_clean(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext,
-                 full_records: Callable[[pl.Series], pl.DataFrame]) -> Cleaned:
-    """The source's derive step and duplicate resolution on all typed rows, then the split into
-    clean rows, rejected rows and rejected cells."""
-    derived = resolve_spec_duplicates(derive_rows(typed, spec, context), spec)
-    del typed  # the caller passes the only reference: free the typed rows once derived
-    clean = derived.lazy().filter(USABLE).drop(*WORKING_COLUMNS).sort(list(spec.key)).collect()
-    flagged = derived.filter(HAS_PROBLEMS).select("source_row_number", *WORKING_COLUMNS)
-    return Cleaned(clean, *quarantine(flagged, spec, full_records))
-
-
 def resolve_spec_duplicates(derived: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
     """The spec's duplicate rule applied to the derived rows (losers flagged, not dropped); unchanged without one."""
     rule = spec.duplicates
@@ -464,7 +433,7 @@ def resolve_spec_duplicates(derived: pl.DataFrame, spec: CleaningSpec) -> pl.Dat
 
 def quarantine(flagged: pl.DataFrame, spec: CleaningSpec,
                full_records: Callable[[pl.Series], pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(rejected rows, rejected cells) of the rows with problems; both clean paths end here.
+    """(rejected rows, rejected cells) of the rows with problems (the clean stage's last step).
 
     flagged: source_row_number and the WORKING_COLUMNS of every row with a row reason or a
     rejected cell. A rejected row lists its row reasons, then its cells' reasons; its cells are not

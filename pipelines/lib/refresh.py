@@ -409,21 +409,22 @@ def _check_rows(path: Path, data: bytes, source: str, version: str, previous, ma
                            "(--max-row-loss); usually a download cut at a line boundary or a partial export")
     if source not in CLEANING_SPECS:
         return
-    from pipelines.lib.cleaning import CleanContext, clean_source
+    from pipelines.lib.cleaning import CleanContext
+    from pipelines.lib.stages import clean_frame
     from pipelines.lib.suites import SUITES
     from pipelines.lib.validation import run_suite
 
     spec = CLEANING_SPECS[source]
     snapshot_date = dt.date.fromisoformat(_retrieved(version))
-    clean, _ = clean_source(read_text_table(path, source=source, version=version), spec,
-                            CleanContext(f"downloaded {name}", snapshot_date))
+    clean = clean_frame(read_text_table(path, source=source, version=version), spec,
+                        CleanContext(f"downloaded {name}", snapshot_date)).clean
     if clean.height == 0:
         raise _Problem(f"none of the {rows:,} rows is usable after cleaning (every row would be quarantined)")
     if previous is not None:
         try:
             old_raw = read_text_table(previous.data_path, source=source, version=previous.version)
-            old_clean, _ = clean_source(old_raw, spec, CleanContext(str(previous.data_path),
-                                                                    dt.date.fromisoformat(previous.retrieved)))
+            old_clean = clean_frame(old_raw, spec, CleanContext(str(previous.data_path),
+                                                                dt.date.fromisoformat(previous.retrieved))).clean
         except Exception:  # an unreadable previous version is no yardstick; the raw count above still held
             old_clean = None
         if old_clean is not None and old_clean.height and clean.height < old_clean.height * (1 - max_row_loss):

@@ -1,8 +1,8 @@
 """What changed in the data we use between two snapshot versions of a source (``flopcast diff``).
 
 Both versions go through exactly the code the build runs (checksum verification,
-``read_text_table``, ``clean_source`` with each snapshot's own retrieved date), and only typed
-clean values are compared. Formatting noise in the CSV (``3.14e+23`` vs
+``read_text_table``, the build's clean stage through ``stages.clean_frame`` with each snapshot's own
+retrieved date), and only typed clean values are compared. Formatting noise in the CSV (``3.14e+23`` vs
 ``314000000000000000000000.0``, trailing spaces in a name, float32 artefacts) therefore never shows
 up as a change.
 
@@ -41,9 +41,10 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.lib.clean_sources import CLEANING_SPECS
-from pipelines.lib.cleaning import CleanContext, CleaningSpec, clean_source, type_columns
+from pipelines.lib.cleaning import CleanContext, CleaningSpec, type_columns
 from pipelines.lib.raw import read_text_table
 from pipelines.lib.sources import SourceError, list_versions, load_snapshot, verify_snapshot
+from pipelines.lib.stages import clean_frame
 
 MAIN_SOURCE = "epoch_notable_models"
 
@@ -143,7 +144,7 @@ def _load_version(sources_dir: Path, source: str, version: str, as_of: dt.date |
     raw = read_text_table(snapshot.data_path, source=source, version=snapshot.version)
     context = CleanContext(source_file=str(snapshot.data_path), snapshot_date=dt.date.fromisoformat(snapshot.retrieved),
                            as_of=as_of)
-    clean, rejected = clean_source(raw, spec, context)
+    clean, rejected, _ = clean_frame(raw, spec, context)
 
     label_column = spec.columns[0].name
     columns = tuple(c for c in diff_columns(source) if c in clean.columns)
@@ -159,7 +160,7 @@ def _load_version(sources_dir: Path, source: str, version: str, as_of: dt.date |
 
     quarantined: dict[str, _Entry] = {}
     if rejected.height:
-        # clean_source does not return the keys of rejected rows: compute them with the same
+        # clean_frame does not return the keys of rejected rows: compute them with the same
         # typing and derive step it runs (the derive step must see every row: duplicates).
         typed = spec.derive(type_columns(raw, spec), context)
         keys = typed.select("source_row_number", _key_expr(spec).alias("_key"), pl.col(label_column).alias("_label"))

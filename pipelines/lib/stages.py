@@ -20,6 +20,7 @@ from pipelines.lib.cleaning import (
     USABLE,
     WORKING_COLUMNS,
     CleanContext,
+    Cleaned,
     CleaningSpec,
     derive_rows,
     quarantine,
@@ -121,7 +122,7 @@ def _resolve_duplicates_in(con: duckdb.DuckDBPyConnection, table: str, spec: Cle
                            flagged: pl.DataFrame) -> pl.DataFrame:
     """resolve_duplicates over every usable row, with only the rows that can lose in memory: DuckDB
     finds the rows of `table` (the usable rows, without working columns) whose key repeats, polars
-    ranks them (the same function as the in-memory path, with their rejected cells from `flagged`),
+    ranks them (the spec's duplicate rule, with their rejected cells from `flagged`),
     and the losers are deleted from `table`. Returns `flagged` with the losers' reasons."""
     rule = spec.duplicates
     if rule is None:
@@ -172,6 +173,36 @@ def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source:
         snapshot_date=dt.date.fromisoformat(snapshot.retrieved),
         as_of=as_of,
     )
+    raw_rows, rejected, rejected_cells = _clean_stage(con, spec, context)
+    clean_rows = count_rows(con, f"clean.{quote(spec.table)}")
+    return CleanResult(source, spec.table, version, raw_rows, clean_rows, rejected.height, rejected.head(10),
+                       rejected_cells.height, rejected_cells.head(10))
+
+
+def clean_frame(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> Cleaned:
+    """The build's clean stage (materialize_clean's) on raw rows held in memory: (clean rows sorted by
+    key, rejected rows, rejected cells), for the commands that clean a snapshot without building
+    (`flopcast curate`, `flopcast diff`, the refresh's checks).
+
+    ``raw`` is what read_text_table returns (every cell as text plus the lineage columns). It is
+    written to raw.<source> of a private in-memory DuckDB database and cleaned there by the same
+    function the build runs, so there is one clean path.
+    """
+    with contextlib.closing(duckdb.connect(":memory:")) as con:
+        write_table(con, "raw", spec.source, raw)
+        _, rejected, rejected_cells = _clean_stage(con, spec, context)
+        # clean.<table> holds the rows in the source's order; callers get them by key (row number
+        # last, so that the order never depends on how the rows were appended).
+        clean = pl.from_arrow(con.sql(f"SELECT * FROM clean.{quote(spec.table)}").to_arrow_table())
+    return Cleaned(clean.sort([*spec.key, "source_row_number"]), rejected, rejected_cells)
+
+
+def _clean_stage(con: duckdb.DuckDBPyConnection, spec: CleaningSpec,
+                 context: CleanContext) -> tuple[int, pl.DataFrame, pl.DataFrame]:
+    """raw.<spec.source> of `con` typed and checked: usable rows to clean.<table>, the rest to
+    quarantine.rejected_rows, the cells of usable rows set to null to quarantine.rejected_cells.
+    Returns (raw rows, rejected rows, rejected cells)."""
+    source = spec.source
     header = _raw_header(con, source)
     require_columns(header, spec.columns, source_file=context.source_file)
     # Batch by batch, so that neither the raw text nor the typed rows of the whole source are ever in
@@ -232,7 +263,6 @@ def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source:
         con.execute("COMMIT")
     finally:
         con.execute(f"DROP TABLE IF EXISTS {loading}")
-    clean_rows = count_rows(con, f"clean.{quote(spec.table)}")
     rejected, rejected_cells = quarantine(flagged, spec, _raw_records(con, source))
     ensure_quarantine_table(con)
     con.execute("BEGIN")
@@ -241,8 +271,7 @@ def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source:
         with registered(con, "_rejected", frame.to_arrow()):
             con.execute(f"INSERT INTO {schema}.{table} SELECT * FROM _rejected")
     con.execute("COMMIT")
-    return CleanResult(source, spec.table, version, raw_rows, clean_rows, rejected.height, rejected.head(10),
-                       rejected_cells.height, rejected_cells.head(10))
+    return raw_rows, rejected, rejected_cells
 
 
 @dataclass(frozen=True)

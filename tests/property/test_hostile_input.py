@@ -6,7 +6,7 @@ not UTF-8, NUL bytes and stray quotes; quoted newlines; numbers as people write 
 ("1.2e25 FLOP", "~3e24", "3.8×10^24", "NaN", "inf", negatives); dates in the future or as free
 text; enormous fields; files cut off at a random byte; empty files.
 
-For every one, ``read_text_table`` + ``clean_and_quarantine`` must either
+For every one, ``read_text_table`` + ``stages.clean_frame`` must either
 - return (clean, rejected rows, rejected cells) with clean rows + rejected rows = raw rows, every raw
   row in exactly one of them, every rejected row with at least one reason and every reason naming a
   column, and every rejected cell a raw cell of a clean row that is null there; or
@@ -41,10 +41,9 @@ from pipelines.lib.cleaning import (
     CleanContext,
     CleaningStepError,
     MissingColumnsError,
-    clean_and_quarantine,
-    clean_source,
 )
 from pipelines.lib.raw import RawFormatError, read_text_table
+from pipelines.lib.stages import clean_frame
 from tests.budget import examples
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -309,7 +308,7 @@ def check_file(path: Path, snapshot_date: dt.date = SNAPSHOT_DATE) -> str:
         assert "Traceback" not in message
         return "raw format error"
     try:
-        clean, rejected, cells = clean_and_quarantine(raw, NOTABLE_MODELS, CleanContext(str(path), snapshot_date))
+        clean, rejected, cells = clean_frame(raw, NOTABLE_MODELS, CleanContext(str(path), snapshot_date))
     except MissingColumnsError as exc:
         message = str(exc)
         assert str(path) in message, f"the message must name the file: {message}"
@@ -471,14 +470,14 @@ def test_handpicked_lenient_and_refused_values(work_dir):
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(HANDPICKED["lenient numbers"][0])
     raw = read_text_table(path, source="epoch_notable_models", version="2026-07-20")
-    clean, rejected = clean_source(raw, NOTABLE_MODELS, CleanContext(str(path), SNAPSHOT_DATE))
+    clean, rejected, _ = clean_frame(raw, NOTABLE_MODELS, CleanContext(str(path), SNAPSHOT_DATE))
     row = clean.filter(pl.col("source_row_number") == 1).row(0, named=True)
     assert (row["training_compute_flop"], row["parameters"], row["training_power_w"], row["training_cost_usd"]) == (
         1.2e25, 3e11, 3.8e6, 1.2e6)
     path.write_bytes(HANDPICKED["refused numbers"][0])
     raw = read_text_table(path, source="epoch_notable_models", version="2026-07-20")
     # Refused values of optional columns reject those cells only: the row is kept with them null.
-    clean, rejected, cells = clean_and_quarantine(raw, NOTABLE_MODELS, CleanContext(str(path), SNAPSHOT_DATE))
+    clean, rejected, cells = clean_frame(raw, NOTABLE_MODELS, CleanContext(str(path), SNAPSHOT_DATE))
     assert 1 not in rejected["row_number"].to_list()
     row = clean.filter(pl.col("source_row_number") == 1).row(0, named=True)
     assert [row[f] for f in ("hardware_quantity", "parameters", "training_compute_flop", "training_dataset_size")] == [None] * 4

@@ -7,8 +7,9 @@ import datetime as dt
 import polars as pl
 
 from pipelines.lib.clean_sources import CLEANING_SPECS
-from pipelines.lib.cleaning import CleanContext, clean_source
+from pipelines.lib.cleaning import CleanContext
 from pipelines.lib.raw import read_text_table
+from pipelines.lib.stages import clean_frame
 from tests.unit.test_cleaning import GOOD, HEADER, SNAPSHOT_DATE, assert_conserved, write_csv
 
 AS_OF = dt.date(2023, 1, 31)
@@ -17,7 +18,7 @@ AS_OF = dt.date(2023, 1, 31)
 def _clean_notable(tmp_path, rows, as_of):
     path = write_csv(tmp_path, rows, HEADER)
     raw = read_text_table(path, source="epoch_notable_models", version="2026-07-19")
-    clean_rows, rejected = clean_source(raw, CLEANING_SPECS["epoch_notable_models"], CleanContext(str(path), SNAPSHOT_DATE, AS_OF if as_of else None))
+    clean_rows, rejected, _ = clean_frame(raw, CLEANING_SPECS["epoch_notable_models"], CleanContext(str(path), SNAPSHOT_DATE, AS_OF if as_of else None))
     return raw, clean_rows, rejected
 
 
@@ -48,7 +49,7 @@ def test_clusters_hardware_prices_and_electricity_as_known_then():
     header["Status"] = ["Existing", "Existing", "Decommissioned"]
     header["First Operational Date"] = ["2022-01-01", "2024-01-01", "2020-01-01"]
     header["Decommissioned Date (if applicable)"] = ["", "", "2024-06-01"]
-    clean_rows, rejected = clean_source(_frame(header, "epoch_gpu_clusters"), spec, context)
+    clean_rows, rejected, _ = clean_frame(_frame(header, "epoch_gpu_clusters"), spec, context)
     assert clean_rows["cluster_name"].to_list() == ["Old", "Retired later"]
     assert clean_rows.filter(pl.col("cluster_name") == "Retired later")["decommissioned_date"].to_list() == [None]
     assert rejected.height == 1
@@ -56,19 +57,19 @@ def test_clusters_hardware_prices_and_electricity_as_known_then():
     spec = CLEANING_SPECS["ember_country_electricity"]
     columns = {c.source: ["", ""] for c in spec.columns}
     columns.update({"country_or_region": ["A", "A"], "year": ["2022", "2023"], "demand_twh": ["1", "2"], "country_code": ["AAA", "AAA"]})
-    clean_rows, rejected = clean_source(_frame(columns, "ember_country_electricity"), spec, context)
+    clean_rows, rejected, _ = clean_frame(_frame(columns, "ember_country_electricity"), spec, context)
     assert clean_rows["year"].to_list() == [2022]  # 2023's figures exist once 2023 is over
     assert "not over by the as-of date" in rejected["reasons"][0][0]
 
     spec = CLEANING_SPECS["fred_ppi_data_processing"]
     columns = {"observation_date": ["2022-12-01", "2023-02-01"], "PCU518210518210": ["100", "101"]}
-    clean_rows, _ = clean_source(_frame(columns, "fred_ppi_data_processing"), spec, context)
+    clean_rows, _, _ = clean_frame(_frame(columns, "fred_ppi_data_processing"), spec, context)
     assert clean_rows["observation_date"].to_list() == [dt.date(2022, 12, 1)]
 
     spec = CLEANING_SPECS["epoch_ml_hardware"]
     columns = {c.source: ["", "", ""] for c in spec.columns}
     columns.update({"Hardware name": ["Old chip", "New chip", "Undated chip"], "Release date": ["2020-05-01", "2024-03-01", ""]})
-    clean_rows, _ = clean_source(_frame(columns, "epoch_ml_hardware"), spec, context)
+    clean_rows, _, _ = clean_frame(_frame(columns, "epoch_ml_hardware"), spec, context)
     assert sorted(clean_rows["hardware_name"].to_list()) == ["Old chip", "Undated chip"]
 
 

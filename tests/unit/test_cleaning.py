@@ -22,11 +22,10 @@ from pipelines.lib.cleaning import (
     CleanContext,
     Cleaned,
     MissingColumnsError,
-    clean_and_quarantine,
-    clean_source,
 )
 from pipelines.lib.raw import read_text_table
 from pipelines.lib.sources import load_snapshot, verify_snapshot
+from pipelines.lib.stages import clean_frame
 from tests.budget import examples
 
 SOURCES_DIR = Path(__file__).resolve().parents[2] / "sources"
@@ -80,14 +79,14 @@ def write_csv(tmp_path: Path, rows: list[dict], header: list[str] = HEADER, name
 def clean(tmp_path: Path, rows: list[dict], header: list[str] = HEADER) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     path = write_csv(tmp_path, rows, header)
     raw = read_text_table(path, source="epoch_notable_models", version="2026-07-19")
-    clean_rows, rejected = clean_source(raw, NOTABLE_MODELS, CleanContext(str(path), SNAPSHOT_DATE))
+    clean_rows, rejected, _ = clean_frame(raw, NOTABLE_MODELS, CleanContext(str(path), SNAPSHOT_DATE))
     return raw, clean_rows, rejected
 
 
 def clean_all(tmp_path: Path, rows: list[dict], header: list[str] = HEADER) -> tuple[pl.DataFrame, Cleaned]:
     path = write_csv(tmp_path, rows, header)
     raw = read_text_table(path, source="epoch_notable_models", version="2026-07-19")
-    return raw, clean_and_quarantine(raw, NOTABLE_MODELS, CleanContext(str(path), SNAPSHOT_DATE))
+    return raw, clean_frame(raw, NOTABLE_MODELS, CleanContext(str(path), SNAPSHOT_DATE))
 
 
 def reasons_by_model(rejected: pl.DataFrame) -> dict[str, list[str]]:
@@ -185,7 +184,7 @@ def test_hardware_release_date_after_the_snapshot_is_a_rejected_cell(tmp_path):
                                 {"Hardware name": "Chip B", "Release date": "2020-05", "TDP (W)": "300"}],
                      header, name="hardware.csv")
     raw = read_text_table(path, source="epoch_ml_hardware", version="2026-07-19")
-    cleaned = clean_and_quarantine(raw, ML_HARDWARE, CleanContext(str(path), SNAPSHOT_DATE))
+    cleaned = clean_frame(raw, ML_HARDWARE, CleanContext(str(path), SNAPSHOT_DATE))
     chip = cleaned.clean.filter(pl.col("hardware_name") == "Chip A").row(0, named=True)
     assert chip["release_date"] is None and chip["release_date_precision"] is None and chip["tdp_w"] == 700
     assert cleaned.rejected_cells.select("source_column", "raw_value", "reason").rows() == [
@@ -303,7 +302,7 @@ def test_bundled_snapshot_cleans_with_row_conservation_and_unique_key(source):
     raw = read_text_table(snapshot.data_path, source=source, version=snapshot.version)
     assert raw.height == snapshot.manifest["file"]["rows"]
     context = CleanContext(str(snapshot.data_path), dt.date.fromisoformat(snapshot.retrieved))
-    clean_rows, rejected, cells = clean_and_quarantine(raw, spec, context)
+    clean_rows, rejected, cells = clean_frame(raw, spec, context)
     assert clean_rows.height > 0
     assert_conserved(raw, clean_rows, rejected)
     key = list(spec.key)
@@ -321,7 +320,7 @@ def test_bundled_snapshot_cleans_with_row_conservation_and_unique_key(source):
 def test_bundled_main_source_keeps_runs_with_an_unreadable_dataset_size():
     snapshot = load_snapshot(SOURCES_DIR, "epoch_notable_models")
     raw = read_text_table(snapshot.data_path, source=snapshot.source, version=snapshot.version)
-    clean_rows, rejected, cells = clean_and_quarantine(
+    clean_rows, rejected, cells = clean_frame(
         raw, NOTABLE_MODELS, CleanContext(str(snapshot.data_path), dt.date.fromisoformat(snapshot.retrieved)))
     kept = dict(clean_rows.select("model", "training_compute_flop").rows())
     assert kept["Masked Autoencoders ViT-H"] == pytest.approx(4.6e20, rel=0.05)

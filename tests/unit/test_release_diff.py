@@ -182,12 +182,13 @@ def test_release_diff_for_build_compares_with_the_version_before(two_versions, d
 
 def test_diff_columns_exist_in_the_clean_table():
     from pipelines.lib.clean_sources import NOTABLE_MODELS
-    from pipelines.lib.cleaning import CleanContext, clean_source
+    from pipelines.lib.cleaning import CleanContext
     from pipelines.lib.raw import read_text_table
+    from pipelines.lib.stages import clean_frame
 
     snapshot = load_snapshot(BUNDLED_SOURCES, SOURCE)
     raw = read_text_table(snapshot.data_path, source=SOURCE, version=snapshot.version).head(5)
-    clean, _ = clean_source(raw, NOTABLE_MODELS, CleanContext(str(snapshot.data_path), dt.date.fromisoformat(snapshot.retrieved)))
+    clean, _, _ = clean_frame(raw, NOTABLE_MODELS, CleanContext(str(snapshot.data_path), dt.date.fromisoformat(snapshot.retrieved)))
     assert set(DIFF_COLUMNS) <= set(clean.columns)
 
 
