@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-from-lock
 
-.PHONY: build test test-slow lint dev venv lock clean reliability bench
+.PHONY: build test test-slow lint format dev venv lock clean reliability bench
 
 # The virtualenv is created from the hash-locked requirements.lock whenever the lock changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -22,9 +22,15 @@ build: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" -n 2
 
-# The linter (rules in pyproject.toml's [tool.ruff]), also run by CI.
+# The linter and the formatter's check (settings in pyproject.toml's [tool.ruff]), also run by CI.
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Apply the formatter (and ruff's safe fixes) to the whole tree.
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 # The slow tier, also run by CI: killed builds, concurrent readers, subprocess determinism, the
 # multiprocess executor, Dagster's daemon, a Dagster run racing a CLI build.

@@ -61,9 +61,16 @@ def time_fit(x: np.ndarray, values: np.ndarray, resamples: int, repeats: int) ->
         started = time.perf_counter()
         fit = fit_log_linear(x, values, resamples=resamples, seed=repeat)
         times.append(time.perf_counter() - started)
-    return {"n": int(x.size), "resamples": resamples, "repeats": repeats, "seconds": statistics.median(times),
-            "min_seconds": min(times), "max_seconds": max(times), "boot_slopes": int(fit.boot_slopes.size),
-            "slope_oom_per_year": fit.slope}
+    return {
+        "n": int(x.size),
+        "resamples": resamples,
+        "repeats": repeats,
+        "seconds": statistics.median(times),
+        "min_seconds": min(times),
+        "max_seconds": max(times),
+        "boot_slopes": int(fit.boot_slopes.size),
+        "slope_oom_per_year": fit.slope,
+    }
 
 
 def run(resamples: int = 10_000, repeats: int = 7, sources_dir: Path = BUNDLED_SOURCES) -> dict:
@@ -86,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     for name in ("synthetic_n500", "real_frontier"):
         r = result[name]
-        print(f"{name}: n={r['n']}, {r['resamples']:,} resamples: median {r['seconds']:.3f}s (min {r['min_seconds']:.3f}s)")
+        print(
+            f"{name}: n={r['n']}, {r['resamples']:,} resamples: median {r['seconds']:.3f}s (min {r['min_seconds']:.3f}s)"
+        )
     return 0
 
 

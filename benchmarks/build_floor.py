@@ -49,8 +49,9 @@ def _flopcast(project_root: Path) -> list[str]:
 
 def _sitting(project_root: Path) -> dict:
     """When and on what code the measurement ran: a later run may merge it into its own report."""
-    commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=project_root, capture_output=True,
-                            text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short=12", "HEAD"], cwd=project_root, capture_output=True, text=True
+    ).stdout.strip()
     return {"date": dt.date.today().isoformat(), "commit": commit, "loadavg_at_start": round(os.getloadavg()[0], 1)}
 
 
@@ -83,18 +84,32 @@ def _floor_script(modules: list[str], path: Path) -> Path:
         "    except Exception:  # a module a library loads in a way a plain import cannot repeat\n"
         "        failed.append(name)\n"
         "print(len(MODULES), 'modules;', len(failed), 'not importable alone:', failed)\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return path
 
 
-def bench_build_vs_floor(root: Path, repeats: int, measure: Callable[..., dict], limits: dict, project_root: Path) -> dict:
+def bench_build_vs_floor(
+    root: Path, repeats: int, measure: Callable[..., dict], limits: dict, project_root: Path
+) -> dict:
     logs = root / "logs"
     listed_cmd = [sys.executable, "-c", FLOOR_IMPORTS]
 
     def build(name: str, env: dict | None = None) -> dict:
         warehouse = root / f"build-{name}"
-        run = measure([*_flopcast(project_root), "build", "--sources-dir", str(project_root / "sources"),
-                       "--warehouse-dir", str(warehouse)], log=logs / f"build-{name}.log", env=env, **limits)
+        run = measure(
+            [
+                *_flopcast(project_root),
+                "build",
+                "--sources-dir",
+                str(project_root / "sources"),
+                "--warehouse-dir",
+                str(warehouse),
+            ],
+            log=logs / f"build-{name}.log",
+            env=env,
+            **limits,
+        )
         if name != "warm-up":
             shutil.rmtree(warehouse, ignore_errors=True)
         return run
@@ -111,12 +126,18 @@ def bench_build_vs_floor(root: Path, repeats: int, measure: Callable[..., dict],
         listed.append(measure(listed_cmd, log=logs / f"floor-{i}.log", **limits))
         recorded.append(measure(recorded_cmd, log=logs / f"floor-recorded-{i}.log", **limits))
         builds.append(build(str(i)))
-    result = {"floor_command": f'python -c "{FLOOR_IMPORTS}"',
-              "recorded_floor_command": f"python floor_recorded.py ({len(modules)} modules the build imported)",
-              "recorded_modules": modules,
-              "build_command": "flopcast build --sources-dir sources --warehouse-dir <new folder>",
-              "floor_runs": listed, "recorded_floor_runs": recorded, "build_runs": builds, "warm_up_build": warm,
-              "warehouse": str(root / "build-warm-up"), "sitting": sitting}
+    result = {
+        "floor_command": f'python -c "{FLOOR_IMPORTS}"',
+        "recorded_floor_command": f"python floor_recorded.py ({len(modules)} modules the build imported)",
+        "recorded_modules": modules,
+        "build_command": "flopcast build --sources-dir sources --warehouse-dir <new folder>",
+        "floor_runs": listed,
+        "recorded_floor_runs": recorded,
+        "build_runs": builds,
+        "warm_up_build": warm,
+        "warehouse": str(root / "build-warm-up"),
+        "sitting": sitting,
+    }
     result["floor_seconds"], result["floor_cpu_seconds"] = _medians(listed)
     result["recorded_floor_seconds"], result["recorded_floor_cpu_seconds"] = _medians(recorded)
     result["build_seconds"], result["build_cpu_seconds"] = _medians(builds)
@@ -124,14 +145,18 @@ def bench_build_vs_floor(root: Path, repeats: int, measure: Callable[..., dict],
         result["ratio"] = result["build_seconds"] / result["recorded_floor_seconds"]
         result["cpu_ratio"] = result["build_cpu_seconds"] / result["recorded_floor_cpu_seconds"]
         result["listed_ratio"] = result["build_seconds"] / result["floor_seconds"]
-        rounds = [b["wall_seconds"] / f["wall_seconds"] for b, f in zip(builds, recorded)
-                  if b["status"] == "ok" and f["status"] == "ok"]
+        rounds = [
+            b["wall_seconds"] / f["wall_seconds"]
+            for b, f in zip(builds, recorded)
+            if b["status"] == "ok" and f["status"] == "ok"
+        ]
         result["best_round_ratio"] = min(rounds) if rounds else None
     return result
 
 
-def bench_cold_query(root: Path, warehouse: Path, repeats: int, measure: Callable[..., dict], limits: dict,
-                     project_root: Path) -> dict:
+def bench_cold_query(
+    root: Path, warehouse: Path, repeats: int, measure: Callable[..., dict], limits: dict, project_root: Path
+) -> dict:
     logs = root / "logs"
     floor_cmd = [sys.executable, "-c", QUERY_FLOOR_IMPORTS]
     query_cmd = [*_flopcast(project_root), "query", "select 1", "--warehouse-dir", str(warehouse)]
@@ -141,8 +166,13 @@ def bench_cold_query(root: Path, warehouse: Path, repeats: int, measure: Callabl
     for i in range(repeats):
         floors.append(measure(floor_cmd, log=logs / f"query-floor-{i}.log", **limits))
         queries.append(measure(query_cmd, log=logs / f"query-{i}.log", **limits))
-    result = {"floor_command": f'python -c "{QUERY_FLOOR_IMPORTS}"', "query_command": 'flopcast query "select 1"',
-              "floor_runs": floors, "query_runs": queries, "sitting": _sitting(project_root)}
+    result = {
+        "floor_command": f'python -c "{QUERY_FLOOR_IMPORTS}"',
+        "query_command": 'flopcast query "select 1"',
+        "floor_runs": floors,
+        "query_runs": queries,
+        "sitting": _sitting(project_root),
+    }
     result["floor_seconds"], result["floor_cpu_seconds"] = _medians(floors)
     result["query_seconds"], result["query_cpu_seconds"] = _medians(queries)
     return result
@@ -156,26 +186,46 @@ def target_rows(results: dict) -> list[dict]:
     rows = []
     b = results.get("build_vs_floor", {})
     if b.get("ratio") and b.get("recorded_floor_seconds"):
-        rows.append({"measurement": "bundled `flopcast build` / import floor (wall, medians of one run)",
-                     "target": f"≤ {BUILD_OVER_FLOOR_TARGET:g}×",
-                     "measured": f"{b['ratio']:.2f}× ({_s(b['build_seconds'])} / {_s(b['recorded_floor_seconds'])}, the "
-                                 f"recorded floor; best round {b['best_round_ratio']:.2f}×); against the listed libraries "
-                                 f"only {b['listed_ratio']:.2f}× ({_s(b['floor_seconds'])}); CPU {b['cpu_ratio']:.2f}×",
-                     "met": b["ratio"] <= BUILD_OVER_FLOOR_TARGET})
+        rows.append(
+            {
+                "measurement": "bundled `flopcast build` / import floor (wall, medians of one run)",
+                "target": f"≤ {BUILD_OVER_FLOOR_TARGET:g}×",
+                "measured": f"{b['ratio']:.2f}× ({_s(b['build_seconds'])} / {_s(b['recorded_floor_seconds'])}, the "
+                f"recorded floor; best round {b['best_round_ratio']:.2f}×); against the listed libraries "
+                f"only {b['listed_ratio']:.2f}× ({_s(b['floor_seconds'])}); CPU {b['cpu_ratio']:.2f}×",
+                "met": b["ratio"] <= BUILD_OVER_FLOOR_TARGET,
+            }
+        )
     elif b.get("ratio"):  # a results file from before the recorded floor
-        rows.append({"measurement": "bundled `flopcast build` / import floor", "target": f"≤ {BUILD_OVER_FLOOR_TARGET:g}×",
-                     "measured": f"{b['ratio']:.2f}× ({_s(b['build_seconds'])} / {_s(b['floor_seconds'])})",
-                     "met": b["ratio"] <= BUILD_OVER_FLOOR_TARGET})
+        rows.append(
+            {
+                "measurement": "bundled `flopcast build` / import floor",
+                "target": f"≤ {BUILD_OVER_FLOOR_TARGET:g}×",
+                "measured": f"{b['ratio']:.2f}× ({_s(b['build_seconds'])} / {_s(b['floor_seconds'])})",
+                "met": b["ratio"] <= BUILD_OVER_FLOOR_TARGET,
+            }
+        )
     elif b:
         first = next((r for r in b.get("build_runs", []) if r["status"] != "ok"), None)
-        rows.append({"measurement": "bundled `flopcast build` / import floor", "target": f"≤ {BUILD_OVER_FLOOR_TARGET:g}×",
-                     "measured": f"build: {first['status'] if first else 'not run'}", "met": False})
+        rows.append(
+            {
+                "measurement": "bundled `flopcast build` / import floor",
+                "target": f"≤ {BUILD_OVER_FLOOR_TARGET:g}×",
+                "measured": f"build: {first['status'] if first else 'not run'}",
+                "met": False,
+            }
+        )
     q = results.get("cold_query", {})
     if q.get("query_seconds") is not None:
-        rows.append({"measurement": 'cold `flopcast query "select 1"`', "target": f"< {COLD_QUERY_TARGET_SECONDS:g} s",
-                     "measured": f"{_s(q['query_seconds'])} (CPU {_s(q['query_cpu_seconds'])}; `import duckdb` alone "
-                                 f"{_s(q['floor_seconds'])})",
-                     "met": q["query_seconds"] < COLD_QUERY_TARGET_SECONDS})
+        rows.append(
+            {
+                "measurement": 'cold `flopcast query "select 1"`',
+                "target": f"< {COLD_QUERY_TARGET_SECONDS:g} s",
+                "measured": f"{_s(q['query_seconds'])} (CPU {_s(q['query_cpu_seconds'])}; `import duckdb` alone "
+                f"{_s(q['floor_seconds'])})",
+                "met": q["query_seconds"] < COLD_QUERY_TARGET_SECONDS,
+            }
+        )
     return rows
 
 
@@ -184,33 +234,60 @@ def markdown(results: dict) -> list[str]:
     if not b and not q:
         return []
     sitting = b.get("sitting") or q.get("sitting")
-    when = (f" Measured {sitting['date']} at commit {sitting['commit']} (load average {sitting['loadavg_at_start']} at the "
-            "start), which may be another sitting than the rest of this report." if sitting else "")
-    lines = ["", "## Bundled build against the import floor; cold query", "",
-             "Measured side by side, alternating (`benchmarks/build_floor.py`): medians of "
-             f"{len(b.get('build_runs', []))} runs each. CPU is user + system time of the process and of the "
-             "processes it waited for (the build's great-expectations helper); peak RSS is of the whole process tree." + when, "",
-             "| Command | Wall | CPU | Peak RSS |", "| --- | --- | --- | --- |"]
+    when = (
+        f" Measured {sitting['date']} at commit {sitting['commit']} (load average {sitting['loadavg_at_start']} at the "
+        "start), which may be another sitting than the rest of this report."
+        if sitting
+        else ""
+    )
+    lines = [
+        "",
+        "## Bundled build against the import floor; cold query",
+        "",
+        "Measured side by side, alternating (`benchmarks/build_floor.py`): medians of "
+        f"{len(b.get('build_runs', []))} runs each. CPU is user + system time of the process and of the "
+        "processes it waited for (the build's great-expectations helper); peak RSS is of the whole process tree."
+        + when,
+        "",
+        "| Command | Wall | CPU | Peak RSS |",
+        "| --- | --- | --- | --- |",
+    ]
 
     def peak(runs: list[dict]) -> str:
         value = max((r.get("sampled_peak_rss_bytes") or 0 for r in runs), default=0)
         return f"{value / 1e9:.2f} GB" if value else "—"
 
     if b:
-        lines.append(f"| `{b['floor_command']}` | {_s(b.get('floor_seconds'))} | {_s(b.get('floor_cpu_seconds'))} | {peak(b['floor_runs'])} |")
+        lines.append(
+            f"| `{b['floor_command']}` | {_s(b.get('floor_seconds'))} | {_s(b.get('floor_cpu_seconds'))} | {peak(b['floor_runs'])} |"
+        )
         if b.get("recorded_floor_runs"):
-            lines.append(f"| `{b['recorded_floor_command']}` | {_s(b.get('recorded_floor_seconds'))} | "
-                         f"{_s(b.get('recorded_floor_cpu_seconds'))} | {peak(b['recorded_floor_runs'])} |")
-        lines.append(f"| `{b['build_command']}` | {_s(b.get('build_seconds'))} | {_s(b.get('build_cpu_seconds'))} | {peak(b['build_runs'])} |")
+            lines.append(
+                f"| `{b['recorded_floor_command']}` | {_s(b.get('recorded_floor_seconds'))} | "
+                f"{_s(b.get('recorded_floor_cpu_seconds'))} | {peak(b['recorded_floor_runs'])} |"
+            )
+        lines.append(
+            f"| `{b['build_command']}` | {_s(b.get('build_seconds'))} | {_s(b.get('build_cpu_seconds'))} | {peak(b['build_runs'])} |"
+        )
     if q:
-        lines.append(f"| `{q['floor_command']}` | {_s(q.get('floor_seconds'))} | {_s(q.get('floor_cpu_seconds'))} | {peak(q['floor_runs'])} |")
-        lines.append(f"| `{q['query_command']}` | {_s(q.get('query_seconds'))} | {_s(q.get('query_cpu_seconds'))} | {peak(q['query_runs'])} |")
+        lines.append(
+            f"| `{q['floor_command']}` | {_s(q.get('floor_seconds'))} | {_s(q.get('floor_cpu_seconds'))} | {peak(q['floor_runs'])} |"
+        )
+        lines.append(
+            f"| `{q['query_command']}` | {_s(q.get('query_seconds'))} | {_s(q.get('query_cpu_seconds'))} | {peak(q['query_runs'])} |"
+        )
     if b.get("ratio") and not b.get("recorded_floor_runs"):  # a results file from before the recorded floor
         lines += ["", f"Build / floor (the listed libraries): {b['ratio']:.2f}× wall."]
     elif b.get("ratio"):
-        per_round = [f"{bb['wall_seconds'] / ff['wall_seconds']:.2f}×" for bb, ff in zip(b["build_runs"], b.get("recorded_floor_runs", b["floor_runs"]))
-                     if bb["status"] == "ok" and ff["status"] == "ok"]
-        lines += ["", f"Build / recorded floor: {b['ratio']:.2f}× wall (rounds: {', '.join(per_round)}), "
-                      f"{b.get('cpu_ratio', float('nan')):.2f}× CPU; against the listed libraries {b.get('listed_ratio', float('nan')):.2f}×. "
-                      f"Load average (1 min) before each build: {', '.join(format(r['loadavg_1min_before'], '.1f') for r in b['build_runs'])}."]
+        per_round = [
+            f"{bb['wall_seconds'] / ff['wall_seconds']:.2f}×"
+            for bb, ff in zip(b["build_runs"], b.get("recorded_floor_runs", b["floor_runs"]))
+            if bb["status"] == "ok" and ff["status"] == "ok"
+        ]
+        lines += [
+            "",
+            f"Build / recorded floor: {b['ratio']:.2f}× wall (rounds: {', '.join(per_round)}), "
+            f"{b.get('cpu_ratio', float('nan')):.2f}× CPU; against the listed libraries {b.get('listed_ratio', float('nan')):.2f}×. "
+            f"Load average (1 min) before each build: {', '.join(format(r['loadavg_1min_before'], '.1f') for r in b['build_runs'])}.",
+        ]
     return lines

@@ -76,15 +76,49 @@ def real_header() -> list[str]:
 
 # --- vocabularies (weights from the real file's value counts) ----------------------------------
 
-FAMILIES = ("Aurora", "Boreal", "Cirrus", "Delta Net", "Ember", "Falcon", "Gale", "Helix", "Ion", "Juniper",
-            "Kestrel", "Lumen", "Meridian", "Nimbus", "Orion", "Pulsar", "Quasar", "Raven", "Sable", "Tundra",
-            "Umbra", "Vega", "Willow", "Xylem", "Yarrow", "Zephyr", "ConvNet", "Transformer", "Perceptron", "Synth LM")
+FAMILIES = (
+    "Aurora",
+    "Boreal",
+    "Cirrus",
+    "Delta Net",
+    "Ember",
+    "Falcon",
+    "Gale",
+    "Helix",
+    "Ion",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Meridian",
+    "Nimbus",
+    "Orion",
+    "Pulsar",
+    "Quasar",
+    "Raven",
+    "Sable",
+    "Tundra",
+    "Umbra",
+    "Vega",
+    "Willow",
+    "Xylem",
+    "Yarrow",
+    "Zephyr",
+    "ConvNet",
+    "Transformer",
+    "Perceptron",
+    "Synth LM",
+)
 
 # (organization, country, category, weight)
 ORGS = (
     ("OpenAI", "United States of America", "Industry", 65),
     ("Google", "United States of America", "Industry", 55),
-    ("Google DeepMind", "United States of America,United Kingdom of Great Britain and Northern Ireland", "Industry", 39),
+    (
+        "Google DeepMind",
+        "United States of America,United Kingdom of Great Britain and Northern Ireland",
+        "Industry",
+        39,
+    ),
     ("Alibaba", "China", "Industry", 32),
     ("DeepMind", "United Kingdom of Great Britain and Northern Ireland", "Industry", 30),
     ("Meta AI", "United States of America", "Industry", 29),
@@ -109,14 +143,33 @@ ORGS = (
 )
 
 DOMAINS = (
-    ("Language", 386), ("Vision", 201), ("Games", 47), ("Multimodal,Language,Vision", 42), ("Biology", 42),
-    ("Image generation", 41), ("Speech", 35), ("Language,Multimodal", 30), ("Vision,Language", 25),
-    ("Robotics", 21), ("Other", 16), ("Recommendation", 15), ("Video", 15), ("Mathematics", 12),
-    ("Audio", 10), ("Language,Mathematics", 8), ("Medicine", 6), ("3D modeling", 5),
+    ("Language", 386),
+    ("Vision", 201),
+    ("Games", 47),
+    ("Multimodal,Language,Vision", 42),
+    ("Biology", 42),
+    ("Image generation", 41),
+    ("Speech", 35),
+    ("Language,Multimodal", 30),
+    ("Vision,Language", 25),
+    ("Robotics", 21),
+    ("Other", 16),
+    ("Recommendation", 15),
+    ("Video", 15),
+    ("Mathematics", 12),
+    ("Audio", 10),
+    ("Language,Mathematics", 8),
+    ("Medicine", 6),
+    ("3D modeling", 5),
 )
 TASKS_BY_DOMAIN = {
-    "Language": ("Language modeling", "Language modeling/generation", "Language modeling/generation,Question answering",
-                 "Translation", "Chat,Code generation"),
+    "Language": (
+        "Language modeling",
+        "Language modeling/generation",
+        "Language modeling/generation,Question answering",
+        "Translation",
+        "Chat,Code generation",
+    ),
     "Vision": ("Image classification", "Object detection", "Semantic segmentation"),
     "Games": ("Atari", "Go", "Chess,Shogi"),
     "Biology": ("Protein folding prediction", "Protein generation"),
@@ -125,26 +178,111 @@ TASKS_BY_DOMAIN = {
     "Robotics": ("Robotic manipulation",),
 }
 CONFIDENCE = (("Confident", 470), ("Likely", 220), ("Unknown", 182), ("Speculative", 89), (None, 75))
-NOTABILITY = (("SOTA improvement", 468), ("Highly cited", 168), ("Historical significance", 63),
-              ("Highly cited,SOTA improvement", 61), ("Discretionary", 58), ("Training cost", 54), ("Significant use", 52))
-MODEL_ACCESS = (("Unreleased", 285), (None, 260), ("Open weights (unrestricted)", 208), ("API access", 132),
-                ("Open weights (non-commercial)", 64), ("Open weights (restricted use)", 47), ("Hosted access (no API)", 40))
-TRAINING_CODE = (("Unreleased", 450), (None, 344), ("Open source", 190), ("Open (non-commercial)", 45), ("Open (restricted use)", 7))
-INFERENCE_CODE = ((None, 754), ("Open source", 186), ("Unreleased", 55), ("Open access (non-commercial)", 34),
-                  ("Open access (restricted use)", 7))
+NOTABILITY = (
+    ("SOTA improvement", 468),
+    ("Highly cited", 168),
+    ("Historical significance", 63),
+    ("Highly cited,SOTA improvement", 61),
+    ("Discretionary", 58),
+    ("Training cost", 54),
+    ("Significant use", 52),
+)
+MODEL_ACCESS = (
+    ("Unreleased", 285),
+    (None, 260),
+    ("Open weights (unrestricted)", 208),
+    ("API access", 132),
+    ("Open weights (non-commercial)", 64),
+    ("Open weights (restricted use)", 47),
+    ("Hosted access (no API)", 40),
+)
+TRAINING_CODE = (
+    ("Unreleased", 450),
+    (None, 344),
+    ("Open source", 190),
+    ("Open (non-commercial)", 45),
+    ("Open (restricted use)", 7),
+)
+INFERENCE_CODE = (
+    (None, 754),
+    ("Open source", 186),
+    ("Unreleased", 55),
+    ("Open access (non-commercial)", 34),
+    ("Open access (restricted use)", 7),
+)
 NUMERICAL_FORMAT = ((None, 781), ("FP16", 87), ("FP32", 83), ("BF16", 68), ("FP8", 12), ("NVFP4", 2), ("TF32", 2))
-HARDWARE = ("NVIDIA A100", "NVIDIA V100", "Google TPU v3", "Google TPU v4", "NVIDIA H100 SXM5 80GB",
-            "NVIDIA A100 SXM4 80 GB", "NVIDIA A100 SXM4 40 GB", "NVIDIA Tesla K80", "NVIDIA GB200",
-            "Google TPU v5p", "NVIDIA H100 SXM5 80GB,NVIDIA H800 SXM5")
+HARDWARE = (
+    "NVIDIA A100",
+    "NVIDIA V100",
+    "Google TPU v3",
+    "Google TPU v4",
+    "NVIDIA H100 SXM5 80GB",
+    "NVIDIA A100 SXM4 80 GB",
+    "NVIDIA A100 SXM4 40 GB",
+    "NVIDIA Tesla K80",
+    "NVIDIA GB200",
+    "Google TPU v5p",
+    "NVIDIA H100 SXM5 80GB,NVIDIA H800 SXM5",
+)
 BASE_MODELS = ("Llama 2-70B", "Qwen2.5-72B", "Kimi K2.5", "BERT-Large", "GPT-3 175B (davinci)", "ResNet-50", "T5-11B")
-WORDS = ("model", "training", "we", "the", "a", "of", "scaling", "tokens", "compute", "parameters", "data", "language",
-         "vision", "transformer", "results", "benchmark", "state-of-the-art", "performance", "efficient", "novel",
-         "approach", "large", "dataset", "learning", "network", "deep", "attention", "pretraining", "evaluation", "agents")
-FIRST = ("Aaron", "Bea", "Chen", "Dana", "Eunbi", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kavya", "Luis", "Mei", "Noor")
+WORDS = (
+    "model",
+    "training",
+    "we",
+    "the",
+    "a",
+    "of",
+    "scaling",
+    "tokens",
+    "compute",
+    "parameters",
+    "data",
+    "language",
+    "vision",
+    "transformer",
+    "results",
+    "benchmark",
+    "state-of-the-art",
+    "performance",
+    "efficient",
+    "novel",
+    "approach",
+    "large",
+    "dataset",
+    "learning",
+    "network",
+    "deep",
+    "attention",
+    "pretraining",
+    "evaluation",
+    "agents",
+)
+FIRST = (
+    "Aaron",
+    "Bea",
+    "Chen",
+    "Dana",
+    "Eunbi",
+    "Farid",
+    "Greta",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kavya",
+    "Luis",
+    "Mei",
+    "Noor",
+)
 LAST = ("Smith", "Wang", "Garcia", "Kim", "Müller", "Rossi", "Tanaka", "Okafor", "Silva", "Novak", "Haddad", "Li")
 
 # Defects of the dirty rows (each dirty row gets exactly one), with their share of dirty rows.
-DEFECTS = (("bad_number", 0.30), ("missing_date", 0.20), ("future_date", 0.20), ("duplicate_name", 0.20), ("bad_date", 0.10))
+DEFECTS = (
+    ("bad_number", 0.30),
+    ("missing_date", 0.20),
+    ("future_date", 0.20),
+    ("duplicate_name", 0.20),
+    ("bad_date", 0.10),
+)
 BAD_NUMBERS = ("unknown", "1e24-3e24", "see notes", "3.1e23 FLOP/s", "-2.5e19", "1,500", "TBD")
 BAD_DATES = ("2023-13-45", "spring 2021", "2019/05/07", "20210")
 
@@ -199,8 +337,15 @@ class TextPools:
             if k % 7 == 0:  # multi-line, quoted, with a comma: exercises CSV quoting like the real file
                 body = body + '\n\nWe call it "' + WORDS[k % len(WORDS)] + '", and release it.'
             abstracts.append(body)
-        authors = [", ".join(f"{FIRST[a]} {LAST[b]}" for a, b in rng.integers(0, [len(FIRST), len(LAST)], (int(rng.integers(1, 9 if not full_text else 30)), 2)))
-                   for _ in range(256)]
+        authors = [
+            ", ".join(
+                f"{FIRST[a]} {LAST[b]}"
+                for a, b in rng.integers(
+                    0, [len(FIRST), len(LAST)], (int(rng.integers(1, 9 if not full_text else 30)), 2)
+                )
+            )
+            for _ in range(256)
+        ]
         titles = [text(int(rng.integers(3, 9))).rstrip(".") for _ in range(256)]
         return cls(*(pl.Series(values=v, dtype=pl.String) for v in (sentences, abstracts, authors, titles)))
 
@@ -221,11 +366,18 @@ def generate_chunk(chunk: int, n: int, seed: int, pools: TextPools) -> pl.DataFr
     age = np.where(u() < 0.04, rng.uniform(0, 76.5, n), rng.exponential(7.0, n))
     t = np.clip(2026.54 - age, 1950.0, 2026.54)
     epoch_1950 = (dt.date(1950, 1, 1) - dt.date(1970, 1, 1)).days
-    days = np.minimum(epoch_1950 + np.floor((t - 1950.0) * 365.2425).astype(np.int64), (SNAPSHOT_DATE - dt.date(1970, 1, 1)).days)
+    days = np.minimum(
+        epoch_1950 + np.floor((t - 1950.0) * 365.2425).astype(np.int64), (SNAPSHOT_DATE - dt.date(1970, 1, 1)).days
+    )
     iso = pl.Series(days.astype("datetime64[D]")).cast(pl.String)
     precision = u()
-    date = pl.select(pl.when(pl.Series(precision < 0.005)).then(iso.str.slice(0, 4))
-                     .when(pl.Series(precision < 0.02)).then(iso.str.slice(0, 7)).otherwise(iso)).to_series()
+    date = pl.select(
+        pl.when(pl.Series(precision < 0.005))
+        .then(iso.str.slice(0, 4))
+        .when(pl.Series(precision < 0.02))
+        .then(iso.str.slice(0, 7))
+        .otherwise(iso)
+    ).to_series()
 
     c = _latent_log_compute(t, rng)
     has_c = u() < 0.51
@@ -245,7 +397,9 @@ def generate_chunk(chunk: int, n: int, seed: int, pools: TextPools) -> pl.DataFr
     task_choices = [TASKS_BY_DOMAIN.get(p, ("Other",)) for p in primary]
     task_pick = rng.integers(0, 1 << 30, n)
     task_flat = sorted({x for ts in task_choices for x in ts})
-    task_idx = np.array([[task_flat.index(ts[k % len(ts)]) for k in range(6)] for ts in task_choices])[domain, task_pick % 6]
+    task_idx = np.array([[task_flat.index(ts[k % len(ts)]) for k in range(6)] for ts in task_choices])[
+        domain, task_pick % 6
+    ]
     is_frontier_ish = c > np.where(t < 2010, 3.0 + 0.2 * (t - 1950), 15.0 + 0.6 * (t - 2010)) + 0.8
 
     pick = lambda options: _pick(*_choice(rng, options, n))  # noqa: E731
@@ -258,15 +412,20 @@ def generate_chunk(chunk: int, n: int, seed: int, pools: TextPools) -> pl.DataFr
         "Publication date": date,
         "Domain": domain_s,
         "Task": _masked(_pick(task_flat, task_idx), u() < 0.995),
-        "Parameters": _numbers(10 ** logp, u() < np.where(has_c, 0.85, 0.50)),
+        "Parameters": _numbers(10**logp, u() < np.where(has_c, 0.85, 0.50)),
         "Parameters notes": text_of(pools.sentences, 0.653),
-        "Training compute (FLOP)": _numbers(10 ** c, has_c),
+        "Training compute (FLOP)": _numbers(10**c, has_c),
         "Training compute notes": text_of(pools.sentences, 0.597),
         "Training dataset": text_of(pools.titles, 0.603),
-        "Training dataset size (total)": _numbers(np.round(10 ** logd), u() < np.where(has_c, 0.80, 0.47), 3),
+        "Training dataset size (total)": _numbers(np.round(10**logd), u() < np.where(has_c, 0.80, 0.47), 3),
         "Dataset size notes": text_of(pools.sentences, 0.542),
         "Confidence": pick(CONFIDENCE),
-        "Link": _masked(pl.select(pl.concat_str(pl.lit("https://example.org/synthetic/"), pl.Series(index).cast(pl.String))).to_series(), u() < 0.995),
+        "Link": _masked(
+            pl.select(
+                pl.concat_str(pl.lit("https://example.org/synthetic/"), pl.Series(index).cast(pl.String))
+            ).to_series(),
+            u() < 0.995,
+        ),
         "Reference": text_of(pools.titles, 0.978),
         "Citations": _numbers(np.round(10 ** rng.normal(2.3, 1.0, n)), u() < 0.60, 6),
         "Authors": text_of(pools.authors, 0.852),
@@ -278,7 +437,9 @@ def generate_chunk(chunk: int, n: int, seed: int, pools: TextPools) -> pl.DataFr
         "Epochs": _numbers(np.round(10 ** rng.normal(0.5, 0.7, n), 1), u() < 0.254),
         "Training time (hours)": _numbers(np.round(10 ** rng.normal(2.7, 0.6, n)), u() < 0.231),
         "Training time notes": text_of(pools.sentences, 0.241),
-        "Training hardware": _masked(_pick(HARDWARE, rng.integers(0, len(HARDWARE), n)), u() < np.where(era, 0.45, 0.05)),
+        "Training hardware": _masked(
+            _pick(HARDWARE, rng.integers(0, len(HARDWARE), n)), u() < np.where(era, 0.45, 0.05)
+        ),
         "Hardware quantity": _numbers(hw_q, u() < np.where(era, 0.31, 0.03)),
         "Hardware utilization (MFU)": _numbers(rng.uniform(0.1, 0.6, n), u() < 0.033, 3),
         "Training compute cost (2023 USD)": _numbers(10 ** (c - 17.6 + rng.normal(0, 0.7, n)), has_cost, 6),
@@ -298,11 +459,17 @@ def generate_chunk(chunk: int, n: int, seed: int, pools: TextPools) -> pl.DataFr
         "Hardware acquisition cost": _numbers(10 ** rng.normal(6.0, 1.5, n), u() < 0.333),
         "Hardware utilization (HFU)": _numbers(rng.uniform(0.2, 0.95, n), u() < 0.015, 3),
         "Training compute cost (cloud)": _numbers(10 ** (c - 17.3 + rng.normal(0, 0.7, n)), has_cost & (u() < 0.14), 6),
-        "Training compute cost (upfront)": _numbers(10 ** (c - 16.5 + rng.normal(0, 0.7, n)), has_cost & (u() < 0.19), 6),
+        "Training compute cost (upfront)": _numbers(
+            10 ** (c - 16.5 + rng.normal(0, 0.7, n)), has_cost & (u() < 0.19), 6
+        ),
     }
     access = columns["Model accessibility"]
     columns["Open model weights?"] = pl.select(
-        pl.when(access.is_null()).then(None).when(access.str.starts_with("Open weights")).then(pl.lit("Yes")).otherwise(pl.lit("No"))
+        pl.when(access.is_null())
+        .then(None)
+        .when(access.str.starts_with("Open weights"))
+        .then(pl.lit("Yes"))
+        .otherwise(pl.lit("No"))
     ).to_series()
     frame = pl.DataFrame(columns)
     return _make_dirty(frame, rng, n, start)
@@ -326,12 +493,17 @@ def _make_dirty(frame: pl.DataFrame, rng: np.random.Generator, n: int, start: in
         updates[name] = pl.when(pl.Series(hit)).then(_pick(BAD_NUMBERS, bad_number)).otherwise(pl.col(name))
     future = pl.Series(future_days.astype("datetime64[D]")).cast(pl.String)
     updates["Publication date"] = (
-        pl.when(pl.Series(kind == "missing_date")).then(None)
-        .when(pl.Series(kind == "future_date")).then(future)
-        .when(pl.Series(kind == "bad_date")).then(_pick(BAD_DATES, rng.integers(0, len(BAD_DATES), n)))
+        pl.when(pl.Series(kind == "missing_date"))
+        .then(None)
+        .when(pl.Series(kind == "future_date"))
+        .then(future)
+        .when(pl.Series(kind == "bad_date"))
+        .then(_pick(BAD_DATES, rng.integers(0, len(BAD_DATES), n)))
         .otherwise(pl.col("Publication date"))
     )
-    updates["Model"] = pl.when(pl.Series(kind == "duplicate_name")).then(frame["Model"].gather(earlier)).otherwise(pl.col("Model"))
+    updates["Model"] = (
+        pl.when(pl.Series(kind == "duplicate_name")).then(frame["Model"].gather(earlier)).otherwise(pl.col("Model"))
+    )
     return frame.with_columns(**updates)
 
 
@@ -343,7 +515,9 @@ class Written:
     sha256: str
 
 
-def write_csv(path: Path, rows: int, *, seed: int = DEFAULT_SEED, full_text: bool = False, progress: bool = False) -> Written:
+def write_csv(
+    path: Path, rows: int, *, seed: int = DEFAULT_SEED, full_text: bool = False, progress: bool = False
+) -> Written:
     """Stream `rows` synthetic records to path; the hash, size and record count are taken while writing."""
     pools = TextPools.build(seed, full_text)
     digest, size, written = hashlib.sha256(), 0, 0
@@ -364,7 +538,11 @@ def write_csv(path: Path, rows: int, *, seed: int = DEFAULT_SEED, full_text: boo
             size += len(data)
             written += frame.height  # one record per row: write_csv quotes embedded newlines
             if progress and chunk % 20 == 19:
-                print(f"  {written:,} rows, {size / 1e6:,.0f} MB, {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
+                print(
+                    f"  {written:,} rows, {size / 1e6:,.0f} MB, {time.monotonic() - started:.0f}s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     return Written(path, written, size, digest.hexdigest())
 
 
@@ -392,7 +570,9 @@ def _same_file_there(out: Path, rows: int, *, seed: int, full_text: bool) -> dic
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    others = {f.name for f in BUNDLED_SOURCES.iterdir() if f.is_dir() and f.name != SOURCE and f.name in SOURCES_BY_NAME}
+    others = {
+        f.name for f in BUNDLED_SOURCES.iterdir() if f.is_dir() and f.name != SOURCE and f.name in SOURCES_BY_NAME
+    }
     if not all((out / name).is_dir() for name in others):
         return None
     digest = hashlib.sha256()
@@ -402,8 +582,15 @@ def _same_file_there(out: Path, rows: int, *, seed: int, full_text: bool) -> dic
     return manifest if digest.hexdigest() == manifest["file"]["sha256"] else None
 
 
-def build_sources(out: Path, rows: int, *, seed: int = DEFAULT_SEED, full_text: bool = False,
-                  progress: bool = False, force: bool = False) -> dict:
+def build_sources(
+    out: Path,
+    rows: int,
+    *,
+    seed: int = DEFAULT_SEED,
+    full_text: bool = False,
+    progress: bool = False,
+    force: bool = False,
+) -> dict:
     """A complete sources/ folder at `out`: the bundled snapshots of every other source, copied
     unchanged, and a synthetic epoch_notable_models/<VERSION>/ with its file and manifest."""
     if out.exists():
@@ -422,8 +609,11 @@ def build_sources(out: Path, rows: int, *, seed: int = DEFAULT_SEED, full_text: 
     spec = SOURCES_BY_NAME[SOURCE]
     written = write_csv(version_dir / spec.file_name, rows, seed=seed, full_text=full_text, progress=progress)
     (version_dir / "PROVENANCE.md").write_text(
-        PROVENANCE.format(rows=rows, seed=seed, full_text=" --full-text" if full_text else "", real_version=REAL_VERSION),
-        encoding="utf-8")
+        PROVENANCE.format(
+            rows=rows, seed=seed, full_text=" --full-text" if full_text else "", real_version=REAL_VERSION
+        ),
+        encoding="utf-8",
+    )
     manifest = {  # the layout pipelines.lib.sources.write_snapshot produces
         "source": SOURCE,
         "version": VERSION,
@@ -434,7 +624,12 @@ def build_sources(out: Path, rows: int, *, seed: int = DEFAULT_SEED, full_text: 
             "generator": {"rows": rows, "seed": seed, "full_text": full_text, "chunk_rows": CHUNK_ROWS},
             "license": "CC0-1.0",
         },
-        "file": {"name": spec.file_name, "sha256": written.sha256, "size_bytes": written.size_bytes, "rows": written.rows},
+        "file": {
+            "name": spec.file_name,
+            "sha256": written.sha256,
+            "size_bytes": written.size_bytes,
+            "rows": written.rows,
+        },
     }
     (version_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return manifest
@@ -446,16 +641,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="the sources/ folder to create")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--full-text", action="store_true", help="real-length abstracts and notes (~2 KB per row)")
-    parser.add_argument("--force", action="store_true",
-                        help="replace --out if it exists (kept as it is when it already holds this exact file)")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out if it exists (kept as it is when it already holds this exact file)",
+    )
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be at least 1")
     started = time.monotonic()
-    manifest = build_sources(args.out, args.rows, seed=args.seed, full_text=args.full_text, progress=True, force=args.force)
+    manifest = build_sources(
+        args.out, args.rows, seed=args.seed, full_text=args.full_text, progress=True, force=args.force
+    )
     f = manifest["file"]
-    print(f"{args.out}: {f['rows']:,} rows, {f['size_bytes'] / 1e6:,.1f} MB, sha256 {f['sha256'][:12]}, "
-          f"{time.monotonic() - started:.1f}s")
+    print(
+        f"{args.out}: {f['rows']:,} rows, {f['size_bytes'] / 1e6:,.1f} MB, sha256 {f['sha256'][:12]}, "
+        f"{time.monotonic() - started:.1f}s"
+    )
     return 0
 
 

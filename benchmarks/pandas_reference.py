@@ -108,9 +108,11 @@ def run(csv_path: Path, snapshot_date: str) -> dict:
     bad |= df["publication_date"].isna() | (df["publication_date"] > pd.Timestamp(snapshot_date))
     df = df[~bad]
     df["completeness"] = df[NUMERIC].notna().sum(axis=1)
-    df = (df.sort_values(["completeness", "publication_date"], ascending=False)
-            .drop_duplicates("model", keep="first")
-            .drop(columns="completeness"))
+    df = (
+        df.sort_values(["completeness", "publication_date"], ascending=False)
+        .drop_duplicates("model", keep="first")
+        .drop(columns="completeness")
+    )
     times["clean"] = time.perf_counter() - t
     t = time.perf_counter()
 
@@ -123,7 +125,9 @@ def run(csv_path: Path, snapshot_date: str) -> dict:
     recent["year"] = day.dt.year + (day.dt.day_of_year - 0.5) / np.where(day.dt.is_leap_year, 366, 365)
     with_compute = recent[recent["training_compute_flop"] > 0]
     fits = {
-        "notable_since_2010": ols(with_compute["year"].to_numpy(), np.log10(with_compute["training_compute_flop"].to_numpy())),
+        "notable_since_2010": ols(
+            with_compute["year"].to_numpy(), np.log10(with_compute["training_compute_flop"].to_numpy())
+        ),
     }
     frontier = with_compute[with_compute["is_frontier"]]
     fits["frontier"] = ols(frontier["year"].to_numpy(), np.log10(frontier["training_compute_flop"].to_numpy()))
@@ -145,15 +149,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--snapshot-date", default="2026-07-19")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    result = {"mode": "pandas_reference", **run(args.csv, args.snapshot_date),
-              "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "status": "ok"}
+    result = {
+        "mode": "pandas_reference",
+        **run(args.csv, args.snapshot_date),
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "status": "ok",
+    }
     if args.out:
         tmp = args.out.with_suffix(".tmp")
         tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, args.out)
     stages = ", ".join(f"{k} {v['seconds']:.2f}s" for k, v in result["stages"].items())
-    print(f"pandas: {stages}; slope {result['fits']['notable_since_2010']['slope']:.4f} OOM/yr; "
-          f"peak RSS {result['peak_rss_bytes'] / 2**20:,.0f} MiB")
+    print(
+        f"pandas: {stages}; slope {result['fits']['notable_since_2010']['slope']:.4f} OOM/yr; "
+        f"peak RSS {result['peak_rss_bytes'] / 2**20:,.0f} MiB"
+    )
     return 0
 
 

@@ -50,15 +50,25 @@ import pyarrow as pa
 
 SOURCE = "epoch_notable_models"
 NAME, DATE = "Model", "Publication date"
-LISTS = {"Organization": "organization", "Country (of organization)": "country",
-         "Organization categorization": "organization_category", "Domain": "domain", "Task": "task",
-         "Training hardware": "training_hardware"}
+LISTS = {
+    "Organization": "organization",
+    "Country (of organization)": "country",
+    "Organization categorization": "organization_category",
+    "Domain": "domain",
+    "Task": "task",
+    "Training hardware": "training_hardware",
+}
 TEXTS = {"Confidence": "confidence", "Model accessibility": "model_accessibility", "Link": "link"}
-NUMBERS = {"Parameters": "parameters", "Training compute (FLOP)": "training_compute_flop",
-           "Training dataset size (total)": "training_dataset_size",
-           "Training compute cost (2023 USD)": "training_cost_usd", "Training power draw (W)": "training_power_w",
-           "Hardware quantity": "hardware_quantity", "Training time (hours)": "training_time_hours",
-           "Hardware utilization (MFU)": "hardware_utilization_mfu"}
+NUMBERS = {
+    "Parameters": "parameters",
+    "Training compute (FLOP)": "training_compute_flop",
+    "Training dataset size (total)": "training_dataset_size",
+    "Training compute cost (2023 USD)": "training_cost_usd",
+    "Training power draw (W)": "training_power_w",
+    "Hardware quantity": "hardware_quantity",
+    "Training time (hours)": "training_time_hours",
+    "Hardware utilization (MFU)": "hardware_utilization_mfu",
+}
 FLAG = ("Frontier model", "is_epoch_frontier")
 UNITS = {"_flop": ("FLOP", "FLOPs", "flop"), "_usd": ("USD",), "_w": ("W",), "_hours": ("hours", "hour", "hrs", "h")}
 APPROXIMATE = r"^(?:[~≈]|(?i:approx\.|approx\b|approximately\b))\s*"
@@ -103,7 +113,9 @@ def number_column(text: pd.Series, name: str, cells: list) -> pd.Series:
                 rewritten = rewritten.str.replace(rf"\s*(?:{alternatives})$", "", regex=True)
         thousands = rewritten.str.contains(THOUSANDS, regex=True)
         rewritten = rewritten.where(~thousands, rewritten.str.replace(",", "", regex=False))
-        rewritten = rewritten.str.replace(TIMES_TEN, r"\1e\2", regex=True).str.replace(POWER_OF_TEN, r"1e\1", regex=True)
+        rewritten = rewritten.str.replace(TIMES_TEN, r"\1e\2", regex=True).str.replace(
+            POWER_OF_TEN, r"1e\1", regex=True
+        )
         body[unread] = rewritten
         value[unread] = pd.to_numeric(rewritten, errors="coerce")
     array = value.to_numpy(dtype=float, na_value=np.nan)
@@ -113,12 +125,19 @@ def number_column(text: pd.Series, name: str, cells: list) -> pd.Series:
         not_finite = present & value.notna() & ~np.isfinite(array)
         below = present & np.isfinite(array) & (array < 0)
     ambiguous = bad_parse & body.str.contains(ONE_COMMA_GROUP, regex=True).fillna(False).astype(bool)
-    for mask, message in ((ambiguous, " is ambiguous (a thousands separator or a decimal comma?)"),
-                          (bad_parse & ~ambiguous, None), (not_finite, " is not a finite number"),
-                          (below, " is below the minimum 0")):
+    for mask, message in (
+        (ambiguous, " is ambiguous (a thousands separator or a decimal comma?)"),
+        (bad_parse & ~ambiguous, None),
+        (not_finite, " is not a finite number"),
+        (below, " is below the minimum 0"),
+    ):
         if mask.any():
             shown_text = shown(text[mask])
-            reasons = (f"{name}: cannot read " + shown_text + " as a number") if message is None else (f"{name}: " + shown_text + message)
+            reasons = (
+                (f"{name}: cannot read " + shown_text + " as a number")
+                if message is None
+                else (f"{name}: " + shown_text + message)
+            )
             cells.append(pd.DataFrame({"row": mask[mask].index, "field": name, "reason": reasons.to_numpy()}))
     usable = np.isfinite(array) & ~below.to_numpy()
     out = np.where(usable, array, np.nan)
@@ -184,10 +203,18 @@ def run(csv_path: Path, sha256: str | None, snapshot_date: str, write_dir: Path,
     for header, column in TEXTS.items():
         clean[column] = raw[header].str.replace("\x00", "", regex=False).str.strip().replace("", None)
     text = raw[DATE].str.strip()
-    precision = pd.Series(np.select([text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool),
-                                     text.str.fullmatch(r"\d{4}-\d{2}").fillna(False).astype(bool),
-                                     text.str.fullmatch(r"\d{4}").fillna(False).astype(bool)],
-                                    ["day", "month", "year"], default=None), index=raw.index)
+    precision = pd.Series(
+        np.select(
+            [
+                text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool),
+                text.str.fullmatch(r"\d{4}-\d{2}").fillna(False).astype(bool),
+                text.str.fullmatch(r"\d{4}").fillna(False).astype(bool),
+            ],
+            ["day", "month", "year"],
+            default=None,
+        ),
+        index=raw.index,
+    )
     padded = text.where(precision == "day", text + np.where(precision == "month", "-01", "-01-01"))
     day = pd.to_datetime(padded.where(precision.notna()), format="%Y-%m-%d", errors="coerce")
     unreadable = text.notna() & (text != "") & day.isna()
@@ -196,12 +223,22 @@ def run(csv_path: Path, sha256: str | None, snapshot_date: str, write_dir: Path,
     for header, column in NUMBERS.items():
         clean[column] = number_column(raw[header], column, cells)
     flag = raw[FLAG[0]].str.strip().str.lower()
-    clean[FLAG[1]] = flag.map({"true": True, "yes": True, "1": True, "1.0": True,
-                               "false": False, "no": False, "0": False, "0.0": False})
+    clean[FLAG[1]] = flag.map(
+        {"true": True, "yes": True, "1": True, "1.0": True, "false": False, "no": False, "0": False, "0.0": False}
+    )
     bad_flag = flag.notna() & (flag != "") & clean[FLAG[1]].isna()
     if bad_flag.any():
-        cells.append(pd.DataFrame({"row": bad_flag[bad_flag].index, "field": FLAG[1],
-                                   "reason": (f"{FLAG[1]}: cannot read " + shown(raw.loc[bad_flag, FLAG[0]]) + " as yes/no").to_numpy()}))
+        cells.append(
+            pd.DataFrame(
+                {
+                    "row": bad_flag[bad_flag].index,
+                    "field": FLAG[1],
+                    "reason": (
+                        f"{FLAG[1]}: cannot read " + shown(raw.loc[bad_flag, FLAG[0]]) + " as yes/no"
+                    ).to_numpy(),
+                }
+            )
+        )
     lap("type")
 
     def reject_rows(mask: pd.Series, reasons: pd.Series) -> None:
@@ -212,20 +249,36 @@ def run(csv_path: Path, sha256: str | None, snapshot_date: str, write_dir: Path,
     reject_rows(unreadable, "publication_date: cannot read " + shown(text) + " as a date (YYYY-MM-DD, YYYY-MM or YYYY)")
     reject_rows(~unreadable & day.isna(), pd.Series("publication_date: missing", index=raw.index))
     future = day > pd.Timestamp(snapshot_date)
-    reject_rows(future, "publication_date: " + day.dt.strftime("%Y-%m-%d") + f" is after the snapshot date {snapshot_date}")
+    reject_rows(
+        future, "publication_date: " + day.dt.strftime("%Y-%m-%d") + f" is after the snapshot date {snapshot_date}"
+    )
     mfu, quantity = clean["hardware_utilization_mfu"], clean["hardware_quantity"]
-    for column, mask, suffix in (("hardware_utilization_mfu", mfu > 1, " is above 1"),
-                                 ("hardware_quantity", quantity >= 2.0**62, " is too large for a count")):
+    for column, mask, suffix in (
+        ("hardware_utilization_mfu", mfu > 1, " is above 1"),
+        ("hardware_quantity", quantity >= 2.0**62, " is too large for a count"),
+    ):
         if mask.any():
-            cells.append(pd.DataFrame({"row": mask[mask].index, "field": column,
-                                       "reason": (f"{column}: " + clean.loc[mask, column].astype(str) + suffix).to_numpy()}))
+            cells.append(
+                pd.DataFrame(
+                    {
+                        "row": mask[mask].index,
+                        "field": column,
+                        "reason": (f"{column}: " + clean.loc[mask, column].astype(str) + suffix).to_numpy(),
+                    }
+                )
+            )
             clean.loc[mask, column] = np.nan
     clean["hardware_quantity"] = clean["hardware_quantity"].round().astype("Int64")
     ascii_names = clean["model"].str.isascii().fillna(True).astype(bool)
     lowered = clean["model"].str.lower()
-    ids = (lowered.str.replace(r"([a-z])#", r"\1-sharp-", regex=True).str.replace("+", "-plus-", regex=False)
-           .str.replace("*", "-star-", regex=False).str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
-           .replace("", "unnamed"))
+    ids = (
+        lowered.str.replace(r"([a-z])#", r"\1-sharp-", regex=True)
+        .str.replace("+", "-plus-", regex=False)
+        .str.replace("*", "-star-", regex=False)
+        .str.replace(r"[^a-z0-9]+", "-", regex=True)
+        .str.strip("-")
+        .replace("", "unnamed")
+    )
     clean["model_id"] = ids.where(ascii_names, clean["model"].map(lambda n: slug(n) if isinstance(n, str) else None))
     language = clean["domain"].str.split(",").map(lambda parts: isinstance(parts, list) and "Language" in parts)
     clean["is_language_model"] = language
@@ -237,8 +290,13 @@ def run(csv_path: Path, sha256: str | None, snapshot_date: str, write_dir: Path,
     days_in_year = np.where(day.dt.is_leap_year, 366.0, 365.0)
     clean["publication_year_fraction"] = np.select(
         [precision == "day", precision == "month", precision == "year"],
-        [year + (day.dt.day_of_year - 0.5) / days_in_year,
-         year + (day.dt.day_of_year - 1 + day.dt.days_in_month / 2) / days_in_year, year + 0.5], default=np.nan)
+        [
+            year + (day.dt.day_of_year - 0.5) / days_in_year,
+            year + (day.dt.day_of_year - 1 + day.dt.days_in_month / 2) / days_in_year,
+            year + 0.5,
+        ],
+        default=np.nan,
+    )
     lap("derive")
 
     rejected = set(pd.concat(row_reasons)["row"]) if row_reasons else set()
@@ -246,13 +304,20 @@ def run(csv_path: Path, sha256: str | None, snapshot_date: str, write_dir: Path,
     repeated = usable[usable["model_id"].duplicated(keep=False)]
     if len(repeated):
         completeness = repeated[list(NUMBERS.values())].notna().sum(axis=1)
-        ordered = repeated.assign(_c=-completeness, _d=-repeated["publication_date"].astype("int64"),
-                                  _v=["\x1f".join(map(str, r)) for r in repeated.itertuples(index=False)], _r=repeated.index)
+        ordered = repeated.assign(
+            _c=-completeness,
+            _d=-repeated["publication_date"].astype("int64"),
+            _v=["\x1f".join(map(str, r)) for r in repeated.itertuples(index=False)],
+            _r=repeated.index,
+        )
         ordered = ordered.sort_values(["_c", "_d", "_v", "_r"])
         losers = ordered[ordered["model_id"].duplicated(keep="first")]
-        reject_rows(clean.index.to_series().isin(losers.index),
-                    "duplicate model: another row with model_id '" + clean["model_id"].astype(str)
-                    + "' is more complete (or equal and first by value) and is kept")
+        reject_rows(
+            clean.index.to_series().isin(losers.index),
+            "duplicate model: another row with model_id '"
+            + clean["model_id"].astype(str)
+            + "' is more complete (or equal and first by value) and is kept",
+        )
     reasons = pd.concat(row_reasons) if row_reasons else pd.DataFrame(columns=["row", "reason"])
     cell_table = pd.concat(cells) if cells else pd.DataFrame(columns=["row", "field", "reason"])
     rejected_numbers = np.sort(reasons["row"].unique())
@@ -260,20 +325,29 @@ def run(csv_path: Path, sha256: str | None, snapshot_date: str, write_dir: Path,
 
     columns = list(raw.columns)
     raw_rejected = raw.loc[rejected_numbers]
-    rejected_rows = pd.DataFrame({
-        "source": SOURCE, "source_version": version, "row_number": rejected_numbers,
-        "reasons": reasons.groupby("row")["reason"].agg(list).reindex(rejected_numbers).to_numpy(),
-        "raw_row": [json.dumps(dict(zip(columns, record)), ensure_ascii=False)
-                    for record in raw_rejected.itertuples(index=False, name=None)],
-    })
+    rejected_rows = pd.DataFrame(
+        {
+            "source": SOURCE,
+            "source_version": version,
+            "row_number": rejected_numbers,
+            "reasons": reasons.groupby("row")["reason"].agg(list).reindex(rejected_numbers).to_numpy(),
+            "raw_row": [
+                json.dumps(dict(zip(columns, record)), ensure_ascii=False)
+                for record in raw_rejected.itertuples(index=False, name=None)
+            ],
+        }
+    )
     headers = {column: header for header, column in {**NUMBERS, FLAG[0]: FLAG[1]}.items()}
     kept_cells = cell_table[~cell_table["row"].isin(rejected_numbers)].copy()
     kept_cells["source_column"] = kept_cells["field"].map(headers)
-    kept_cells["raw_value"] = [raw.at[row, header] for row, header in zip(kept_cells["row"], kept_cells["source_column"])]
+    kept_cells["raw_value"] = [
+        raw.at[row, header] for row, header in zip(kept_cells["row"], kept_cells["source_column"])
+    ]
     for column in set(kept_cells["field"]):  # a rejected cell is null in the clean row
         clean.loc[kept_cells.loc[kept_cells["field"] == column, "row"], column] = None
-    clean_rows = clean.drop(index=rejected_numbers).assign(source=SOURCE, source_version=version,
-                                                           source_row_number=lambda f: f.index)
+    clean_rows = clean.drop(index=rejected_numbers).assign(
+        source=SOURCE, source_version=version, source_row_number=lambda f: f.index
+    )
     clean_rows = clean_rows.sort_values("model_id").astype({"publication_date": pd.ArrowDtype(pa.date32())})
     lap("quarantine")
     clean_rows.to_parquet(write_dir / "clean.parquet")
@@ -282,9 +356,14 @@ def run(csv_path: Path, sha256: str | None, snapshot_date: str, write_dir: Path,
     lap("write clean")
     return {
         "stages": {name: {"seconds": times[name], "cpu_seconds": cpu[name]} for name in times},
-        "total_seconds": sum(times.values()), "total_cpu_seconds": sum(cpu.values()),
-        "raw_rows": int(len(raw)), "raw_columns": int(raw.shape[1]), "clean_rows": int(len(clean_rows)),
-        "rejected_rows": int(len(rejected_rows)), "rejected_cells": int(len(kept_cells)), "pandas": pd.__version__,
+        "total_seconds": sum(times.values()),
+        "total_cpu_seconds": sum(cpu.values()),
+        "raw_rows": int(len(raw)),
+        "raw_columns": int(raw.shape[1]),
+        "clean_rows": int(len(clean_rows)),
+        "rejected_rows": int(len(rejected_rows)),
+        "rejected_cells": int(len(kept_cells)),
+        "pandas": pd.__version__,
     }
 
 
@@ -294,21 +373,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sha256", help="the manifest's checksum of --csv (checked first)")
     parser.add_argument("--snapshot-date", default="2026-07-19")
     parser.add_argument("--version", default="2026-07-19", help="the snapshot's version (source_version)")
-    parser.add_argument("--write-dir", type=Path, help="where the Parquet files go (default: a temporary folder, removed)")
+    parser.add_argument(
+        "--write-dir", type=Path, help="where the Parquet files go (default: a temporary folder, removed)"
+    )
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="pandas-same-work-") as scratch:
         write_dir = args.write_dir or Path(scratch)
         write_dir.mkdir(parents=True, exist_ok=True)
-        result = {"mode": "pandas_same_work", **run(args.csv, args.sha256, args.snapshot_date, write_dir, args.version),
-                  "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "status": "ok"}
+        result = {
+            "mode": "pandas_same_work",
+            **run(args.csv, args.sha256, args.snapshot_date, write_dir, args.version),
+            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "status": "ok",
+        }
     if args.out:
         tmp = args.out.with_suffix(".tmp")
         tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, args.out)
     stages = ", ".join(f"{k} {v['seconds']:.2f}s ({v['cpu_seconds']:.2f} CPU-s)" for k, v in result["stages"].items())
-    print(f"pandas same work: {stages}; {result['clean_rows']:,} clean, {result['rejected_rows']:,} rejected rows, "
-          f"{result['rejected_cells']:,} rejected cells; peak RSS {result['peak_rss_bytes'] / 2**20:,.0f} MiB")
+    print(
+        f"pandas same work: {stages}; {result['clean_rows']:,} clean, {result['rejected_rows']:,} rejected rows, "
+        f"{result['rejected_cells']:,} rejected cells; peak RSS {result['peak_rss_bytes'] / 2**20:,.0f} MiB"
+    )
     return 0
 
 

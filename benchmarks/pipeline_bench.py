@@ -82,9 +82,11 @@ class Recorder:
                 profiler.disable()
                 self.profile_dir.mkdir(parents=True, exist_ok=True)
                 profiler.dump_stats(self.profile_dir / f"{name}.prof")
-        self.result["stages"][name] = {"seconds": time.perf_counter() - started,
-                                       "cpu_seconds": time.process_time() - cpu_started,  # every thread of this process
-                                       "peak_rss_bytes": _peak_rss_bytes()}
+        self.result["stages"][name] = {
+            "seconds": time.perf_counter() - started,
+            "cpu_seconds": time.process_time() - cpu_started,  # every thread of this process
+            "peak_rss_bytes": _peak_rss_bytes(),
+        }
         self.result.pop("running_stage", None)
         self._flush()
         return value
@@ -115,9 +117,12 @@ def _clean_all(con, sources_dir: Path, details: dict) -> None:
     for spec in SOURCES:
         started = time.perf_counter()
         result = materialize_clean(con, sources_dir, spec.name)
-        details[spec.name] = {"clean_rows": result.clean_rows, "rejected_rows": result.rejected_rows,
-                              "rejected_cells": getattr(result, "rejected_cells", None),
-                              "seconds": time.perf_counter() - started}
+        details[spec.name] = {
+            "clean_rows": result.clean_rows,
+            "rejected_rows": result.rejected_rows,
+            "rejected_cells": getattr(result, "rejected_cells", None),
+            "seconds": time.perf_counter() - started,
+        }
 
 
 # Python steps that sit between SQL models in the Dagster graph (see pipelines/definitions.py): the
@@ -142,9 +147,14 @@ def external_tables() -> list[str]:
     from pipelines.lib import stages
     from pipelines.lib.sources import SOURCES
 
-    quarantine = [stages.QUARANTINE_TABLE] + ([stages.REJECTED_CELLS_TABLE] if hasattr(stages, "REJECTED_CELLS_TABLE") else [])
-    base = ([f"raw.{s.name}" for s in SOURCES] + [f"clean.{stages.clean_table_name(s.name)}" for s in SOURCES]
-            + [".".join(table) for table in quarantine])
+    quarantine = [stages.QUARANTINE_TABLE] + (
+        [stages.REJECTED_CELLS_TABLE] if hasattr(stages, "REJECTED_CELLS_TABLE") else []
+    )
+    base = (
+        [f"raw.{s.name}" for s in SOURCES]
+        + [f"clean.{stages.clean_table_name(s.name)}" for s in SOURCES]
+        + [".".join(table) for table in quarantine]
+    )
     return base + [t for step in _python_steps().values() for t in step["produces"]]
 
 
@@ -209,9 +219,17 @@ def _trend_fits(con, resamples: int, details: dict) -> None:
     details["bootstrap_resamples"] = resamples
 
 
-def run_pipeline(sources_dir: Path, work_dir: Path, *, resamples: int = 200, out: Path | None = None,
-                 profile_dir: Path | None = None, sql_tests: bool = True,
-                 stop_after: str | None = None, breakdown: bool = False) -> dict:
+def run_pipeline(
+    sources_dir: Path,
+    work_dir: Path,
+    *,
+    resamples: int = 200,
+    out: Path | None = None,
+    profile_dir: Path | None = None,
+    sql_tests: bool = True,
+    stop_after: str | None = None,
+    breakdown: bool = False,
+) -> dict:
     """Every stage on a new database work_dir/bench.duckdb; returns (and writes to out) the timings."""
     import pipelines.lib.analysis  # noqa: F401  (imports are not part of any stage's time)
     import pipelines.lib.sql_runner  # noqa: F401
@@ -225,12 +243,15 @@ def run_pipeline(sources_dir: Path, work_dir: Path, *, resamples: int = 200, out
     mode = "pipeline"
     rec = Recorder(out, {"mode": mode, "sources_dir": str(sources_dir), "resamples": resamples}, profile_dir)
     details = rec.result["details"]
+
     def connected(fn):
         """fn on a connection of its own, as each Dagster asset opens one: DuckDB's buffers of one
         stage are released before the next, as in the build."""
+
         def run(*args):
             with connect(db) as con:
                 return fn(con, *args)
+
         return run
 
     rec.stage("raw", connected(_raw_all), sources_dir, details.setdefault("raw", {}))
@@ -283,25 +304,40 @@ def clean_breakdown(con, sources_dir: Path, source: str = "epoch_notable_models"
     if raw is None:
         return timings
     for col in spec.columns:
+
         def one(col=col):
             exprs, problem = cleaning._typed(col)
             parsers = cleaning._parsers((col,))  # number and integer columns are parsed into a struct first
             return (raw.with_columns(parsers) if parsers else raw).select(*exprs, problem.alias("_problem"))
+
         timed(f"type column {col.source!r} ({col.kind})", one)
     typed = timed("type all columns (type_columns)", lambda: cleaning.type_columns(raw, spec))
     snapshot = __import__("pipelines.lib.sources", fromlist=["load_snapshot"]).load_snapshot(sources_dir, source)
     import datetime as dt
-    context = cleaning.CleanContext(source_file=str(snapshot.data_path), snapshot_date=dt.date.fromisoformat(snapshot.retrieved))
+
+    context = cleaning.CleanContext(
+        source_file=str(snapshot.data_path), snapshot_date=dt.date.fromisoformat(snapshot.retrieved)
+    )
     derived = timed("derive step (spec.derive)", lambda: spec.derive(typed, context)) if typed is not None else None
     if derived is not None:
         usable = pl.col(cleaning.REASONS).list.len() == 0
-        timed("split, sort clean rows by key", lambda: derived.filter(usable).drop(cleaning.REASONS).sort(list(spec.key)))
+        timed(
+            "split, sort clean rows by key", lambda: derived.filter(usable).drop(cleaning.REASONS).sort(list(spec.key))
+        )
         rejected = derived.filter(~usable).select("source_row_number", cleaning.REASONS)
-        joined = timed("join rejected rows back to raw", lambda: raw.join(
-            rejected, left_on="_row_number", right_on="source_row_number", how="inner").sort("_row_number"))
+        joined = timed(
+            "join rejected rows back to raw",
+            lambda: raw.join(rejected, left_on="_row_number", right_on="source_row_number", how="inner").sort(
+                "_row_number"
+            ),
+        )
         if joined is not None:
-            timed(f"raw rows as JSON for the quarantine ({joined.height:,} rows)", lambda: cleaning._raw_as_json(joined.drop(cleaning.REASONS)))
+            timed(
+                f"raw rows as JSON for the quarantine ({joined.height:,} rows)",
+                lambda: cleaning._raw_as_json(joined.drop(cleaning.REASONS)),
+            )
     from pipelines.lib.stages import clean_frame
+
     timed("whole clean stage in memory (stages.clean_frame)", lambda: clean_frame(raw, spec, context))
     return timings
 
@@ -329,7 +365,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile-dir", type=Path, help="write a cProfile file per stage here")
     parser.add_argument("--no-sql-tests", action="store_true")
     parser.add_argument("--stop-after", choices=("raw", "clean", "sql_models"))
-    parser.add_argument("--clean-breakdown", action="store_true", help="after the clean stage, time each step of cleaning the main source alone")
+    parser.add_argument(
+        "--clean-breakdown",
+        action="store_true",
+        help="after the clean stage, time each step of cleaning the main source alone",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     if args.fits_only:
@@ -337,11 +377,19 @@ def main(argv: list[str] | None = None) -> int:
     else:
         if args.sources is None:
             parser.error("--sources is required unless --fits-only")
-        result = run_pipeline(args.sources, args.work, resamples=args.resamples, out=args.out,
-                              profile_dir=args.profile_dir, sql_tests=not args.no_sql_tests,
-                              stop_after=args.stop_after,
-                              breakdown=args.clean_breakdown)
-    stages = ", ".join(f"{k} {v['seconds']:.2f}s ({v.get('cpu_seconds', 0):.2f} CPU-s)" for k, v in result["stages"].items())
+        result = run_pipeline(
+            args.sources,
+            args.work,
+            resamples=args.resamples,
+            out=args.out,
+            profile_dir=args.profile_dir,
+            sql_tests=not args.no_sql_tests,
+            stop_after=args.stop_after,
+            breakdown=args.clean_breakdown,
+        )
+    stages = ", ".join(
+        f"{k} {v['seconds']:.2f}s ({v.get('cpu_seconds', 0):.2f} CPU-s)" for k, v in result["stages"].items()
+    )
     print(f"{result['mode']}: {stages}; peak RSS {result['peak_rss_bytes'] / 2**20:,.0f} MiB", flush=True)
     return 0
 

@@ -62,6 +62,7 @@ TARGETS = {
 
 # --- running a child --------------------------------------------------------------------------
 
+
 def _rss_bytes(pid: int) -> int:
     """RSS of pid and of its descendants (a build imports great-expectations in a helper process)."""
     total = 0
@@ -92,9 +93,14 @@ def measure(cmd: list[str], *, log: Path, timeout: float, mem_cap: float, env: d
     load_before = os.getloadavg()[0]
     with open(log, "wb") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
-                                env={**os.environ, "GX_ANALYTICS_ENABLED": "false", **(env or {})},
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "GX_ANALYTICS_ENABLED": "false", **(env or {})},
+            start_new_session=True,
+        )
         killed_for = None
         sampled_peak = 0
         while True:
@@ -124,10 +130,17 @@ def measure(cmd: list[str], *, log: Path, timeout: float, mem_cap: float, env: d
         outcome, detail = "out of memory", "the process ran out of memory"
     else:
         outcome, detail = "error", f"exit code {code}"
-    result = {"status": outcome, "wall_seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-              "peak_rss_bytes": usage.ru_maxrss * 1024,
-              "sampled_peak_rss_bytes": sampled_peak, "exit_code": code, "loadavg_1min_before": load_before,
-              "loadavg_1min_after": os.getloadavg()[0], "log": str(log)}
+    result = {
+        "status": outcome,
+        "wall_seconds": wall,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "peak_rss_bytes": usage.ru_maxrss * 1024,
+        "sampled_peak_rss_bytes": sampled_peak,
+        "exit_code": code,
+        "loadavg_1min_before": load_before,
+        "loadavg_1min_after": os.getloadavg()[0],
+        "log": str(log),
+    }
     if detail:
         result["detail"] = detail
     if outcome != "ok":
@@ -148,6 +161,7 @@ def _module(name: str, *args) -> list[str]:
 
 # --- the measurements -------------------------------------------------------------------------
 
+
 def _pipeline_env(args) -> dict:
     return {"FLOPCAST_DUCKDB_MEMORY_LIMIT": args.duckdb_memory_limit} if args.duckdb_memory_limit else {}
 
@@ -157,7 +171,9 @@ def bench_size(n: int, root: Path, args) -> dict:
     limits = {"timeout": args.timeout_min * 60, "mem_cap": args.mem_cap_gb * GB}
     entry: dict = {"rows": n}
     print(f"[{n:,}] generating", flush=True)
-    gen = measure(_module("generate", "--rows", n, "--out", sources, "--force"), log=logs / f"generate-{n}.log", **limits)
+    gen = measure(
+        _module("generate", "--rows", n, "--out", sources, "--force"), log=logs / f"generate-{n}.log", **limits
+    )
     entry["generate"] = gen
     if gen["status"] != "ok":
         return entry
@@ -167,27 +183,56 @@ def bench_size(n: int, root: Path, args) -> dict:
 
     print(f"[{n:,}] pipeline", flush=True)
     out = work / "pipeline.json"
-    run = measure(_module("pipeline_bench", "--sources", sources, "--work", work, "--out", out, "--resamples", args.resamples),
-                  log=logs / f"pipeline-{n}.log", env=_pipeline_env(args), **limits)
+    run = measure(
+        _module("pipeline_bench", "--sources", sources, "--work", work, "--out", out, "--resamples", args.resamples),
+        log=logs / f"pipeline-{n}.log",
+        env=_pipeline_env(args),
+        **limits,
+    )
     entry["pipeline"] = {**run, "result": _read_json(out)}
     print(f"[{n:,}] pipeline: {_summary(entry['pipeline'])}", flush=True)
     if n in args.scale_sizes and run["status"] == "ok":  # before, the floor, pandas same work: right after it
         from benchmarks import scale_bench
-        entry["scale"] = scale_bench.bench_scale(n, sources, root, logs, measure=measure, limits=limits, env=_pipeline_env(args),
-                                                 project_root=PROJECT_ROOT, baseline_commit=args.baseline_commit)
+
+        entry["scale"] = scale_bench.bench_scale(
+            n,
+            sources,
+            root,
+            logs,
+            measure=measure,
+            limits=limits,
+            env=_pipeline_env(args),
+            project_root=PROJECT_ROOT,
+            baseline_commit=args.baseline_commit,
+        )
 
     stages_done = entry["pipeline"]["result"].get("stages", {})
     fits_db_ready = run["status"] == "ok"
     if fits_db_ready and args.default_fits_max_rows is not None and n > args.default_fits_max_rows:
-        entry["fits_default_bootstrap"] = {"status": "skipped", "detail": f"--default-fits-max-rows {args.default_fits_max_rows:,}"}
+        entry["fits_default_bootstrap"] = {
+            "status": "skipped",
+            "detail": f"--default-fits-max-rows {args.default_fits_max_rows:,}",
+        }
     elif fits_db_ready and args.resamples != BUILD_DEFAULT_RESAMPLES:
         # Bootstrap memory is flat since the resamples are drawn in blocks (fitting.BOOTSTRAP_BLOCK_CELLS);
         # the time is O(resamples x n) and bounded by the per-run timeout.
         print(f"[{n:,}] trend fits with the build's {BUILD_DEFAULT_RESAMPLES} resamples", flush=True)
         out_fits = work / "fits_default.json"
-        fits = measure(_module("pipeline_bench", "--work", work, "--out", out_fits, "--fits-only",
-                               "--resamples", BUILD_DEFAULT_RESAMPLES), log=logs / f"fits-default-{n}.log",
-                       env=_pipeline_env(args), **limits)
+        fits = measure(
+            _module(
+                "pipeline_bench",
+                "--work",
+                work,
+                "--out",
+                out_fits,
+                "--fits-only",
+                "--resamples",
+                BUILD_DEFAULT_RESAMPLES,
+            ),
+            log=logs / f"fits-default-{n}.log",
+            env=_pipeline_env(args),
+            **limits,
+        )
         entry["fits_default_bootstrap"] = {**fits, "result": _read_json(out_fits)}
 
     print(f"[{n:,}] pandas reference", flush=True)
@@ -199,15 +244,34 @@ def bench_size(n: int, root: Path, args) -> dict:
     if n in args.profile_sizes:
         print(f"[{n:,}] cProfile of raw and clean", flush=True)
         prof_dir = root / f"profile-{n}"
-        prof = measure(_module("pipeline_bench", "--sources", sources, "--work", root / f"work-profile-{n}",
-                               "--out", prof_dir / "pipeline.json", "--profile-dir", prof_dir, "--stop-after", "clean",
-                               "--clean-breakdown"),
-                       log=logs / f"profile-{n}.log", **limits)
-        entry["profile"] = {**prof, "stages": profile_summary(prof_dir, args.profile_top),
-                            "clean_breakdown": _read_json(prof_dir / "pipeline.json").get("details", {}).get("clean_breakdown")}
+        prof = measure(
+            _module(
+                "pipeline_bench",
+                "--sources",
+                sources,
+                "--work",
+                root / f"work-profile-{n}",
+                "--out",
+                prof_dir / "pipeline.json",
+                "--profile-dir",
+                prof_dir,
+                "--stop-after",
+                "clean",
+                "--clean-breakdown",
+            ),
+            log=logs / f"profile-{n}.log",
+            **limits,
+        )
+        entry["profile"] = {
+            **prof,
+            "stages": profile_summary(prof_dir, args.profile_top),
+            "clean_breakdown": _read_json(prof_dir / "pipeline.json").get("details", {}).get("clean_breakdown"),
+        }
 
     if n in args.explain_sizes and "sql_models" in stages_done:
-        entry["explain"] = explain_slowest_model(root / f"work-{n}" / "bench.duckdb", entry["pipeline"]["result"], logs, limits)
+        entry["explain"] = explain_slowest_model(
+            root / f"work-{n}" / "bench.duckdb", entry["pipeline"]["result"], logs, limits
+        )
     if not args.keep:
         for folder in (sources, root / f"work-{n}", root / f"work-profile-{n}"):
             shutil.rmtree(folder, ignore_errors=True)
@@ -232,8 +296,12 @@ def explain_slowest_model(db: Path, result: dict, logs: Path, limits: dict) -> d
         f"open({str(out)!r}, 'w').write('\\n'.join(r[1] for r in rows))\n"
     )
     run = measure([sys.executable, "-c", code], log=logs / f"explain-{name}.log", **limits)
-    return {"model": name, "seconds_in_pipeline": models[name]["seconds"], **run,
-            "plan": out.read_text(encoding="utf-8") if out.exists() else None}
+    return {
+        "model": name,
+        "seconds_in_pipeline": models[name]["seconds"],
+        **run,
+        "plan": out.read_text(encoding="utf-8") if out.exists() else None,
+    }
 
 
 def profile_summary(prof_dir: Path, top: int) -> dict:
@@ -246,13 +314,25 @@ def profile_summary(prof_dir: Path, top: int) -> dict:
         total = stats.total_tt
         rows = []
         for (filename, line, func), (_, nc, tt, ct, _) in sorted(stats.stats.items(), key=lambda kv: -kv[1][2])[:top]:
-            rows.append({"where": f"{_short(filename)}:{line}({func})", "calls": nc, "own_seconds": tt,
-                         "cumulative_seconds": ct})
+            rows.append(
+                {
+                    "where": f"{_short(filename)}:{line}({func})",
+                    "calls": nc,
+                    "own_seconds": tt,
+                    "cumulative_seconds": ct,
+                }
+            )
         cumulative = []
         for (filename, line, func), (_, nc, tt, ct, _) in sorted(stats.stats.items(), key=lambda kv: -kv[1][3]):
             if _short(filename).startswith("pipelines/") and len(cumulative) < top:
-                cumulative.append({"where": f"{_short(filename)}:{line}({func})", "calls": nc, "own_seconds": tt,
-                                   "cumulative_seconds": ct})
+                cumulative.append(
+                    {
+                        "where": f"{_short(filename)}:{line}({func})",
+                        "calls": nc,
+                        "own_seconds": tt,
+                        "cumulative_seconds": ct,
+                    }
+                )
         summary[prof.stem] = {"total_seconds": total, "by_own_time": rows, "pipelines_by_cumulative_time": cumulative}
     return summary
 
@@ -278,7 +358,11 @@ def bench_bootstrap(root: Path, args) -> dict:
     limits = {"timeout": args.timeout_min * 60, "mem_cap": args.mem_cap_gb * GB}
     out = root / "bootstrap.json"
     print("[bootstrap] 10,000 resamples", flush=True)
-    run = measure(_module("bootstrap_bench", "--out", out, "--repeats", args.repeats * 2 + 1), log=root / "logs" / "bootstrap.log", **limits)
+    run = measure(
+        _module("bootstrap_bench", "--out", out, "--repeats", args.repeats * 2 + 1),
+        log=root / "logs" / "bootstrap.log",
+        **limits,
+    )
     return {**run, "result": _read_json(out)}
 
 
@@ -290,26 +374,49 @@ def _summary(run: dict) -> str:
 
 # --- machine and report -----------------------------------------------------------------------
 
+
 def machine_info() -> dict:
     mem = 0
     with open("/proc/meminfo", encoding="ascii") as handle:
         for line in handle:
             if line.startswith("MemTotal:"):
                 mem = int(line.split()[1]) * 1024
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="utf-8", errors="replace")
-                if line.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo", encoding="utf-8", errors="replace")
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     versions = {}
     for lib in LIBRARIES:
         try:
             versions[lib] = metadata.version(lib)
         except metadata.PackageNotFoundError:
             versions[lib] = None
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True).stdout.strip()
-    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "pipelines", "dbt_like_sql"], cwd=PROJECT_ROOT,
-                                capture_output=True, text=True).stdout.strip())
-    return {"cores": os.cpu_count(), "ram_bytes": mem, "cpu": cpu, "platform": platform.platform(),
-            "python": platform.python_version(), "libraries": versions, "git_commit": commit,
-            "pipeline_code_modified_since_commit": dirty, "loadavg_at_start": os.getloadavg()}
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    dirty = bool(
+        subprocess.run(
+            ["git", "status", "--porcelain", "--", "pipelines", "dbt_like_sql"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    )
+    return {
+        "cores": os.cpu_count(),
+        "ram_bytes": mem,
+        "cpu": cpu,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "libraries": versions,
+        "git_commit": commit,
+        "pipeline_code_modified_since_commit": dirty,
+        "loadavg_at_start": os.getloadavg(),
+    }
 
 
 def _total(entry: dict, key: str = "pipeline") -> float | None:
@@ -367,25 +474,54 @@ def evaluate_targets(results: dict) -> list[dict]:
     if big:
         run = big.get("pipeline", {})
         total = _total(big)
-        measured = _fmt_s(total) if total is not None else f"did not finish: {_outcome(run)} after {_fmt_s(run.get('wall_seconds'))}"
-        rows.append({"measurement": "10M rows: clean + load + fits (in-process total)", "target": "< 60 s",
-                     "measured": measured, "met": total is not None and total < TARGETS["time_10m"]})
+        measured = (
+            _fmt_s(total)
+            if total is not None
+            else f"did not finish: {_outcome(run)} after {_fmt_s(run.get('wall_seconds'))}"
+        )
+        rows.append(
+            {
+                "measurement": "10M rows: clean + load + fits (in-process total)",
+                "target": "< 60 s",
+                "measured": measured,
+                "met": total is not None and total < TARGETS["time_10m"],
+            }
+        )
         rss = run.get("peak_rss_bytes")
         done = run.get("status") == "ok"
-        rows.append({"measurement": "10M rows: peak RSS", "target": "< 4 GB",
-                     "measured": _fmt_b(rss) + ("" if done else f" when stopped ({run.get('status')})"),
-                     "met": done and rss is not None and rss < TARGETS["rss_10m"]})
+        rows.append(
+            {
+                "measurement": "10M rows: peak RSS",
+                "target": "< 4 GB",
+                "measured": _fmt_b(rss) + ("" if done else f" when stopped ({run.get('status')})"),
+                "met": done and rss is not None and rss < TARGETS["rss_10m"],
+            }
+        )
     else:
-        rows.append({"measurement": "10M rows: clean + load + fits", "target": "< 60 s", "measured": "not run", "met": False})
+        rows.append(
+            {"measurement": "10M rows: clean + load + fits", "target": "< 60 s", "measured": "not run", "met": False}
+        )
     exps = {(g["from"], g["to"]): g for g in results["growth_exponents"]}
     g = exps.get((1_000_000, 10_000_000))
     if g and "total" in g:
-        rows.append({"measurement": "time growth exponent 1M → 10M", "target": "≤ 1.1", "measured": f"{g['total']:.2f}",
-                     "met": g["total"] <= TARGETS["growth_exponent"]})
+        rows.append(
+            {
+                "measurement": "time growth exponent 1M → 10M",
+                "target": "≤ 1.1",
+                "measured": f"{g['total']:.2f}",
+                "met": g["total"] <= TARGETS["growth_exponent"],
+            }
+        )
     else:
         lower = f" (≥ {g['total_lower_bound']:.2f})" if g and "total_lower_bound" in g else ""
-        rows.append({"measurement": "time growth exponent 1M → 10M", "target": "≤ 1.1",
-                     "measured": "not measurable: the pipeline did not finish at both sizes" + lower, "met": False})
+        rows.append(
+            {
+                "measurement": "time growth exponent 1M → 10M",
+                "target": "≤ 1.1",
+                "measured": "not measurable: the pipeline did not finish at both sizes" + lower,
+                "met": False,
+            }
+        )
     for key, entry in sorted(sizes.items(), key=lambda kv: int(kv[0])):
         if int(key) < 1_000_000:
             continue
@@ -397,23 +533,36 @@ def evaluate_targets(results: dict) -> list[dict]:
         elif pdt:
             run_ = entry.get("pipeline", {})
             if run_.get("status") == "timeout":
-                measured = (f"flopcast did not finish ({_outcome(run_)}): ≥ {run_['wall_seconds'] / pdt:.0f}× slower than "
-                            f"pandas' {_fmt_s(pdt)}")
+                measured = (
+                    f"flopcast did not finish ({_outcome(run_)}): ≥ {run_['wall_seconds'] / pdt:.0f}× slower than "
+                    f"pandas' {_fmt_s(pdt)}"
+                )
             else:
                 measured = f"no ratio: flopcast did not finish ({_outcome(run_)}); pandas {_fmt_s(pdt)}"
             met = False
         else:
             measured, met = f"pandas reference: {_outcome(entry.get('pandas'))}", False
-        rows.append({"measurement": f"speed-up over the pandas reference at {int(key):,} rows", "target": "≥ 5×",
-                     "measured": measured, "met": met})
+        rows.append(
+            {
+                "measurement": f"speed-up over the pandas reference at {int(key):,} rows",
+                "target": "≥ 5×",
+                "measured": measured,
+                "met": met,
+            }
+        )
     rows += build_floor.target_rows(results)
     boot = results.get("bootstrap", {}).get("result", {})
     for name, label in (("synthetic_n500", "synthetic"), ("real_frontier", "real frontier compute")):
         r = boot.get(name)
         if r:
-            rows.append({"measurement": f"10,000 bootstrap resamples, {label} (n={r['n']})", "target": "< 1 s",
-                         "measured": f"{r['seconds']:.3f} s (median of {r['repeats']})",
-                         "met": r["seconds"] < TARGETS["bootstrap_seconds"]})
+            rows.append(
+                {
+                    "measurement": f"10,000 bootstrap resamples, {label} (n={r['n']})",
+                    "target": "< 1 s",
+                    "measured": f"{r['seconds']:.3f} s (median of {r['repeats']})",
+                    "met": r["seconds"] < TARGETS["bootstrap_seconds"],
+                }
+            )
     return rows
 
 
@@ -434,12 +583,20 @@ def write_markdown(results: dict, path: Path) -> None:
         f"Python {m['python']}, " + ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v) + ".",
         f"Commit {m['git_commit'][:12]}{' with uncommitted pipeline changes' if m['pipeline_code_modified_since_commit'] else ''}; "
         f"1-minute load average at start {m['loadavg_at_start'][0]:.1f} (other work on the machine inflates times).",
-        *([f"Merged with an earlier run ({results['merged_from_previous_run']['run_date']}, commit "
-           f"{(results['merged_from_previous_run'].get('machine') or {}).get('git_commit', '?')[:12]}, load average at start "
-           f"{(results['merged_from_previous_run'].get('machine') or {}).get('loadavg_at_start', [float('nan')])[0]:.1f}) for: "
-           + ", ".join([f"{int(k):,} rows" for k in results["merged_from_previous_run"]["sizes"]] + results["merged_from_previous_run"]["other"])
-           + "; the line above describes the latest run."]
-          if results.get("merged_from_previous_run") else []),
+        *(
+            [
+                f"Merged with an earlier run ({results['merged_from_previous_run']['run_date']}, commit "
+                f"{(results['merged_from_previous_run'].get('machine') or {}).get('git_commit', '?')[:12]}, load average at start "
+                f"{(results['merged_from_previous_run'].get('machine') or {}).get('loadavg_at_start', [float('nan')])[0]:.1f}) for: "
+                + ", ".join(
+                    [f"{int(k):,} rows" for k in results["merged_from_previous_run"]["sizes"]]
+                    + results["merged_from_previous_run"]["other"]
+                )
+                + "; the line above describes the latest run."
+            ]
+            if results.get("merged_from_previous_run")
+            else []
+        ),
         f"Settings: sizes {', '.join(f'{s:,}' for s in results['settings']['sizes'])}; {results['settings']['resamples']} bootstrap resamples per "
         f"fit in the pipeline runs (the build's default, {BUILD_DEFAULT_RESAMPLES}, is timed separately); timeout "
         f"{results['settings']['timeout_min']:g} min and memory cap {results['settings']['mem_cap_gb']:g} GB per run; "
@@ -453,68 +610,136 @@ def write_markdown(results: dict, path: Path) -> None:
     for row in results["targets"]:
         met = "—" if row["met"] is None else "yes" if row["met"] else "**no**"  # None: shown, not a target
         lines.append(f"| {row['measurement']} | {row['target']} | {row['measured']} | {met} |")
-    lines += ["", "## Pipeline by size", "",
-              "In-process stage times of `benchmarks/pipeline_bench.py` (total = raw + clean + sql_models + trend_fits; "
-              "sql_tests apart); wall = the whole child process including interpreter start and imports.", "",
-              "| Rows | File | Outcome | raw | clean | sql_models | trend_fits | Total | Wall | Peak RSS | Fits, 2000 resamples | pandas lower bound | its RSS |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines += [
+        "",
+        "## Pipeline by size",
+        "",
+        "In-process stage times of `benchmarks/pipeline_bench.py` (total = raw + clean + sql_models + trend_fits; "
+        "sql_tests apart); wall = the whole child process including interpreter start and imports.",
+        "",
+        "| Rows | File | Outcome | raw | clean | sql_models | trend_fits | Total | Wall | Peak RSS | Fits, 2000 resamples | pandas lower bound | its RSS |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for key, e in sorted(results["sizes"].items(), key=lambda kv: int(kv[0])):
         p = e.get("pipeline", {})
         st = p.get("result", {}).get("stages", {})
         fd = e.get("fits_default_bootstrap")
-        fd_text = ("—" if not fd else f"{_fmt_s(fd['result']['total_seconds'])}, {_fmt_b(fd['peak_rss_bytes'])}"
-                   if fd.get("status") == "ok" else fd.get("status") + (f": {fd.get('detail')}" if fd.get("detail") else ""))
+        fd_text = (
+            "—"
+            if not fd
+            else f"{_fmt_s(fd['result']['total_seconds'])}, {_fmt_b(fd['peak_rss_bytes'])}"
+            if fd.get("status") == "ok"
+            else fd.get("status") + (f": {fd.get('detail')}" if fd.get("detail") else "")
+        )
         pd_run = e.get("pandas", {})
         lines.append(
             f"| {int(key):,} | {_fmt_b(e.get('file_bytes'))} | {_outcome(p)} | "
             + " | ".join(_fmt_s(st.get(s, {}).get("seconds")) for s in ("raw", "clean", "sql_models", "trend_fits"))
             + f" | {_fmt_s(_total(e))} | {_fmt_s(p.get('wall_seconds'))} | {_fmt_b(p.get('peak_rss_bytes'))} | {fd_text} | "
             f"{_fmt_s(pd_run.get('result', {}).get('total_seconds')) if pd_run.get('status') == 'ok' else _outcome(pd_run)} | "
-            f"{_fmt_b(pd_run.get('peak_rss_bytes'))} |")
-    lines += ["", "### Growth exponents of time", "", "log(t2/t1) / log(n2/n1): 1 is linear, 2 quadratic.", "",
-              "| From → to | Total | raw | clean | sql_models | trend_fits |", "| --- | --- | --- | --- | --- | --- |"]
+            f"{_fmt_b(pd_run.get('peak_rss_bytes'))} |"
+        )
+    lines += [
+        "",
+        "### Growth exponents of time",
+        "",
+        "log(t2/t1) / log(n2/n1): 1 is linear, 2 quadratic.",
+        "",
+        "| From → to | Total | raw | clean | sql_models | trend_fits |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for g in results["growth_exponents"]:
-        total = f"{g['total']:.2f}" if "total" in g else (f"≥ {g['total_lower_bound']:.2f}" if "total_lower_bound" in g else "—")
-        lines.append(f"| {g['from']:,} → {g['to']:,} | {total} | "
-                     + " | ".join(f"{g['stages'][s]:.2f}" if s in g["stages"] else "—" for s in ("raw", "clean", "sql_models", "trend_fits")) + " |")
+        total = (
+            f"{g['total']:.2f}"
+            if "total" in g
+            else (f"≥ {g['total_lower_bound']:.2f}" if "total_lower_bound" in g else "—")
+        )
+        lines.append(
+            f"| {g['from']:,} → {g['to']:,} | {total} | "
+            + " | ".join(
+                f"{g['stages'][s]:.2f}" if s in g["stages"] else "—"
+                for s in ("raw", "clean", "sql_models", "trend_fits")
+            )
+            + " |"
+        )
     lines += ["", "### Slowest steps by size", ""]
     for key, e in sorted(results["sizes"].items(), key=lambda kv: int(kv[0])):
         steps = []
         details = e.get("pipeline", {}).get("result", {}).get("details", {})
         for stage, items in details.items():
             if isinstance(items, dict):
-                steps += [(v["seconds"], f"{stage}/{name}") for name, v in items.items() if isinstance(v, dict) and "seconds" in v]
+                steps += [
+                    (v["seconds"], f"{stage}/{name}")
+                    for name, v in items.items()
+                    if isinstance(v, dict) and "seconds" in v
+                ]
         top = sorted(steps, reverse=True)[:6]
         if top:
             lines.append(f"- {int(key):,} rows: " + "; ".join(f"{name} {_fmt_s(sec)}" for sec, name in top))
     from benchmarks import scale_bench
+
     lines += scale_bench.markdown(results)
     for key, e in sorted(results["sizes"].items(), key=lambda kv: int(kv[0])):
         prof = e.get("profile")
         if not prof:
             continue
-        lines += ["", f"## Profile at {int(key):,} rows (cProfile, raw and clean stages)", "",
-                  f"Profiled run: {_outcome(prof)}, {_fmt_s(prof.get('wall_seconds'))} wall (cProfile slows Python code down). "
-                  "Own time = time in the function itself; cumulative = with everything it calls.", ""]
+        lines += [
+            "",
+            f"## Profile at {int(key):,} rows (cProfile, raw and clean stages)",
+            "",
+            f"Profiled run: {_outcome(prof)}, {_fmt_s(prof.get('wall_seconds'))} wall (cProfile slows Python code down). "
+            "Own time = time in the function itself; cumulative = with everything it calls.",
+            "",
+        ]
         if prof.get("clean_breakdown"):
-            lines += ["### clean of the main source, step by step", "",
-                      "Each step run alone after the profiled clean stage (polars runs Python callbacks such as "
-                      "`map_elements` on its own threads, which cProfile does not see; this splits the opaque `collect`).", "",
-                      "| Step | Time |", "| --- | --- |"]
-            lines += [f"| {step} | {_fmt_s(t) if isinstance(t, (int, float)) else t} |" for step, t in prof["clean_breakdown"].items()]
+            lines += [
+                "### clean of the main source, step by step",
+                "",
+                "Each step run alone after the profiled clean stage (polars runs Python callbacks such as "
+                "`map_elements` on its own threads, which cProfile does not see; this splits the opaque `collect`).",
+                "",
+                "| Step | Time |",
+                "| --- | --- |",
+            ]
+            lines += [
+                f"| {step} | {_fmt_s(t) if isinstance(t, (int, float)) else t} |"
+                for step, t in prof["clean_breakdown"].items()
+            ]
             lines.append("")
         for stage, s in prof.get("stages", {}).items():
-            lines += [f"### {stage}: {_fmt_s(s['total_seconds'])} profiled", "", "| Function (by own time) | Calls | Own | Cumulative |",
-                      "| --- | --- | --- | --- |"]
-            lines += [f"| `{r['where']}` | {r['calls']:,} | {_fmt_s(r['own_seconds'])} | {_fmt_s(r['cumulative_seconds'])} |" for r in s["by_own_time"]]
-            lines += ["", "| pipelines/ function (by cumulative time) | Calls | Own | Cumulative |", "| --- | --- | --- | --- |"]
-            lines += [f"| `{r['where']}` | {r['calls']:,} | {_fmt_s(r['own_seconds'])} | {_fmt_s(r['cumulative_seconds'])} |" for r in s["pipelines_by_cumulative_time"]]
+            lines += [
+                f"### {stage}: {_fmt_s(s['total_seconds'])} profiled",
+                "",
+                "| Function (by own time) | Calls | Own | Cumulative |",
+                "| --- | --- | --- | --- |",
+            ]
+            lines += [
+                f"| `{r['where']}` | {r['calls']:,} | {_fmt_s(r['own_seconds'])} | {_fmt_s(r['cumulative_seconds'])} |"
+                for r in s["by_own_time"]
+            ]
+            lines += [
+                "",
+                "| pipelines/ function (by cumulative time) | Calls | Own | Cumulative |",
+                "| --- | --- | --- | --- |",
+            ]
+            lines += [
+                f"| `{r['where']}` | {r['calls']:,} | {_fmt_s(r['own_seconds'])} | {_fmt_s(r['cumulative_seconds'])} |"
+                for r in s["pipelines_by_cumulative_time"]
+            ]
             lines.append("")
     for key, e in sorted(results["sizes"].items(), key=lambda kv: int(kv[0])):
         ex = e.get("explain")
         if ex and ex.get("plan"):
-            lines += ["", f"## Slowest SQL model at {int(key):,} rows: {ex['model']} ({_fmt_s(ex['seconds_in_pipeline'])})", "",
-                      "DuckDB `EXPLAIN ANALYZE`:", "", "```", ex["plan"].strip(), "```"]
+            lines += [
+                "",
+                f"## Slowest SQL model at {int(key):,} rows: {ex['model']} ({_fmt_s(ex['seconds_in_pipeline'])})",
+                "",
+                "DuckDB `EXPLAIN ANALYZE`:",
+                "",
+                "```",
+                ex["plan"].strip(),
+                "```",
+            ]
     lines += build_floor.markdown(results)
     notes = ""
     if path.exists():  # hand-written findings after the marker survive a rerun
@@ -526,27 +751,55 @@ def write_markdown(results: dict, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", help="comma-separated row counts (default 10000,100000,1000000,10000000)")
-    parser.add_argument("--quick", action="store_true", help=f"sizes {','.join(map(str, QUICK_SIZES))}, one repeat, no profile")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"sizes {','.join(map(str, QUICK_SIZES))}, one repeat, no profile"
+    )
     parser.add_argument("--timeout-min", type=float, default=20.0, help="per child process")
-    parser.add_argument("--mem-cap-gb", type=float, default=None, help="per child (default: 16 or 70%% of RAM, the smaller)")
+    parser.add_argument(
+        "--mem-cap-gb", type=float, default=None, help="per child (default: 16 or 70%% of RAM, the smaller)"
+    )
     parser.add_argument("--resamples", type=int, default=200, help="bootstrap resamples per fit in the pipeline runs")
-    parser.add_argument("--repeats", type=int, default=None, help="repeats of the build, the floor (default 3; 1 with --quick)")
-    parser.add_argument("--profile-sizes", default=None, help="sizes to cProfile raw+clean at (default 1000000; none with --quick)")
+    parser.add_argument(
+        "--repeats", type=int, default=None, help="repeats of the build, the floor (default 3; 1 with --quick)"
+    )
+    parser.add_argument(
+        "--profile-sizes", default=None, help="sizes to cProfile raw+clean at (default 1000000; none with --quick)"
+    )
     parser.add_argument("--profile-top", type=int, default=15)
-    parser.add_argument("--scale-sizes", default=None, help="sizes to run the code before the scale work, the floor and pandas "
-                        "doing the same work at (default 1000000; none with --quick)")
-    parser.add_argument("--baseline-commit", default=None, help="the code before the scale work (default: scale_bench.BASELINE_COMMIT)")
-    parser.add_argument("--explain-sizes", default=None, help="sizes to EXPLAIN ANALYZE the slowest SQL model at (default 100000)")
-    parser.add_argument("--duckdb-memory-limit", default="2GB",
-                        help="FLOPCAST_DUCKDB_MEMORY_LIMIT for the pipeline runs (default 2GB; '' for DuckDB's own default)")
-    parser.add_argument("--default-fits-max-rows", type=int, default=None,
-                        help=f"skip the {BUILD_DEFAULT_RESAMPLES}-resample fits above this many rows (their time is O(resamples x n))")
-    parser.add_argument("--skip-build", action="store_true", help="skip the bundled build / import floor and the cold query")
+    parser.add_argument(
+        "--scale-sizes",
+        default=None,
+        help="sizes to run the code before the scale work, the floor and pandas "
+        "doing the same work at (default 1000000; none with --quick)",
+    )
+    parser.add_argument(
+        "--baseline-commit", default=None, help="the code before the scale work (default: scale_bench.BASELINE_COMMIT)"
+    )
+    parser.add_argument(
+        "--explain-sizes", default=None, help="sizes to EXPLAIN ANALYZE the slowest SQL model at (default 100000)"
+    )
+    parser.add_argument(
+        "--duckdb-memory-limit",
+        default="2GB",
+        help="FLOPCAST_DUCKDB_MEMORY_LIMIT for the pipeline runs (default 2GB; '' for DuckDB's own default)",
+    )
+    parser.add_argument(
+        "--default-fits-max-rows",
+        type=int,
+        default=None,
+        help=f"skip the {BUILD_DEFAULT_RESAMPLES}-resample fits above this many rows (their time is O(resamples x n))",
+    )
+    parser.add_argument(
+        "--skip-build", action="store_true", help="skip the bundled build / import floor and the cold query"
+    )
     parser.add_argument("--skip-bootstrap", action="store_true")
     parser.add_argument("--workdir", type=Path, help="scratch space (default: a temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep generated sources and databases")
-    parser.add_argument("--merge", action="store_true",
-                        help="keep the sizes (and build/bootstrap results) of the existing results file that this run does not redo")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the sizes (and build/bootstrap results) of the existing results file that this run does not redo",
+    )
     parser.add_argument("--results", type=Path, default=RESULTS_JSON)
     parser.add_argument("--markdown", type=Path, default=BENCHMARKS_MD)
     args = parser.parse_args(argv)
@@ -557,6 +810,7 @@ def main(argv: list[str] | None = None) -> int:
     args.sizes = sizes_of(args.sizes, QUICK_SIZES if args.quick else DEFAULT_SIZES)
     args.profile_sizes = sizes_of(args.profile_sizes, () if args.quick else (1_000_000,))
     from benchmarks import scale_bench
+
     args.scale_sizes = sizes_of(args.scale_sizes, () if args.quick else scale_bench.SCALE_SIZES)
     args.baseline_commit = args.baseline_commit or scale_bench.BASELINE_COMMIT
     args.explain_sizes = sizes_of(args.explain_sizes, () if args.quick else (100_000,))
@@ -571,19 +825,34 @@ def main(argv: list[str] | None = None) -> int:
     results = {
         "run_date": dt.date.today().isoformat(),
         "machine": machine,
-        "settings": {"sizes": list(args.sizes), "resamples": args.resamples, "build_default_resamples": BUILD_DEFAULT_RESAMPLES,
-                     "timeout_min": args.timeout_min, "mem_cap_gb": args.mem_cap_gb, "repeats": args.repeats,
-                     "quick": args.quick, "targets": TARGETS, "duckdb_memory_limit": args.duckdb_memory_limit},
+        "settings": {
+            "sizes": list(args.sizes),
+            "resamples": args.resamples,
+            "build_default_resamples": BUILD_DEFAULT_RESAMPLES,
+            "timeout_min": args.timeout_min,
+            "mem_cap_gb": args.mem_cap_gb,
+            "repeats": args.repeats,
+            "quick": args.quick,
+            "targets": TARGETS,
+            "duckdb_memory_limit": args.duckdb_memory_limit,
+        },
         "sizes": {},
     }
     if args.merge and args.results.exists():
         previous = json.loads(args.results.read_text(encoding="utf-8"))
         kept = [k for k in previous.get("sizes", {}) if int(k) not in args.sizes]
         results["sizes"] = {k: previous["sizes"][k] for k in kept}
-        results["merged_from_previous_run"] = {"run_date": previous.get("run_date"), "sizes": kept, "other": [],
-                                               "machine": previous.get("merged_from_previous_run", {}).get("machine") or previous.get("machine")}
-        for key, skipped in (("build_vs_floor", args.skip_build), ("cold_query", args.skip_build),
-                             ("bootstrap", args.skip_bootstrap)):
+        results["merged_from_previous_run"] = {
+            "run_date": previous.get("run_date"),
+            "sizes": kept,
+            "other": [],
+            "machine": previous.get("merged_from_previous_run", {}).get("machine") or previous.get("machine"),
+        }
+        for key, skipped in (
+            ("build_vs_floor", args.skip_build),
+            ("cold_query", args.skip_build),
+            ("bootstrap", args.skip_bootstrap),
+        ):
             if skipped and key in previous:
                 results[key] = previous[key]
                 results["merged_from_previous_run"]["other"].append(key)
@@ -603,7 +872,9 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep and args.workdir is None:
             shutil.rmtree(root, ignore_errors=True)
     for row in results["targets"]:
-        print(f"{'    ' if row['met'] is None else 'MET ' if row['met'] else 'MISS'} {row['measurement']}: {row['measured']} (target {row['target']})")
+        print(
+            f"{'    ' if row['met'] is None else 'MET ' if row['met'] else 'MISS'} {row['measurement']}: {row['measured']} (target {row['target']})"
+        )
     print(f"wrote {args.markdown} and {args.results}")
     return 0
 
@@ -611,6 +882,7 @@ def main(argv: list[str] | None = None) -> int:
 def _save(results: dict, args) -> None:
     results["growth_exponents"] = growth_exponents(results["sizes"], "pipeline")
     from benchmarks import scale_bench
+
     results["targets"] = scale_bench.revise_targets(evaluate_targets(results), results)  # issue 14's scale targets
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")

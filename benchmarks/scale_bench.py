@@ -52,8 +52,11 @@ def extract_baseline(project_root: Path, folder: Path, commit: str = BASELINE_CO
     folder.mkdir(parents=True, exist_ok=True)
     archive = folder / "baseline.tar"
     with open(archive, "wb") as out:
-        subprocess.run(["git", "-C", str(project_root), "archive", "--format=tar", commit, "pipelines", "dbt_like_sql"],
-                       stdout=out, check=True)
+        subprocess.run(
+            ["git", "-C", str(project_root), "archive", "--format=tar", commit, "pipelines", "dbt_like_sql"],
+            stdout=out,
+            check=True,
+        )
     with tarfile.open(archive) as tar:
         tar.extractall(folder, filter="data")
     archive.unlink()
@@ -72,8 +75,18 @@ def raw_clean_wall(result: dict) -> float | None:
     return sum(stages[s]["seconds"] for s in RAW_CLEAN) if all(s in stages for s in RAW_CLEAN) else None
 
 
-def bench_scale(n: int, sources: Path, root: Path, logs: Path, *, measure, limits: dict, env: dict,
-                project_root: Path, baseline_commit: str = BASELINE_COMMIT) -> dict:
+def bench_scale(
+    n: int,
+    sources: Path,
+    root: Path,
+    logs: Path,
+    *,
+    measure,
+    limits: dict,
+    env: dict,
+    project_root: Path,
+    baseline_commit: str = BASELINE_COMMIT,
+) -> dict:
     """The baseline's raw + clean, the floor and pandas doing the same work, on `sources`."""
     manifest = _read_json(sources / "epoch_notable_models" / "2026-07-19" / "manifest.json")
     csv = sources / "epoch_notable_models" / "2026-07-19" / "notable_ai_models.csv"
@@ -82,15 +95,44 @@ def bench_scale(n: int, sources: Path, root: Path, logs: Path, *, measure, limit
     print(f"[{n:,}] raw + clean of {baseline_commit[:12]} (before the scale work)", flush=True)
     tree = extract_baseline(project_root, root / f"baseline-{baseline_commit[:12]}", baseline_commit)
     out = root / f"baseline-{n}.json"
-    run = measure([sys.executable, str(project_root / "benchmarks" / "pipeline_bench.py"), "--sources", str(sources),
-                   "--work", str(root / f"work-baseline-{n}"), "--out", str(out), "--stop-after", "clean", "--no-sql-tests"],
-                  log=logs / f"baseline-{n}.log", env={**env, "PYTHONPATH": str(tree)}, **limits)
+    run = measure(
+        [
+            sys.executable,
+            str(project_root / "benchmarks" / "pipeline_bench.py"),
+            "--sources",
+            str(sources),
+            "--work",
+            str(root / f"work-baseline-{n}"),
+            "--out",
+            str(out),
+            "--stop-after",
+            "clean",
+            "--no-sql-tests",
+        ],
+        log=logs / f"baseline-{n}.log",
+        env={**env, "PYTHONPATH": str(tree)},
+        **limits,
+    )
     entry["baseline"] = {**run, "result": _read_json(out)}
 
     print(f"[{n:,}] floor of raw + clean", flush=True)
     out = root / f"floor-{n}.json"
-    run = measure([sys.executable, "-m", "benchmarks.scale_floor", "--sources", str(sources),
-                   "--work", str(root / f"work-floor-{n}"), "--out", str(out)], log=logs / f"floor-{n}.log", env=env, **limits)
+    run = measure(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.scale_floor",
+            "--sources",
+            str(sources),
+            "--work",
+            str(root / f"work-floor-{n}"),
+            "--out",
+            str(out),
+        ],
+        log=logs / f"floor-{n}.log",
+        env=env,
+        **limits,
+    )
     entry["floor"] = {**run, "result": _read_json(out)}
 
     print(f"[{n:,}] pandas doing the same work", flush=True)
@@ -123,18 +165,28 @@ def target_rows(results: dict) -> list[dict]:
         n = f"{int(key):,}"
         if now and before:
             ratio = now / before
-            rows.append({"measurement": f"{n} rows: raw + clean CPU time, vs {scale['baseline_commit'][:7]} (before) in the same run",
-                         "target": f"≤ {TARGETS['raw_clean_vs_baseline']:.2f}×",
-                         "measured": f"{ratio:.2f}× ({now:.1f} / {before:.1f} CPU-s; the floor: {_fmt(floor).replace(' s', ' CPU-s')}, "
-                                     f"{floor / before:.2f}×)" if floor else f"{ratio:.2f}× ({now:.1f} / {before:.1f} CPU-s)",
-                         "met": ratio <= TARGETS["raw_clean_vs_baseline"]})
+            rows.append(
+                {
+                    "measurement": f"{n} rows: raw + clean CPU time, vs {scale['baseline_commit'][:7]} (before) in the same run",
+                    "target": f"≤ {TARGETS['raw_clean_vs_baseline']:.2f}×",
+                    "measured": f"{ratio:.2f}× ({now:.1f} / {before:.1f} CPU-s; the floor: {_fmt(floor).replace(' s', ' CPU-s')}, "
+                    f"{floor / before:.2f}×)"
+                    if floor
+                    else f"{ratio:.2f}× ({now:.1f} / {before:.1f} CPU-s)",
+                    "met": ratio <= TARGETS["raw_clean_vs_baseline"],
+                }
+            )
         if now and pandas:
             speedup = pandas / now
-            rows.append({"measurement": f"{n} rows: raw + clean vs pandas doing the same work (CPU time)",
-                         "target": f"≥ {TARGETS['pandas_same_work_speedup']:.0f}× faster",
-                         "measured": f"{speedup:.2f}× ({now:.1f} vs pandas {pandas:.1f} CPU-s)"
-                                     + (f"; the floor {pandas / floor:.2f}×" if floor else ""),
-                         "met": speedup >= TARGETS["pandas_same_work_speedup"]})
+            rows.append(
+                {
+                    "measurement": f"{n} rows: raw + clean vs pandas doing the same work (CPU time)",
+                    "target": f"≥ {TARGETS['pandas_same_work_speedup']:.0f}× faster",
+                    "measured": f"{speedup:.2f}× ({now:.1f} vs pandas {pandas:.1f} CPU-s)"
+                    + (f"; the floor {pandas / floor:.2f}×" if floor else ""),
+                    "met": speedup >= TARGETS["pandas_same_work_speedup"],
+                }
+            )
     return rows
 
 
@@ -148,21 +200,32 @@ def revise_targets(rows: list[dict], results: dict) -> list[dict]:
         name = row["measurement"]
         if name.startswith("10M rows: clean + load + fits"):
             big = results.get("sizes", {}).get("10000000", {}).get("pipeline", {})
-            total = sum(v.get("seconds", 0) for k, v in big.get("result", {}).get("stages", {}).items() if k != "sql_tests")
-            row.update(measurement="10M rows end to end: raw + clean + SQL + fits (in-process total)",
-                       target=f"≤ {TARGETS['time_10m']:.0f} s (idle two cores)")
+            total = sum(
+                v.get("seconds", 0) for k, v in big.get("result", {}).get("stages", {}).items() if k != "sql_tests"
+            )
+            row.update(
+                measurement="10M rows end to end: raw + clean + SQL + fits (in-process total)",
+                target=f"≤ {TARGETS['time_10m']:.0f} s (idle two cores)",
+            )
             if big.get("status") == "ok":
-                row.update(measured=f"{total:.1f} s (child's wall {big.get('wall_seconds', float('nan')):.1f} s, load average "
-                                    f"{big.get('loadavg_1min_before', float('nan')):.1f} at its start)",
-                           met=total <= TARGETS["time_10m"])
+                row.update(
+                    measured=f"{total:.1f} s (child's wall {big.get('wall_seconds', float('nan')):.1f} s, load average "
+                    f"{big.get('loadavg_1min_before', float('nan')):.1f} at its start)",
+                    met=total <= TARGETS["time_10m"],
+                )
         elif name.startswith("time growth exponent"):
             row["target"] = f"≤ {TARGETS['growth_exponent']}"
             if isinstance(row.get("measured"), str) and row["measured"][:1].isdigit():
                 row["met"] = float(row["measured"].split()[0]) <= TARGETS["growth_exponent"]
         elif name.startswith("speed-up over the pandas reference"):
-            row.update(measurement=name.replace("speed-up over the pandas reference",
-                                                "vs pandas_reference.py (8 of 47 columns, nothing kept: a lower bound)"),
-                       target="none (a lower bound)", met=None)
+            row.update(
+                measurement=name.replace(
+                    "speed-up over the pandas reference",
+                    "vs pandas_reference.py (8 of 47 columns, nothing kept: a lower bound)",
+                ),
+                target="none (a lower bound)",
+                met=None,
+            )
         revised.append(row)
     return revised + target_rows(results)
 
@@ -178,32 +241,71 @@ def markdown(results: dict) -> list[str]:
         baseline = scale.get("baseline", {}).get("result", {})
         floor = scale.get("floor", {}).get("result", {})
         pandas = scale.get("pandas_same_work", {}).get("result", {})
-        lines += ["", f"## Raw + clean at {int(key):,} rows: before, now, the floor, pandas doing the same work", "",
-                  "CPU seconds (every thread of the process) and wall seconds of the raw and clean work on the same "
-                  f"synthetic file, each in its own child process, one after the other in this run. Before = commit "
-                  f"{scale['baseline_commit'][:12]} (`benchmarks/scale_bench.py`).", "",
-                  "| Run | Steps (CPU-s) | CPU total | Wall | Peak RSS | Clean / rejected rows / rejected cells |",
-                  "| --- | --- | --- | --- | --- | --- |"]
+        lines += [
+            "",
+            f"## Raw + clean at {int(key):,} rows: before, now, the floor, pandas doing the same work",
+            "",
+            "CPU seconds (every thread of the process) and wall seconds of the raw and clean work on the same "
+            f"synthetic file, each in its own child process, one after the other in this run. Before = commit "
+            f"{scale['baseline_commit'][:12]} (`benchmarks/scale_bench.py`).",
+            "",
+            "| Run | Steps (CPU-s) | CPU total | Wall | Peak RSS | Clean / rejected rows / rejected cells |",
+            "| --- | --- | --- | --- | --- | --- |",
+        ]
 
         def counts(details: dict) -> str:
             c = details.get("clean", {}).get("epoch_notable_models", {}) if "clean" in details else details
-            return (f"{c.get('clean_rows', 0):,} / {c.get('rejected_rows', 0):,} / "
-                    f"{c.get('rejected_cells', 0) if c.get('rejected_cells') is not None else '—':,}") if c else "—"
+            return (
+                (
+                    f"{c.get('clean_rows', 0):,} / {c.get('rejected_rows', 0):,} / "
+                    f"{c.get('rejected_cells', 0) if c.get('rejected_cells') is not None else '—':,}"
+                )
+                if c
+                else "—"
+            )
 
         for label, run, result, steps, total, wall in (
-            ("before (raw, clean stages)", scale.get("baseline", {}), baseline, baseline.get("stages", {}),
-             raw_clean_cpu(baseline), raw_clean_wall(baseline)),
-            ("now (raw, clean stages)", entry.get("pipeline", {}), pipeline, pipeline.get("stages", {}),
-             raw_clean_cpu(pipeline), raw_clean_wall(pipeline)),
-            ("the floor (scale_floor.py)", scale.get("floor", {}), floor, floor.get("stages", {}),
-             floor.get("total_cpu_seconds"), floor.get("total_seconds")),
-            ("pandas, same work", scale.get("pandas_same_work", {}), pandas, pandas.get("stages", {}),
-             pandas.get("total_cpu_seconds"), pandas.get("total_seconds")),
+            (
+                "before (raw, clean stages)",
+                scale.get("baseline", {}),
+                baseline,
+                baseline.get("stages", {}),
+                raw_clean_cpu(baseline),
+                raw_clean_wall(baseline),
+            ),
+            (
+                "now (raw, clean stages)",
+                entry.get("pipeline", {}),
+                pipeline,
+                pipeline.get("stages", {}),
+                raw_clean_cpu(pipeline),
+                raw_clean_wall(pipeline),
+            ),
+            (
+                "the floor (scale_floor.py)",
+                scale.get("floor", {}),
+                floor,
+                floor.get("stages", {}),
+                floor.get("total_cpu_seconds"),
+                floor.get("total_seconds"),
+            ),
+            (
+                "pandas, same work",
+                scale.get("pandas_same_work", {}),
+                pandas,
+                pandas.get("stages", {}),
+                pandas.get("total_cpu_seconds"),
+                pandas.get("total_seconds"),
+            ),
         ):
             shown = {k: v for k, v in steps.items() if k not in ("sql_models", "trend_fits", "sql_tests")}
-            step_text = ", ".join(f"{k} {v.get('cpu_seconds', float('nan')):.1f}" for k, v in shown.items()) or run.get("status", "not run")
+            step_text = ", ".join(f"{k} {v.get('cpu_seconds', float('nan')):.1f}" for k, v in shown.items()) or run.get(
+                "status", "not run"
+            )
             rss = run.get("peak_rss_bytes")
-            lines.append(f"| {label} | {step_text} | {_fmt(total).replace(' s', ' CPU-s')} | {_fmt(wall)} | "
-                         f"{f'{rss / 1e9:.2f} GB' if rss else '—'} | "
-                         f"{counts(result.get('details', result)) if result else '—'} |")
+            lines.append(
+                f"| {label} | {step_text} | {_fmt(total).replace(' s', ' CPU-s')} | {_fmt(wall)} | "
+                f"{f'{rss / 1e9:.2f} GB' if rss else '—'} | "
+                f"{counts(result.get('details', result)) if result else '—'} |"
+            )
     return lines

@@ -70,7 +70,9 @@ def run(sources_dir: Path, work_dir: Path) -> dict:
     db = work_dir / "floor.duckdb"
     for leftover in (db, db.with_suffix(".duckdb.wal")):
         leftover.unlink(missing_ok=True)
-    con = duckdb.connect(str(db), config={"threads": 1, "memory_limit": os.environ.get("FLOPCAST_DUCKDB_MEMORY_LIMIT", "2GB")})
+    con = duckdb.connect(
+        str(db), config={"threads": 1, "memory_limit": os.environ.get("FLOPCAST_DUCKDB_MEMORY_LIMIT", "2GB")}
+    )
     clock[:] = [time.perf_counter(), time.process_time()]
 
     verify_snapshot(snapshot)
@@ -83,7 +85,8 @@ def run(sources_dir: Path, work_dir: Path) -> dict:
         f"'{SOURCE}' AS _source, '{snapshot.version}' AS _source_version, CAST(NULL AS BIGINT) AS _row_number "
         f"FROM read_csv('{snapshot.data_path}', header = true, auto_detect = false, columns = {columns}, delim = ',', "
         "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, encoding = 'utf-8', "
-        "max_line_size = 131072)")
+        "max_line_size = 131072)"
+    )
     con.execute("UPDATE raw SET _row_number = rowid + 1")
     con.execute("RESET force_compression")
     lap("raw")
@@ -97,8 +100,11 @@ def run(sources_dir: Path, work_dir: Path) -> dict:
     def records(numbers: pl.Series) -> pl.DataFrame:
         con.register("_wanted", pl.DataFrame({"_row_number": numbers}).to_arrow())
         try:
-            return pl.from_arrow(con.sql("SELECT r.* FROM raw AS r SEMI JOIN _wanted USING (_row_number) "
-                                         "ORDER BY _row_number").to_arrow_table())
+            return pl.from_arrow(
+                con.sql(
+                    "SELECT r.* FROM raw AS r SEMI JOIN _wanted USING (_row_number) ORDER BY _row_number"
+                ).to_arrow_table()
+            )
         finally:
             con.unregister("_wanted")
 
@@ -107,7 +113,8 @@ def run(sources_dir: Path, work_dir: Path) -> dict:
     del typed
     clean = derived.filter(USABLE).drop(*WORKING_COLUMNS)
     rejected_rows, rejected_cells = quarantine(
-        derived.filter(HAS_PROBLEMS).select("source_row_number", *WORKING_COLUMNS), spec, records)
+        derived.filter(HAS_PROBLEMS).select("source_row_number", *WORKING_COLUMNS), spec, records
+    )
     del derived
     lap("derive + quarantine")
     for name, frame in (("clean", clean), ("rejected_rows", rejected_rows), ("rejected_cells", rejected_cells)):
@@ -118,8 +125,11 @@ def run(sources_dir: Path, work_dir: Path) -> dict:
     lap("write")
     return {
         "stages": {name: {"seconds": times[name], "cpu_seconds": cpu[name]} for name in times},
-        "total_seconds": sum(times.values()), "total_cpu_seconds": sum(cpu.values()),
-        "clean_rows": clean.height, "rejected_rows": rejected_rows.height, "rejected_cells": rejected_cells.height,
+        "total_seconds": sum(times.values()),
+        "total_cpu_seconds": sum(cpu.values()),
+        "clean_rows": clean.height,
+        "rejected_rows": rejected_rows.height,
+        "rejected_cells": rejected_cells.height,
     }
 
 
@@ -133,14 +143,21 @@ def main(argv: list[str] | None = None) -> int:
     import polars  # noqa: F401
 
     import pipelines.lib.cleaning  # noqa: F401
-    result = {"mode": "scale_floor", **run(args.sources, args.work),
-              "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, "status": "ok"}
+
+    result = {
+        "mode": "scale_floor",
+        **run(args.sources, args.work),
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "status": "ok",
+    }
     if args.out:
         tmp = args.out.with_suffix(".tmp")
         tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, args.out)
     stages = ", ".join(f"{k} {v['seconds']:.2f}s ({v['cpu_seconds']:.2f} CPU-s)" for k, v in result["stages"].items())
-    print(f"floor: {stages}; total {result['total_cpu_seconds']:.2f} CPU-s; peak RSS {result['peak_rss_bytes'] / 2**20:,.0f} MiB")
+    print(
+        f"floor: {stages}; total {result['total_cpu_seconds']:.2f} CPU-s; peak RSS {result['peak_rss_bytes'] / 2**20:,.0f} MiB"
+    )
     return 0
 
 

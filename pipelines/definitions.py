@@ -15,8 +15,9 @@ from pipelines.lib.warehouse import Locations, default_locations
 __all__ = ["BUILD_JOB", "build_definitions", "default_sql_dir", "defs"]
 
 
-def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None = None,
-                      executor: str | None = None) -> dg.Definitions:
+def build_definitions(
+    locations: Locations, sql_dir: Path, settings: dict | None = None, executor: str | None = None
+) -> dg.Definitions:
     """settings: optional FlopcastResource fields (as_of, horizon_year, assumption_overrides, ...).
     executor: "in_process" or "multiprocess"; None reads FLOPCAST_EXECUTOR (default in_process)."""
     from pipelines.defs.analysis import analysis_assets
@@ -60,8 +61,11 @@ def build_definitions(locations: Locations, sql_dir: Path, settings: dict | None
         # default multiprocess executor fails with "Could not set lock". FLOPCAST_EXECUTOR=multiprocess
         # gives each step its own process, one at a time (and a process per step is slow).
         executor=executor_def,
-        resources={"flopcast": FlopcastResource(
-            sources_dir=str(locations.sources_dir), warehouse_dir=str(locations.warehouse_dir), **(settings or {}))},
+        resources={
+            "flopcast": FlopcastResource(
+                sources_dir=str(locations.sources_dir), warehouse_dir=str(locations.warehouse_dir), **(settings or {})
+            )
+        },
         loggers={"progress": progress_logger},
     )
 

@@ -37,7 +37,7 @@ def copy_sources(destination: Path) -> Path:
 
 
 def build(locations: Locations):
-    from pipelines.build import run_build
+    from pipelines.cli.build import run_build
 
     return run_build(locations)
 

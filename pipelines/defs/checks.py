@@ -25,11 +25,17 @@ def conservation_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
             counts = row_conservation(con, spec.name)
         return dg.AssetCheckResult(
             passed=counts.holds,
-            description=None if counts.holds else (
+            description=None
+            if counts.holds
+            else (
                 f"{spec.name}: {counts.raw_rows} raw rows but {counts.clean_rows} clean + "
                 f"{counts.quarantined_rows} quarantined = {counts.clean_rows + counts.quarantined_rows}"
             ),
-            metadata={"raw_rows": counts.raw_rows, "clean_rows": counts.clean_rows, "quarantined_rows": counts.quarantined_rows},
+            metadata={
+                "raw_rows": counts.raw_rows,
+                "clean_rows": counts.clean_rows,
+                "quarantined_rows": counts.quarantined_rows,
+            },
         )
 
     return _check
@@ -41,23 +47,30 @@ def cell_conservation_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
         name="cell_conservation",
         blocking=True,
         description="Every unreadable cell of a clean row is null and listed in quarantine.rejected_cells, and every "
-                    "entry there is a real raw cell of a clean row whose value is null.",
+        "entry there is a real raw cell of a clean row whose value is null.",
     )
     def _check(flopcast: FlopcastResource) -> dg.AssetCheckResult:
         with connect(flopcast.locations.build_db) as con:
             cells = cell_conservation(con, spec.name)
         problems = []
         if cells.unrecorded:
-            problems.append("unreadable cells of clean rows missing from quarantine.rejected_cells (row, field): "
-                            + ", ".join(f"({row}, {field})" for row, field in cells.unrecorded))
+            problems.append(
+                "unreadable cells of clean rows missing from quarantine.rejected_cells (row, field): "
+                + ", ".join(f"({row}, {field})" for row, field in cells.unrecorded)
+            )
         if cells.unfounded:
-            problems.append("quarantine.rejected_cells entries without a matching raw cell or null clean value (row, field): "
-                            + ", ".join(f"({row}, {field})" for row, field in cells.unfounded))
+            problems.append(
+                "quarantine.rejected_cells entries without a matching raw cell or null clean value (row, field): "
+                + ", ".join(f"({row}, {field})" for row, field in cells.unfounded)
+            )
         return dg.AssetCheckResult(
             passed=cells.holds,
             description=None if cells.holds else f"{spec.name}: " + "; ".join(problems),
-            metadata={"rejected_cells": cells.rejected_cells, "unrecorded_examples": len(cells.unrecorded),
-                      "unfounded_examples": len(cells.unfounded)},
+            metadata={
+                "rejected_cells": cells.rejected_cells,
+                "unrecorded_examples": len(cells.unrecorded),
+                "unfounded_examples": len(cells.unfounded),
+            },
         )
 
     return _check
@@ -89,4 +102,6 @@ def expectations_check(spec: SourceSpec) -> dg.AssetChecksDefinition:
     return _check
 
 
-clean_checks = [make(spec) for spec in SOURCES for make in (conservation_check, cell_conservation_check, expectations_check)]
+clean_checks = [
+    make(spec) for spec in SOURCES for make in (conservation_check, cell_conservation_check, expectations_check)
+]

@@ -20,7 +20,7 @@ def clean_asset(spec: SourceSpec) -> dg.AssetsDefinition:
         group_name="clean",
         kinds={"duckdb", "polars"},
         description=f"{spec.description}: typed and checked; rejected rows in quarantine.rejected_rows, "
-                    "rejected cells (set to null) in quarantine.rejected_cells.",
+        "rejected cells (set to null) in quarantine.rejected_cells.",
     )
     def _clean(flopcast: FlopcastResource) -> dg.MaterializeResult:
         with connect(flopcast.locations.build_db) as con:
@@ -53,7 +53,10 @@ def _cells_markdown(frame) -> str:
     if frame is None or frame.height == 0:
         return "no cells rejected"
     lines = ["| row | column | reason |", "| --- | --- | --- |"]
-    lines += [f"| {row} | {column} | {reason} |" for row, column, reason in frame.select("row_number", "source_column", "reason").iter_rows()]
+    lines += [
+        f"| {row} | {column} | {reason} |"
+        for row, column, reason in frame.select("row_number", "source_column", "reason").iter_rows()
+    ]
     return "\n".join(lines)
 
 

@@ -11,5 +11,6 @@ BUILD_JOB = "build_warehouse"
 
 def build_job():
     """The whole graph as one asset job (resolved against the assets of the Definitions it joins)."""
-    return dg.define_asset_job(BUILD_JOB, selection=dg.AssetSelection.all(),
-                               description="The whole graph: sources to published warehouse.")
+    return dg.define_asset_job(
+        BUILD_JOB, selection=dg.AssetSelection.all(), description="The whole graph: sources to published warehouse."
+    )

@@ -21,14 +21,15 @@ def root_error_message(event) -> str:
     return error.message.strip()
 
 
-
 class _ProgressHandler(logging.Handler):
     def __init__(self, stream):
         super().__init__()
         self.stream = stream
         self.started: dict[str, float] = {}
         self.check_labels: dict[str, list[str]] = {}  # step key -> "asset:check" of each passed check
-        self.materialized: set[str] = set()  # steps that materialized an asset (a SQL model runs its schema.yml tests too)
+        self.materialized: set[str] = (
+            set()
+        )  # steps that materialized an asset (a SQL model runs its schema.yml tests too)
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, DAGSTER_META, None)

@@ -24,8 +24,8 @@ def publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
         group_name="publish",
         kinds={"duckdb", "parquet"},
         description="Check that the private build database holds exactly the graph's public tables, checkpoint it and "
-                    "atomically replace warehouse/flopcast.duckdb, Parquet files, manifest.json and the data card "
-                    "(DATA_CARD.md, datapackage.json).",
+        "atomically replace warehouse/flopcast.duckdb, Parquet files, manifest.json and the data card "
+        "(DATA_CARD.md, datapackage.json).",
     )
     def _publish(flopcast: FlopcastResource) -> dg.MaterializeResult:
         manifest = publish(flopcast.locations, extras=write_data_card, expected_tables=expected)
@@ -35,7 +35,9 @@ def publish_asset(upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
                 "published": dg.MetadataValue.path(str(flopcast.locations.published_db)),
                 "tables": len(tables),
                 "rows": dg.MetadataValue.json({name: t["rows"] for name, t in tables.items()}),
-                "source_versions": dg.MetadataValue.json({name: s["version"] for name, s in manifest["sources"].items()}),
+                "source_versions": dg.MetadataValue.json(
+                    {name: s["version"] for name, s in manifest["sources"].items()}
+                ),
             }
         )
 

@@ -14,8 +14,8 @@ from pipelines.lib.warehouse import connect, quote, write_table
     group_name="marts",
     kinds={"duckdb", "polars"},
     description="Typed changes in the clean notable-models rows between the snapshot version this build uses "
-                "and the one before it (added, removed, changed per column, quarantined, unquarantined); "
-                "empty when there is no earlier version.",
+    "and the one before it (added, removed, changed per column, quarantined, unquarantined); "
+    "empty when there is no earlier version.",
 )
 def release_diff(flopcast: FlopcastResource) -> dg.MaterializeResult:
     sources_dir = flopcast.locations.sources_dir
@@ -26,10 +26,12 @@ def release_diff(flopcast: FlopcastResource) -> dg.MaterializeResult:
         diff = release_diff_for_build(sources_dir, used, as_of=flopcast.analysis.as_of)
         write_table(con, "marts", "release_diff", diff)
     summary = summarize_diff(diff)
-    return dg.MaterializeResult(metadata={
-        "dagster/row_count": diff.height,
-        "new_version": used,
-        "old_version": diff["old_version"][0] if diff.height else None,
-        "summary": dg.MetadataValue.md("\n".join(format_summary(summary))),
-        "by_change": dg.MetadataValue.json(summary["by_change"]),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": diff.height,
+            "new_version": used,
+            "old_version": diff["old_version"][0] if diff.height else None,
+            "summary": dg.MetadataValue.md("\n".join(format_summary(summary))),
+            "by_change": dg.MetadataValue.json(summary["by_change"]),
+        }
+    )

@@ -10,15 +10,29 @@ from pipelines.lib.report import load_report_data, render_report
 from pipelines.lib.warehouse import connect
 
 REPORT_INPUTS = [  # every table pipelines.lib.report.queries reads
-    ["marts", "training_runs"], ["marts", "trend_fits"], ["marts", "projections"], ["marts", "constraints"],
-    ["marts", "roadblocks"], ["marts", "seed_claims"], ["marts", "assumptions"], ["marts", "country_electricity_latest"],
-    ["marts", "backtests"], ["marts", "backtest_skill"], ["marts", "value_provenance"], ["marts", "release_diff"],
+    ["marts", "training_runs"],
+    ["marts", "trend_fits"],
+    ["marts", "projections"],
+    ["marts", "constraints"],
+    ["marts", "roadblocks"],
+    ["marts", "seed_claims"],
+    ["marts", "assumptions"],
+    ["marts", "country_electricity_latest"],
+    ["marts", "backtests"],
+    ["marts", "backtest_skill"],
+    ["marts", "value_provenance"],
+    ["marts", "release_diff"],
 ]
 
 
-@dg.asset(key=["report"], deps=REPORT_INPUTS, group_name="report", kinds={"html", "plotly", "matplotlib"},
-          description="warehouse/report/index.html (self-contained, interactive Plotly charts with PNG fallbacks) "
-                      "and one PNG per chart; moved into place by publish.")
+@dg.asset(
+    key=["report"],
+    deps=REPORT_INPUTS,
+    group_name="report",
+    kinds={"html", "plotly", "matplotlib"},
+    description="warehouse/report/index.html (self-contained, interactive Plotly charts with PNG fallbacks) "
+    "and one PNG per chart; moved into place by publish.",
+)
 def report(flopcast: FlopcastResource) -> dg.MaterializeResult:
     locations = flopcast.locations
     with connect(locations.build_db) as con:

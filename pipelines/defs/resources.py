@@ -16,12 +16,21 @@ class FlopcastResource(dg.ConfigurableResource):
 
     sources_dir: str
     warehouse_dir: str
-    as_of: str | None = Field(default=None, description="ISO date the fits and projections are made at; default: newest publication date")
+    as_of: str | None = Field(
+        default=None, description="ISO date the fits and projections are made at; default: newest publication date"
+    )
     horizon_year: int = Field(default=DEFAULTS.horizon_year, description="last projected year")
-    bootstrap_resamples: int = Field(default=DEFAULTS.bootstrap_resamples, description="bootstrap resamples per trend fit")
+    bootstrap_resamples: int = Field(
+        default=DEFAULTS.bootstrap_resamples, description="bootstrap resamples per trend fit"
+    )
     seed: int = Field(default=DEFAULTS.seed, description="base seed of every bootstrap")
-    cluster_start_year: int = Field(default=DEFAULTS.cluster_start_year, description="first year of the largest-cluster fits (ranking uses the whole history)")
-    assumption_overrides: dict[str, float] = Field(default_factory=dict, description="name -> value, see marts.assumptions")
+    cluster_start_year: int = Field(
+        default=DEFAULTS.cluster_start_year,
+        description="first year of the largest-cluster fits (ranking uses the whole history)",
+    )
+    assumption_overrides: dict[str, float] = Field(
+        default_factory=dict, description="name -> value, see marts.assumptions"
+    )
     pins: dict[str, str] = Field(default_factory=dict, description="source -> version to use instead of the newest")
 
     @field_validator("assumption_overrides")
@@ -55,8 +64,12 @@ class FlopcastResource(dg.ConfigurableResource):
     @property
     def settings(self) -> Settings:
         """The configured run defaults with the business rules of pipelines/lib/settings.py."""
-        return DEFAULTS.replace(horizon_year=self.horizon_year, bootstrap_resamples=self.bootstrap_resamples,
-                                seed=self.seed, cluster_start_year=self.cluster_start_year)
+        return DEFAULTS.replace(
+            horizon_year=self.horizon_year,
+            bootstrap_resamples=self.bootstrap_resamples,
+            seed=self.seed,
+            cluster_start_year=self.cluster_start_year,
+        )
 
     @property
     def analysis(self) -> AnalysisConfig:

@@ -32,8 +32,9 @@ def claim(warehouse_dir: str, context: dg.InitResourceContext) -> None:
             return False
         return bool(instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_SUCCESS, limit=1).records)
 
-    build_lock.claim_for_run(Path(warehouse_dir), run_id, whole_graph=_whole_graph(context.run),
-                             ran_steps_before=ran_steps_before)
+    build_lock.claim_for_run(
+        Path(warehouse_dir), run_id, whole_graph=_whole_graph(context.run), ran_steps_before=ran_steps_before
+    )
 
 
 def release(warehouse_dir: str, context: dg.InitResourceContext) -> None:

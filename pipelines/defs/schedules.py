@@ -104,7 +104,9 @@ def new_source_version_sensor(
             return dg.SensorResult(skip_reason=dg.SkipReason(decision.reason), cursor=decision.cursor)
         context.log.info(f"{decision.reason}: requesting {BUILD_JOB} for {describe_versions(decision.versions)}")
         return dg.SensorResult(
-            run_requests=[dg.RunRequest(run_key=decision.cursor, tags={SOURCES_TAG: describe_versions(decision.versions)})],
+            run_requests=[
+                dg.RunRequest(run_key=decision.cursor, tags={SOURCES_TAG: describe_versions(decision.versions)})
+            ],
             cursor=decision.cursor,
         )
 

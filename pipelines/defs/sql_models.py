@@ -26,12 +26,19 @@ def described_schema(con, qualified_name: str) -> dict[str, dg.TableSchema]:
     descriptions from the YAML files (pipelines/lib/schemas/)."""
     from pipelines.lib.column_docs import described_columns
 
-    return {"dagster/column_schema": dg.TableSchema(columns=[
-        dg.TableColumn(name, kind, description=text) for name, kind, text in described_columns(con, qualified_name)])}
+    return {
+        "dagster/column_schema": dg.TableSchema(
+            columns=[
+                dg.TableColumn(name, kind, description=text)
+                for name, kind, text in described_columns(con, qualified_name)
+            ]
+        )
+    }
 
 
 def column_schema(columns: list[tuple[str, str]], spec: TableSpec | None) -> dg.TableSchema:
     """Dagster's column schema of a table: each column's type, and its description (unit first) from the YAML."""
+
     def description(name: str) -> str | None:
         doc = spec.columns.get(name) if spec else None
         return (f"[{doc[0]}] {doc[1]}" if doc[0] else doc[1]) if doc else None
@@ -39,8 +46,9 @@ def column_schema(columns: list[tuple[str, str]], spec: TableSpec | None) -> dg.
     return dg.TableSchema(columns=[dg.TableColumn(name, kind, description=description(name)) for name, kind in columns])
 
 
-def sql_model_asset(model: SqlModel, upstream: dict[str, list[dg.AssetKey]], spec: TableSpec | None = None,
-                    tests: list[SqlTest] = ()) -> dg.AssetsDefinition:
+def sql_model_asset(
+    model: SqlModel, upstream: dict[str, list[dg.AssetKey]], spec: TableSpec | None = None, tests: list[SqlTest] = ()
+) -> dg.AssetsDefinition:
     deps = sorted({key for ref in model.depends_on for key in upstream[ref]}, key=lambda k: k.to_user_string())
     key = model_key(model.qualified_name)
     checks = [dg.AssetCheckSpec(test.name, asset=key, blocking=True, description=test.description) for test in tests]
@@ -50,7 +58,8 @@ def sql_model_asset(model: SqlModel, upstream: dict[str, list[dg.AssetKey]], spe
         deps=deps,
         group_name=model.schema,
         kinds={"duckdb", "sql"},
-        description=(spec.description if spec else None) or _first_comment(model.sql)
+        description=(spec.description if spec else None)
+        or _first_comment(model.sql)
         or f"{model.qualified_name} from {model.path.name}",
         code_version=model.code_version,
         check_specs=checks or None,
@@ -88,7 +97,9 @@ def check_result(test: SqlTest, result: TestRun) -> dg.AssetCheckResult:
     )
 
 
-def sql_test_check(test: SqlTest, upstream: dict[str, list[dg.AssetKey]], model_order: list[str]) -> dg.AssetChecksDefinition:
+def sql_test_check(
+    test: SqlTest, upstream: dict[str, list[dg.AssetKey]], model_order: list[str]
+) -> dg.AssetChecksDefinition:
     # Attach the assertion to the most downstream table it reads; the others become extra deps.
     models_read = [name for name in model_order if name in test.depends_on]
     target = model_key(models_read[-1]) if models_read else upstream[test.depends_on[0]][0]

@@ -26,7 +26,9 @@ class AnalysisConfig:
     horizon_year: int = DEFAULTS.horizon_year
     bootstrap_resamples: int = DEFAULTS.bootstrap_resamples
     seed: int = DEFAULTS.seed
-    cluster_start_year: int = DEFAULTS.cluster_start_year  # the largest-cluster fit window; ranking always uses the whole history
+    cluster_start_year: int = (
+        DEFAULTS.cluster_start_year
+    )  # the largest-cluster fit window; ranking always uses the whole history
     assumption_overrides: dict | None = None
 
     def assumptions(self) -> dict[str, Assumption]:
@@ -40,11 +42,15 @@ def resolve_as_of(con: duckdb.DuckDBPyConnection, configured: dt.date | None) ->
         return configured
     newest = con.execute("SELECT max(publication_date) FROM marts.training_runs").fetchone()[0]
     if newest is None:
-        raise ValueError("marts.training_runs has no dated model: cannot choose an as-of date (set one in configuration)")
+        raise ValueError(
+            "marts.training_runs has no dated model: cannot choose an as-of date (set one in configuration)"
+        )
     return newest
 
 
-def estimate_sets(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...] = FITTED_RUN_COLUMNS) -> dict[str, pl.DataFrame]:
+def estimate_sets(
+    con: duckdb.DuckDBPyConnection, columns: tuple[str, ...] = FITTED_RUN_COLUMNS
+) -> dict[str, pl.DataFrame]:
     """The runs each set of estimates fits: the baseline (marts.training_runs, curated corrections
     applied) and, per curated scenario, the baseline with that scenario's values applied and the
     frontier flags recomputed.
@@ -66,8 +72,12 @@ def estimate_sets(con: duckdb.DuckDBPyConnection, columns: tuple[str, ...] = FIT
 
 def materialize_trend_fits(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
     """Fit every trend of every estimate set and write marts.trend_fits and intermediate.trend_bootstrap."""
-    settings = FitSettings(as_of=resolve_as_of(con, config.as_of), resamples=config.bootstrap_resamples, seed=config.seed,
-                           cluster_start_year=config.cluster_start_year)
+    settings = FitSettings(
+        as_of=resolve_as_of(con, config.as_of),
+        resamples=config.bootstrap_resamples,
+        seed=config.seed,
+        cluster_start_year=config.cluster_start_year,
+    )
     hardware = read_table(con, "staging", "ml_hardware", order_by="hardware_id")
     clusters = read_table(con, "staging", "gpu_clusters", order_by="cluster_id")
     fits, boots = [], []
@@ -91,8 +101,14 @@ def materialize_assumptions(con: duckdb.DuckDBPyConnection, config: AnalysisConf
 def _fits(con, estimates: str | None = BASELINE):
     """trend fits and bootstrap lines of one set of estimates (None: all of them)."""
     where = "" if estimates is None else f" WHERE estimates = '{estimates}'"
-    fits = pl.from_arrow(con.sql(f"SELECT * FROM marts.trend_fits{where} ORDER BY estimates, metric, population").to_arrow_table())
-    boot = pl.from_arrow(con.sql(f"SELECT * FROM intermediate.trend_bootstrap{where} ORDER BY estimates, metric, population, resample").to_arrow_table())
+    fits = pl.from_arrow(
+        con.sql(f"SELECT * FROM marts.trend_fits{where} ORDER BY estimates, metric, population").to_arrow_table()
+    )
+    boot = pl.from_arrow(
+        con.sql(
+            f"SELECT * FROM intermediate.trend_bootstrap{where} ORDER BY estimates, metric, population, resample"
+        ).to_arrow_table()
+    )
     return fits, boot
 
 
@@ -138,10 +154,13 @@ def materialize_projections(con: duckdb.DuckDBPyConnection, config: AnalysisConf
         for metric, method in methods.items():
             path = largest_run.project(runs, metric, method, years + 0.5, as_of)
             if path is None:
-                raise LookupError(f"too few {metric} records before {as_of} to project the largest run ({estimates} estimates)")
+                raise LookupError(
+                    f"too few {metric} records before {as_of} to project the largest run ({estimates} estimates)"
+                )
             largest[metric] = path
-        projected = compute_projections(fits.filter(chosen), boot.filter(chosen), config.assumptions(), as_of.year,
-                                        config.horizon_year, largest)
+        projected = compute_projections(
+            fits.filter(chosen), boot.filter(chosen), config.assumptions(), as_of.year, config.horizon_year, largest
+        )
         frames.append(projected.select(pl.lit(estimates).alias("estimates"), pl.all()))
     projections = pl.concat(frames).sort("estimates", "subject", "metric", "method", "year", "scenario")
     write_table(con, "marts", "projections", projections)
@@ -150,12 +169,17 @@ def materialize_projections(con: duckdb.DuckDBPyConnection, config: AnalysisConf
 
 def baseline_projections(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Constraints, roadblocks and claims answer the question for the baseline estimates."""
-    return pl.from_arrow(con.sql(
-        "SELECT * EXCLUDE (estimates) FROM marts.projections WHERE estimates = 'baseline' "
-        "ORDER BY subject, metric, method, year, scenario").to_arrow_table())
+    return pl.from_arrow(
+        con.sql(
+            "SELECT * EXCLUDE (estimates) FROM marts.projections WHERE estimates = 'baseline' "
+            "ORDER BY subject, metric, method, year, scenario"
+        ).to_arrow_table()
+    )
 
 
-def materialize_constraints(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> tuple[pl.DataFrame, pl.DataFrame]:
+def materialize_constraints(
+    con: duckdb.DuckDBPyConnection, config: AnalysisConfig
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Write marts.constraints and marts.roadblocks: the baseline projections against the limits they may hit."""
     projections = baseline_projections(con)
     countries = read_table(con, "marts", "country_electricity_latest", order_by="country_or_region")
@@ -170,11 +194,14 @@ def materialize_constraints(con: duckdb.DuckDBPyConnection, config: AnalysisConf
 
 def _compute_notes(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Epoch's 'Training compute notes' of every run, from the raw record it was cleaned from."""
-    return pl.from_arrow(con.sql(
-        'SELECT r.model_id, w."Training compute notes" AS training_compute_notes '
-        "FROM marts.training_runs r JOIN raw.epoch_notable_models w "
-        "ON w._source = r.source AND w._source_version = r.source_version AND w._row_number = r.source_row_number "
-        "ORDER BY r.model_id").to_arrow_table())
+    return pl.from_arrow(
+        con.sql(
+            'SELECT r.model_id, w."Training compute notes" AS training_compute_notes '
+            "FROM marts.training_runs r JOIN raw.epoch_notable_models w "
+            "ON w._source = r.source AND w._source_version = r.source_version AND w._row_number = r.source_row_number "
+            "ORDER BY r.model_id"
+        ).to_arrow_table()
+    )
 
 
 def materialize_seed_claims(con: duckdb.DuckDBPyConnection, config: AnalysisConfig) -> pl.DataFrame:
@@ -182,13 +209,18 @@ def materialize_seed_claims(con: duckdb.DuckDBPyConnection, config: AnalysisConf
     fits, _ = _fits(con)
     curated = read_table(con, "marts", "value_provenance", order_by="estimates, model_id, field")
     claims = compute_seed_claims(
-        read_table(con, "marts", "training_runs", order_by="model_id"), fits,
+        read_table(con, "marts", "training_runs", order_by="model_id"),
+        fits,
         baseline_projections(con),
         read_table(con, "staging", "gpu_clusters", order_by="cluster_id"),
-        config.assumptions(), fits["as_of"][0],
+        config.assumptions(),
+        fits["as_of"][0],
         notes=_compute_notes(con),
-        curated={(m, f): c for e, m, f, c in curated.select("estimates", "model_id", "field", "citation").iter_rows()
-                 if e == BASELINE},
+        curated={
+            (m, f): c
+            for e, m, f, c in curated.select("estimates", "model_id", "field", "citation").iter_rows()
+            if e == BASELINE
+        },
     )
     write_table(con, "marts", "seed_claims", claims)
     return claims

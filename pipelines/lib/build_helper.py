@@ -53,11 +53,17 @@ class BuildHelper:
         import pipelines
 
         package_root = str(Path(pipelines.__file__).resolve().parents[1])  # the same code as this process
-        env = {**os.environ, "GX_ANALYTICS_ENABLED": "false",
-               "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+        env = {
+            **os.environ,
+            "GX_ANALYTICS_ENABLED": "false",
+            "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p),
+        }
         self._process = subprocess.Popen(
             [sys.executable, "-m", "pipelines.lib.build_helper", str(os.getpid())],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            close_fds=True,
         )
         self._lock = threading.Lock()
         self._used = False
@@ -92,8 +98,9 @@ class BuildHelper:
                 reply = pickle.load(self._process.stdout)
             except (OSError, EOFError, pickle.UnpicklingError, ValueError) as exc:
                 self.broken = True
-                raise HelperGone(f"the build helper stopped ({type(exc).__name__}: {exc}); "
-                                 f"exit code {self._process.poll()}") from exc
+                raise HelperGone(
+                    f"the build helper stopped ({type(exc).__name__}: {exc}); exit code {self._process.poll()}"
+                ) from exc
         if reply[0] == "ok":
             return reply[1]
         _, error, message = reply

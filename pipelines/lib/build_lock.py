@@ -54,8 +54,11 @@ def _key(warehouse_dir: Path) -> str:
 
 def check_layout(warehouse_dir: Path) -> None:
     """UnsafePath if a name the build writes, deletes or prunes in is a symbolic link."""
-    for name, what in ((LOCK_NAME, "the build lock"), (BUILD_FOLDER, "the private build folder"),
-                       ("releases", "the releases folder")):
+    for name, what in (
+        (LOCK_NAME, "the build lock"),
+        (BUILD_FOLDER, "the private build folder"),
+        ("releases", "the releases folder"),
+    ):
         refuse_symlink(Path(warehouse_dir) / name, what)
 
 
@@ -83,8 +86,9 @@ def acquire(warehouse_dir: Path) -> bool:
         except BlockingIOError:
             holder = os.pread(descriptor, 64, 0).decode("ascii", "replace").strip() or "unknown"
             os.close(descriptor)
-            raise BuildLocked(f"another flopcast build is running on {warehouse_dir} (pid {holder}); "
-                              "wait for it to finish") from None
+            raise BuildLocked(
+                f"another flopcast build is running on {warehouse_dir} (pid {holder}); wait for it to finish"
+            ) from None
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, str(os.getpid()).encode("ascii"), 0)
         _held[key] = _Held(descriptor, 1)
@@ -150,9 +154,11 @@ def claim_for_run(warehouse_dir: Path, run_id: str, *, whole_graph: bool, ran_st
         owner = owner_of(warehouse_dir)
         if owner != run_id:
             if ran_steps_before():
-                raise BuildLocked(f"the private database in {Path(warehouse_dir) / BUILD_FOLDER} changed hands while this "
-                                  f"run was between steps (now {owner or 'reset'}): another build ran in between; "
-                                  "nothing was published by this run, start it again")
+                raise BuildLocked(
+                    f"the private database in {Path(warehouse_dir) / BUILD_FOLDER} changed hands while this "
+                    f"run was between steps (now {owner or 'reset'}): another build ran in between; "
+                    "nothing was published by this run, start it again"
+                )
             if whole_graph:
                 reset_build_database(warehouse_dir, owner=run_id)
             else:
@@ -164,5 +170,14 @@ def claim_for_run(warehouse_dir: Path, run_id: str, *, whole_graph: bool, ran_st
     return True
 
 
-__all__ = ["BuildLocked", "UnsafePath", "acquire", "release", "build_lock", "claim_for_run", "reset_build_database",
-           "check_layout", "held_here"]
+__all__ = [
+    "BuildLocked",
+    "UnsafePath",
+    "acquire",
+    "release",
+    "build_lock",
+    "claim_for_run",
+    "reset_build_database",
+    "check_layout",
+    "held_here",
+]

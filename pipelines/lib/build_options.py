@@ -50,8 +50,9 @@ def newest_publication_date(sources_dir: Path, version: str | None = None) -> dt
         return None  # the build reports a broken snapshot itself, with its own message
 
 
-def validate_build_options(*, as_of: str | None, horizon: int, resamples: int, cluster_start_year: int,
-                           sources_dir: Path, pins: dict[str, str]) -> None:
+def validate_build_options(
+    *, as_of: str | None, horizon: int, resamples: int, cluster_start_year: int, sources_dir: Path, pins: dict[str, str]
+) -> None:
     """Raise BuildOptionError for a value the build would fail on (pins are checked by parse_pins)."""
     as_of_date = parse_as_of(as_of)
     if resamples < 0:
@@ -62,8 +63,12 @@ def validate_build_options(*, as_of: str | None, horizon: int, resamples: int, c
         reference = newest_publication_date(sources_dir, pins.get(MAIN_SOURCE))
         where = f"the default as-of date, the newest publication date in {MAIN_SOURCE}; --as-of chooses another"
     if reference is not None and horizon < reference.year:
-        raise BuildOptionError(f"--horizon: {horizon} is before the as-of year {reference.year} ({reference}: {where}); "
-                               "the projections run from the as-of year to the horizon")
+        raise BuildOptionError(
+            f"--horizon: {horizon} is before the as-of year {reference.year} ({reference}: {where}); "
+            "the projections run from the as-of year to the horizon"
+        )
     if reference is not None and cluster_start_year > reference.year:
-        raise BuildOptionError(f"--cluster-start-year: {cluster_start_year} is after the as-of year {reference.year} "
-                               f"({reference}: {where}); the largest-cluster fits need years up to the as-of date")
+        raise BuildOptionError(
+            f"--cluster-start-year: {cluster_start_year} is after the as-of year {reference.year} "
+            f"({reference}: {where}); the largest-cluster fits need years up to the as-of date"
+        )

@@ -25,12 +25,15 @@ from pipelines.lib.cleaning import (
 )
 
 
-def _not_after_snapshot(frame: pl.DataFrame, column: str, context: CleanContext, *, whole_row: bool = True) -> pl.DataFrame:
+def _not_after_snapshot(
+    frame: pl.DataFrame, column: str, context: CleanContext, *, whole_row: bool = True
+) -> pl.DataFrame:
     """A date after the snapshot was retrieved is impossible: the row is rejected when the date is its
     time axis (whole_row), otherwise only the date is (set to null, in quarantine.rejected_cells)."""
     condition = pl.col(column) > pl.lit(context.snapshot_date)
     reason = pl.concat_str(
-        pl.lit(f"{column}: "), pl.col(column).cast(pl.String),
+        pl.lit(f"{column}: "),
+        pl.col(column).cast(pl.String),
         pl.lit(f" is after the snapshot date {context.snapshot_date}"),
     )
     return add_reason(frame, condition, reason) if whole_row else reject_cell(frame, column, condition, reason)
@@ -43,12 +46,24 @@ def _not_after_as_of(frame: pl.DataFrame, column: str, context: CleanContext, *,
         return frame
     if year:  # a year's figures exist once it is over
         last = context.as_of.year if (context.as_of.month, context.as_of.day) == (12, 31) else context.as_of.year - 1
-        return add_reason(frame, pl.col(column) > last, pl.concat_str(
-            pl.lit(f"{column}: "), pl.col(column).cast(pl.String),
-            pl.lit(f" is not over by the as-of date {context.as_of} (not known then)")))
-    return add_reason(frame, pl.col(column) > pl.lit(context.as_of), pl.concat_str(
-        pl.lit(f"{column}: "), pl.col(column).cast(pl.String),
-        pl.lit(f" is after the as-of date {context.as_of} (not known then)")))
+        return add_reason(
+            frame,
+            pl.col(column) > last,
+            pl.concat_str(
+                pl.lit(f"{column}: "),
+                pl.col(column).cast(pl.String),
+                pl.lit(f" is not over by the as-of date {context.as_of} (not known then)"),
+            ),
+        )
+    return add_reason(
+        frame,
+        pl.col(column) > pl.lit(context.as_of),
+        pl.concat_str(
+            pl.lit(f"{column}: "),
+            pl.col(column).cast(pl.String),
+            pl.lit(f" is after the as-of date {context.as_of} (not known then)"),
+        ),
+    )
 
 
 def _with_year_fraction(frame: pl.DataFrame, column: str, out: str) -> pl.DataFrame:
@@ -104,14 +119,24 @@ def _derive_notable_models(frame: pl.DataFrame, context: CleanContext) -> pl.Dat
     frame = _not_after_as_of(frame, "publication_date", context)
     # Impossible values of optional columns: the cell is rejected, the run (and its compute) kept.
     frame = reject_cell(
-        frame, "hardware_utilization_mfu",
+        frame,
+        "hardware_utilization_mfu",
         pl.col("hardware_utilization_mfu") > 1,
-        pl.concat_str(pl.lit("hardware_utilization_mfu: "), pl.col("hardware_utilization_mfu").cast(pl.String), pl.lit(" is above 1")),
+        pl.concat_str(
+            pl.lit("hardware_utilization_mfu: "),
+            pl.col("hardware_utilization_mfu").cast(pl.String),
+            pl.lit(" is above 1"),
+        ),
     )
     frame = reject_cell(
-        frame, "hardware_quantity",
+        frame,
+        "hardware_quantity",
         pl.col("hardware_quantity") >= 2.0**62,
-        pl.concat_str(pl.lit("hardware_quantity: "), pl.col("hardware_quantity").cast(pl.String), pl.lit(" is too large for a count")),
+        pl.concat_str(
+            pl.lit("hardware_quantity: "),
+            pl.col("hardware_quantity").cast(pl.String),
+            pl.lit(" is too large for a count"),
+        ),
     )
     is_language = pl.col("domain").list.contains("Language").fill_null(False)
     frame = frame.with_columns(
@@ -120,17 +145,27 @@ def _derive_notable_models(frame: pl.DataFrame, context: CleanContext) -> pl.Dat
         # Dataset size counts tokens only for language models (images, hours... elsewhere).
         pl.when(is_language).then(pl.col("training_dataset_size")).otherwise(None).alias("training_tokens"),
         # A blank flag means not flagged; an unreadable one stays unknown (null, a rejected cell).
-        pl.when(has_rejected_cell("is_epoch_frontier")).then(None).otherwise(pl.col("is_epoch_frontier").fill_null(False))
+        pl.when(has_rejected_cell("is_epoch_frontier"))
+        .then(None)
+        .otherwise(pl.col("is_epoch_frontier").fill_null(False))
         .alias("is_epoch_frontier"),
-        pl.when(pl.col("hardware_quantity") < 2.0**62).then(pl.col("hardware_quantity").round(0)).cast(pl.Int64, strict=False),
+        pl.when(pl.col("hardware_quantity") < 2.0**62)
+        .then(pl.col("hardware_quantity").round(0))
+        .cast(pl.Int64, strict=False),
     )
     return _with_year_fraction(frame, "publication_date", "publication_year_fraction")
 
 
 NOTABLE_MODELS = CleaningSpec(
-    "epoch_notable_models", "notable_models", NOTABLE_MODELS_COLUMNS, _derive_notable_models, ("model_id",),
+    "epoch_notable_models",
+    "notable_models",
+    NOTABLE_MODELS_COLUMNS,
+    _derive_notable_models,
+    ("model_id",),
     # Two rows for one model: keep the most complete, then the newest publication date.
-    Duplicates("model_id", "model", prefer=(-completeness(_NOTABLE_VALUE_COLUMNS), -pl.col("publication_date").cast(pl.Int32))),
+    Duplicates(
+        "model_id", "model", prefer=(-completeness(_NOTABLE_VALUE_COLUMNS), -pl.col("publication_date").cast(pl.Int32))
+    ),
 )
 
 
@@ -161,8 +196,14 @@ def _derive_ml_hardware(frame: pl.DataFrame, context: CleanContext) -> pl.DataFr
 
 
 ML_HARDWARE = CleaningSpec(
-    "epoch_ml_hardware", "ml_hardware", ML_HARDWARE_COLUMNS, _derive_ml_hardware, ("hardware_id",),
-    Duplicates("hardware_id", "hardware", prefer=(-completeness([c.name for c in ML_HARDWARE_COLUMNS if c.kind == "number"]),)),
+    "epoch_ml_hardware",
+    "ml_hardware",
+    ML_HARDWARE_COLUMNS,
+    _derive_ml_hardware,
+    ("hardware_id",),
+    Duplicates(
+        "hardware_id", "hardware", prefer=(-completeness([c.name for c in ML_HARDWARE_COLUMNS if c.kind == "number"]),)
+    ),
 )
 
 
@@ -219,9 +260,16 @@ def _derive_gpu_clusters(frame: pl.DataFrame, context: CleanContext) -> pl.DataF
     frame = _with_year_fraction(frame, "first_operational_date", "first_operational_year_fraction")
     frame = _not_after_as_of(frame, "first_operational_date", context)
     if context.as_of is not None and context.as_of < context.snapshot_date:  # not yet decommissioned then
-        frame = reject_cell(frame, "decommissioned_date", pl.col("decommissioned_date") > pl.lit(context.as_of),
-                            pl.concat_str(pl.lit("decommissioned_date: "), pl.col("decommissioned_date").cast(pl.String),
-                                          pl.lit(f" is after the as-of date {context.as_of} (not known then)")))
+        frame = reject_cell(
+            frame,
+            "decommissioned_date",
+            pl.col("decommissioned_date") > pl.lit(context.as_of),
+            pl.concat_str(
+                pl.lit("decommissioned_date: "),
+                pl.col("decommissioned_date").cast(pl.String),
+                pl.lit(f" is after the as-of date {context.as_of} (not known then)"),
+            ),
+        )
     return frame.with_columns(
         (pl.col("single_cluster") == "Yes").alias("is_single_cluster"),
         (pl.col("status") == "Planned").fill_null(False).alias("is_planned"),
@@ -229,8 +277,13 @@ def _derive_gpu_clusters(frame: pl.DataFrame, context: CleanContext) -> pl.DataF
 
 
 GPU_CLUSTERS = CleaningSpec(
-    "epoch_gpu_clusters", "gpu_clusters", GPU_CLUSTERS_COLUMNS, _derive_gpu_clusters, ("cluster_id",),
-    Duplicates("cluster_id", "cluster"), derive_sees_all_rows=True,  # ids count repeated names over all rows
+    "epoch_gpu_clusters",
+    "gpu_clusters",
+    GPU_CLUSTERS_COLUMNS,
+    _derive_gpu_clusters,
+    ("cluster_id",),
+    Duplicates("cluster_id", "cluster"),
+    derive_sees_all_rows=True,  # ids count repeated names over all rows
 )
 
 
@@ -247,7 +300,11 @@ def _derive_price_index(frame: pl.DataFrame, context: CleanContext) -> pl.DataFr
 
 
 PRICE_INDEX = CleaningSpec(
-    "fred_ppi_data_processing", "price_index", PRICE_INDEX_COLUMNS, _derive_price_index, ("observation_date",),
+    "fred_ppi_data_processing",
+    "price_index",
+    PRICE_INDEX_COLUMNS,
+    _derive_price_index,
+    ("observation_date",),
     Duplicates("observation_date", "observation"),
 )
 
@@ -270,7 +327,11 @@ def _derive_country_electricity(frame: pl.DataFrame, context: CleanContext) -> p
     frame = add_reason(
         frame,
         pl.col("year") > pl.lit(context.snapshot_date.year),
-        pl.concat_str(pl.lit("year: "), pl.col("year").cast(pl.String), pl.lit(f" is after the snapshot year {context.snapshot_date.year}")),
+        pl.concat_str(
+            pl.lit("year: "),
+            pl.col("year").cast(pl.String),
+            pl.lit(f" is after the snapshot year {context.snapshot_date.year}"),
+        ),
     )
     return frame.with_columns(
         # Aggregates (World, EU, G20...) have no ISO code; countries do.
@@ -282,8 +343,12 @@ def _derive_country_electricity(frame: pl.DataFrame, context: CleanContext) -> p
 
 
 COUNTRY_ELECTRICITY = CleaningSpec(
-    "ember_country_electricity", "country_electricity", COUNTRY_ELECTRICITY_COLUMNS, _derive_country_electricity,
-    ("country_or_region", "year"), Duplicates("_key", "country-year", drop_key=True),
+    "ember_country_electricity",
+    "country_electricity",
+    COUNTRY_ELECTRICITY_COLUMNS,
+    _derive_country_electricity,
+    ("country_or_region", "year"),
+    Duplicates("_key", "country-year", drop_key=True),
 )
 
 CLEANING_SPECS: dict[str, CleaningSpec] = {

@@ -84,6 +84,7 @@ class Column:
 @dataclass(frozen=True)
 class Duplicates:
     """One clean row per value of `key`; the other rows with that value are quarantined."""
+
     key: str
     what: str  # for the reason: "duplicate <what>: ..."
     prefer: tuple[pl.Expr, ...] = ()  # orders candidates best first (see resolve_duplicates)
@@ -200,21 +201,26 @@ def type_columns(raw: pl.DataFrame, spec: CleaningSpec) -> pl.DataFrame:
         values, problem = [typed[c] for c in typed.columns if c != _PROBLEM], typed[_PROBLEM]
         outputs += values
         if col.not_null:
-            missing = pl.select(pl.when(values[0].is_null() & problem.is_null())
-                                .then(pl.lit(f"{col.name}: missing")).otherwise(None)).to_series()
+            missing = pl.select(
+                pl.when(values[0].is_null() & problem.is_null()).then(pl.lit(f"{col.name}: missing")).otherwise(None)
+            ).to_series()
             problems += [problem, missing]
         elif col.kind in CELL_CHECKED_KINDS:
-            cell_fields.append(pl.select(pl.when(problem.is_not_null()).then(pl.lit(col.name, dtype=pl.String))).to_series())
+            cell_fields.append(
+                pl.select(pl.when(problem.is_not_null()).then(pl.lit(col.name, dtype=pl.String))).to_series()
+            )
             cell_reasons.append(problem)
-    return pl.DataFrame([
-        raw["_source"].alias("source"),
-        raw["_source_version"].alias("source_version"),
-        raw["_row_number"].alias("source_row_number"),
-        *outputs,
-        _sparse_lists(problems, height).alias(REASONS),
-        _sparse_lists(cell_fields, height).alias(CELL_FIELDS),
-        _sparse_lists(cell_reasons, height).alias(CELL_REASONS),
-    ])
+    return pl.DataFrame(
+        [
+            raw["_source"].alias("source"),
+            raw["_source_version"].alias("source_version"),
+            raw["_row_number"].alias("source_row_number"),
+            *outputs,
+            _sparse_lists(problems, height).alias(REASONS),
+            _sparse_lists(cell_fields, height).alias(CELL_FIELDS),
+            _sparse_lists(cell_reasons, height).alias(CELL_REASONS),
+        ]
+    )
 
 
 _PROBLEM = "_problem"
@@ -262,7 +268,9 @@ def _number_strict_first(cells: pl.Series, col: Column) -> pl.DataFrame:
     if col.min_value is not None:
         usable = usable & (parsed >= col.min_value).fill_null(False)
     values = parsing.normalize_float_artefacts_series(pl.select(pl.when(usable).then(parsed)).to_series(), cells)
-    typed = pl.DataFrame([values.alias(col.name), pl.Series(_PROBLEM, [None], dtype=pl.String).new_from_index(0, len(cells))])
+    typed = pl.DataFrame(
+        [values.alias(col.name), pl.Series(_PROBLEM, [None], dtype=pl.String).new_from_index(0, len(cells))]
+    )
     rest = cells.is_not_null() & ~usable
     if not rest.any():
         return typed
@@ -271,7 +279,9 @@ def _number_strict_first(cells: pl.Series, col: Column) -> pl.DataFrame:
 
 def _name_strict_first(cells: pl.Series, col: Column) -> pl.DataFrame:
     untidy = cells.str.contains(_UNTIDY_NAME).fill_null(False)
-    typed = pl.DataFrame([cells.alias(col.name), pl.Series(_PROBLEM, [None], dtype=pl.String).new_from_index(0, len(cells))])
+    typed = pl.DataFrame(
+        [cells.alias(col.name), pl.Series(_PROBLEM, [None], dtype=pl.String).new_from_index(0, len(cells))]
+    )
     if not untidy.any():
         return typed
     return _with_rows_replaced(typed, untidy, _lenient(cells.filter(untidy), col))
@@ -284,8 +294,12 @@ def _per_distinct(cells: pl.Series, col: Column) -> pl.DataFrame:
     if 2 * len(distinct) > len(cells):  # mostly distinct: joining back would cost more than it saves
         return _lenient(cells, col)
     typed = _lenient(distinct, col).with_columns(distinct.alias(_KEY))
-    return (cells.alias(_KEY).to_frame()
-            .join(typed, on=_KEY, how="left", nulls_equal=True, maintain_order="left").drop(_KEY))
+    return (
+        cells.alias(_KEY)
+        .to_frame()
+        .join(typed, on=_KEY, how="left", nulls_equal=True, maintain_order="left")
+        .drop(_KEY)
+    )
 
 
 def _sparse_lists(items: list[pl.Series], height: int) -> pl.Series:
@@ -298,7 +312,9 @@ def _sparse_lists(items: list[pl.Series], height: int) -> pl.Series:
     has_item = frame.select(pl.any_horizontal(pl.all().is_not_null())).to_series()
     if not has_item.any():
         return empty
-    return _rows_replaced(empty, has_item, frame.filter(has_item).select(pl.concat_list(pl.all()).list.drop_nulls()).to_series())
+    return _rows_replaced(
+        empty, has_item, frame.filter(has_item).select(pl.concat_list(pl.all()).list.drop_nulls()).to_series()
+    )
 
 
 def _rows_replaced(full: pl.Series, where: pl.Series, part: pl.Series) -> pl.Series:
@@ -413,7 +429,9 @@ def has_rejected_cell(field: str) -> pl.Expr:
 def _raw_as_json(raw: pl.DataFrame) -> pl.Series:
     data_columns = [c for c in raw.columns if c not in LINEAGE_COLUMNS]
     rows = raw.select(data_columns).rows()
-    return pl.Series("raw_row", [json.dumps(dict(zip(data_columns, row)), ensure_ascii=False) for row in rows], dtype=pl.String)
+    return pl.Series(
+        "raw_row", [json.dumps(dict(zip(data_columns, row)), ensure_ascii=False) for row in rows], dtype=pl.String
+    )
 
 
 class Cleaned(NamedTuple):
@@ -431,8 +449,9 @@ def resolve_spec_duplicates(derived: pl.DataFrame, spec: CleaningSpec) -> pl.Dat
     return resolved.drop(rule.key) if rule.drop_key else resolved
 
 
-def quarantine(flagged: pl.DataFrame, spec: CleaningSpec,
-               full_records: Callable[[pl.Series], pl.DataFrame]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def quarantine(
+    flagged: pl.DataFrame, spec: CleaningSpec, full_records: Callable[[pl.Series], pl.DataFrame]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(rejected rows, rejected cells) of the rows with problems (the clean stage's last step).
 
     flagged: source_row_number and the WORKING_COLUMNS of every row with a row reason or a
@@ -446,7 +465,8 @@ def quarantine(flagged: pl.DataFrame, spec: CleaningSpec,
 def rejected_rows(flagged: pl.DataFrame, records: pl.DataFrame) -> pl.DataFrame:
     """The quarantine rows: every reason and the whole raw record of each rejected row."""
     rejected_numbers = flagged.filter(~USABLE).select(
-        "source_row_number", pl.col(REASONS).list.concat(pl.col(CELL_REASONS)).alias(REASONS))
+        "source_row_number", pl.col(REASONS).list.concat(pl.col(CELL_REASONS)).alias(REASONS)
+    )
     rejected_raw = records.join(
         rejected_numbers, left_on="_row_number", right_on="source_row_number", how="inner"
     ).sort("_row_number")
@@ -466,9 +486,12 @@ def rejected_cells(flagged: pl.DataFrame, spec: CleaningSpec, records: pl.DataFr
     """One row per cell set to null in a clean row: where it is, its raw text and why."""
     headers = {col.name: col.source for col in spec.columns}
     order = {col.name: position for position, col in enumerate(spec.columns)}
-    cells = (flagged.filter(USABLE).select("source_row_number", pl.col(CELL_FIELDS).alias("field"),
-                                           pl.col(CELL_REASONS).alias("reason"))
-             .explode("field", "reason").drop_nulls("field"))
+    cells = (
+        flagged.filter(USABLE)
+        .select("source_row_number", pl.col(CELL_FIELDS).alias("field"), pl.col(CELL_REASONS).alias("reason"))
+        .explode("field", "reason")
+        .drop_nulls("field")
+    )
     unknown = sorted(set(cells["field"].to_list()) - set(headers))
     if unknown:  # a derive step rejected a column the mapping does not have: a bug in clean_sources
         raise ValueError(f"{spec.table}: rejected cells of unmapped columns {unknown}")
@@ -478,18 +501,35 @@ def rejected_cells(flagged: pl.DataFrame, spec: CleaningSpec, records: pl.DataFr
     )
     wanted = sorted(set(cells["source_column"].to_list()), key=list(headers.values()).index)
     raw_cells = records.select(
-        "_source", "_source_version", "_row_number",
+        "_source",
+        "_source_version",
+        "_row_number",
         *(pl.col(header).cast(pl.String) for header in wanted),
-    ).unpivot(index=["_source", "_source_version", "_row_number"], on=wanted,
-              variable_name="source_column", value_name="raw_value")
-    joined = cells.join(raw_cells, left_on=["source_row_number", "source_column"],
-                        right_on=["_row_number", "source_column"], how="inner")
-    return joined.sort("source_row_number", "_position").select(
-        pl.col("_source").alias("source"),
-        pl.col("_source_version").alias("source_version"),
-        pl.col("source_row_number").alias("row_number"),
-        "source_column", "field", "raw_value", "reason",
-    ).cast(REJECTED_CELLS_SCHEMA)
+    ).unpivot(
+        index=["_source", "_source_version", "_row_number"],
+        on=wanted,
+        variable_name="source_column",
+        value_name="raw_value",
+    )
+    joined = cells.join(
+        raw_cells,
+        left_on=["source_row_number", "source_column"],
+        right_on=["_row_number", "source_column"],
+        how="inner",
+    )
+    return (
+        joined.sort("source_row_number", "_position")
+        .select(
+            pl.col("_source").alias("source"),
+            pl.col("_source_version").alias("source_version"),
+            pl.col("source_row_number").alias("row_number"),
+            "source_column",
+            "field",
+            "raw_value",
+            "reason",
+        )
+        .cast(REJECTED_CELLS_SCHEMA)
+    )
 
 
 def _fails(frame: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> bool:
@@ -543,7 +583,9 @@ def derive_rows(typed: pl.DataFrame, spec: CleaningSpec, context: CleanContext) 
             column = _failing_column(row, spec, context)
             if column is not None:
                 where += f", {column}"
-        raise CleaningStepError(f"{context.source_file}: {where}: the {spec.table} cleaning step failed ({error})") from None
+        raise CleaningStepError(
+            f"{context.source_file}: {where}: the {spec.table} cleaning step failed ({error})"
+        ) from None
 
 
 def resolve_duplicates(frame: pl.DataFrame, key: str, *, prefer: list[pl.Expr], what: str) -> pl.DataFrame:
@@ -553,10 +595,16 @@ def resolve_duplicates(frame: pl.DataFrame, key: str, *, prefer: list[pl.Expr], 
     are broken by the row's values, not its position, so shuffling a source never changes which
     row is kept; the reason names the kept row by its key, not by a row number, for the same reason.
     """
-    candidates = frame.filter(USABLE).filter(pl.col(key).is_duplicated())  # only these can lose; sorting them all is costly
+    candidates = frame.filter(USABLE).filter(
+        pl.col(key).is_duplicated()
+    )  # only these can lose; sorting them all is costly
     values = [c for c in frame.columns if c not in (*WORKING_COLUMNS, "source_row_number")]
-    parts = [(pl.col(c).list.join("\x1e") if isinstance(frame.schema[c], pl.List) else pl.col(c).cast(pl.String))
-             .fill_null("\x00") for c in values]  # a list column (organization) by its items
+    parts = [
+        (pl.col(c).list.join("\x1e") if isinstance(frame.schema[c], pl.List) else pl.col(c).cast(pl.String)).fill_null(
+            "\x00"
+        )
+        for c in values
+    ]  # a list column (organization) by its items
     if CELL_REASONS in frame.columns:  # rejected cells are content too (their raw text is in the reason)
         parts.append(pl.col(CELL_REASONS).list.join("\x1e"))
     content = pl.concat_str(parts, separator="\x1f")
@@ -570,7 +618,8 @@ def resolve_duplicates(frame: pl.DataFrame, key: str, *, prefer: list[pl.Expr], 
         out,
         pl.col("_is_duplicate"),
         pl.concat_str(
-            pl.lit(f"duplicate {what}: another row with {key} '"), pl.col(key),
+            pl.lit(f"duplicate {what}: another row with {key} '"),
+            pl.col(key),
             pl.lit("' is more complete (or equal and first by value) and is kept"),
         ),
     )

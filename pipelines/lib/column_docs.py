@@ -153,12 +153,15 @@ def _test(raw: object, column: str | None, where: str) -> DataTest:
         kind, params = next(iter(raw.items()))
         params = params or {}
     else:
-        raise SchemaFileError(f"{where}: a test is a name or a one-key mapping of a name to its parameters, got {raw!r}")
+        raise SchemaFileError(
+            f"{where}: a test is a name or a one-key mapping of a name to its parameters, got {raw!r}"
+        )
     if kind not in allowed:
         raise SchemaFileError(f"{where}: unknown test {kind!r}; known here: {', '.join(allowed)}")
     if not isinstance(params, dict) or set(params) - allowed[kind]:
-        raise SchemaFileError(f"{where}: test {kind!r} takes {', '.join(sorted(allowed[kind])) or 'no parameters'}, "
-                              f"got {params!r}")
+        raise SchemaFileError(
+            f"{where}: test {kind!r} takes {', '.join(sorted(allowed[kind])) or 'no parameters'}, got {params!r}"
+        )
     if kind == "accepted_values" and not isinstance(params.get("values"), list):
         raise SchemaFileError(f"{where}: accepted_values needs a list of values")
     if kind == "accepted_range" and "min_value" not in params and "max_value" not in params:
@@ -169,8 +172,9 @@ def _test(raw: object, column: str | None, where: str) -> DataTest:
     return DataTest(kind, column, frozen)
 
 
-def read_schema_file(path: Path, schema: str, *, known: dict[str, TableSpec] | None = None,
-                     tests_allowed: bool = True) -> list[TableSpec]:
+def read_schema_file(
+    path: Path, schema: str, *, known: dict[str, TableSpec] | None = None, tests_allowed: bool = True
+) -> list[TableSpec]:
     """The tables one schema YAML file describes. ``known`` resolves ``inherit:`` (schema.table)."""
     path = Path(path)
     data = _read_yaml(path)
@@ -208,13 +212,16 @@ def read_schema_file(path: Path, schema: str, *, known: dict[str, TableSpec] | N
             elif column in common:
                 columns[column] = common[column]
             else:
-                raise SchemaFileError(f"{where}.{column}: no description here, in its inherit: table or in "
-                                      f"{SCHEMAS_DIR / COMMON_FILE}")
+                raise SchemaFileError(
+                    f"{where}.{column}: no description here, in its inherit: table or in {SCHEMAS_DIR / COMMON_FILE}"
+                )
             tests += [_test(raw, column, f"{where}.{column}") for raw in entry.get("tests") or []]
         tests += [_test(raw, None, where) for raw in model.get("tests") or []]
         if tests and not tests_allowed:
-            raise SchemaFileError(f"{where}: data tests run on SQL models only (dbt_like_sql/<schema>/schema.yml); "
-                                  "Python-made tables are checked by their own asset checks")
+            raise SchemaFileError(
+                f"{where}: data tests run on SQL models only (dbt_like_sql/<schema>/schema.yml); "
+                "Python-made tables are checked by their own asset checks"
+            )
         specs.append(TableSpec(schema, name, _render(model["description"], where), columns, tuple(tests), path))
     return specs
 
@@ -231,8 +238,9 @@ def _table_specs(sql_dir: Path) -> dict[str, TableSpec]:
     def add(found: list[TableSpec]) -> None:
         for spec in found:
             if spec.qualified_name in specs:
-                raise SchemaFileError(f"{spec.path}: {spec.qualified_name} is also described in "
-                                      f"{specs[spec.qualified_name].path}")
+                raise SchemaFileError(
+                    f"{spec.path}: {spec.qualified_name} is also described in {specs[spec.qualified_name].path}"
+                )
             specs[spec.qualified_name] = spec
 
     for path in sorted(SCHEMAS_DIR.glob("*.yml")):
@@ -253,8 +261,10 @@ def _docs() -> tuple[dict[str, str], dict[str, dict[str, Doc]]]:
     """(TABLE_DOCS, COLUMN_DOCS) of the default SQL project: one pair of dicts per process, which
     every lookup below reads."""
     specs = table_specs()
-    return ({table: spec.description for table, spec in specs.items()},
-            {table: dict(spec.columns) for table, spec in specs.items()})
+    return (
+        {table: spec.description for table, spec in specs.items()},
+        {table: dict(spec.columns) for table, spec in specs.items()},
+    )
 
 
 def __getattr__(name: str):
@@ -338,8 +348,9 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> int:
     for schema, table, column in columns:
         doc = column_doc(f"{schema}.{table}", column)
         if doc:
-            statements.append(f"COMMENT ON COLUMN {quote(schema)}.{quote(table)}.{quote(column)} "
-                              f"IS {literal(comment_text(*doc))}")
+            statements.append(
+                f"COMMENT ON COLUMN {quote(schema)}.{quote(table)}.{quote(column)} IS {literal(comment_text(*doc))}"
+            )
     # One transaction: each COMMENT on its own commits to the WAL (~3 ms apiece, ~1 s for a build's
     # 330 comments); together they take 0.1 s, and a failure leaves no comment half-applied.
     con.execute("BEGIN TRANSACTION")
@@ -355,8 +366,11 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> int:
 
 def undocumented(con: duckdb.DuckDBPyConnection) -> list[str]:
     """'schema.table.column' of every public column without a description in the YAML files."""
-    return [f"{schema}.{table}.{column}" for schema, table, column in public_columns(con)
-            if column_doc(f"{schema}.{table}", column) is None]
+    return [
+        f"{schema}.{table}.{column}"
+        for schema, table, column in public_columns(con)
+        if column_doc(f"{schema}.{table}", column) is None
+    ]
 
 
 def undocumented_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -371,6 +385,10 @@ def stale_docs(con: duckdb.DuckDBPyConnection) -> list[str]:
     table_docs, column_docs = _docs()
     public = [name for name in table_docs if name.split(".")[0] in PUBLIC_SCHEMAS]
     stale = [name for name in public if name not in tables]
-    stale += [f"{table}.{column}" for table in public for column in column_docs.get(table, {})
-              if f"{table}.{column}" not in present]
+    stale += [
+        f"{table}.{column}"
+        for table in public
+        for column in column_docs.get(table, {})
+        if f"{table}.{column}" not in present
+    ]
     return sorted(stale)

@@ -21,7 +21,9 @@ from pipelines.lib.projections import projected_metric
 class Yardstick:
     roadblock: str
     metric: str  # projections.metric
-    method: str | None  # projections.method; None: the metric's only method (the largest-run method the backtests chose)
+    method: (
+        str | None
+    )  # projections.method; None: the metric's only method (the largest-run method the backtests chose)
     references: tuple[tuple[str, str], ...]  # (reference name, assumption name)
     binding: str  # the reference whose crossing means the roadblock binds
     # For data the stock itself is uncertain: earliest crossing uses its low end, latest its high end.
@@ -30,31 +32,75 @@ class Yardstick:
 
 
 YARDSTICKS = (
-    Yardstick("energy", "training_power_gw", "from_compute",
-              (("one_nuclear_reactor", "nuclear_reactor_gw"), ("largest_us_power_station", "largest_us_power_station_gw")),
-              "largest_us_power_station"),
-    Yardstick("energy", "training_power_gw", "power_draw_trend",
-              (("one_nuclear_reactor", "nuclear_reactor_gw"), ("largest_us_power_station", "largest_us_power_station_gw")),
-              "largest_us_power_station"),
-    Yardstick("energy", "cluster_power_gw", "trend",
-              (("one_nuclear_reactor", "nuclear_reactor_gw"), ("largest_us_power_station", "largest_us_power_station_gw")),
-              "largest_us_power_station"),
-    Yardstick("data", "training_tokens", "compute_optimal",
-              (("public_text_stock", "data_stock_tokens"), ("post_internet_text", "post_internet_tokens")),
-              "public_text_stock", binding_low="data_stock_tokens", binding_high="data_stock_tokens"),
-    Yardstick("money", "training_cost_usd", None,
-              (("usd_1b", "money_reference_1b_usd"), ("usd_10b", "money_reference_10b_usd"), ("largest_company_capex", "money_binding_usd")),
-              "largest_company_capex"),
-    Yardstick("money", "cluster_hardware_cost_usd", "trend",
-              (("usd_1b", "money_reference_1b_usd"), ("usd_10b", "money_reference_10b_usd"), ("largest_company_capex", "money_binding_usd")),
-              "largest_company_capex"),
+    Yardstick(
+        "energy",
+        "training_power_gw",
+        "from_compute",
+        (("one_nuclear_reactor", "nuclear_reactor_gw"), ("largest_us_power_station", "largest_us_power_station_gw")),
+        "largest_us_power_station",
+    ),
+    Yardstick(
+        "energy",
+        "training_power_gw",
+        "power_draw_trend",
+        (("one_nuclear_reactor", "nuclear_reactor_gw"), ("largest_us_power_station", "largest_us_power_station_gw")),
+        "largest_us_power_station",
+    ),
+    Yardstick(
+        "energy",
+        "cluster_power_gw",
+        "trend",
+        (("one_nuclear_reactor", "nuclear_reactor_gw"), ("largest_us_power_station", "largest_us_power_station_gw")),
+        "largest_us_power_station",
+    ),
+    Yardstick(
+        "data",
+        "training_tokens",
+        "compute_optimal",
+        (("public_text_stock", "data_stock_tokens"), ("post_internet_text", "post_internet_tokens")),
+        "public_text_stock",
+        binding_low="data_stock_tokens",
+        binding_high="data_stock_tokens",
+    ),
+    Yardstick(
+        "money",
+        "training_cost_usd",
+        None,
+        (
+            ("usd_1b", "money_reference_1b_usd"),
+            ("usd_10b", "money_reference_10b_usd"),
+            ("largest_company_capex", "money_binding_usd"),
+        ),
+        "largest_company_capex",
+    ),
+    Yardstick(
+        "money",
+        "cluster_hardware_cost_usd",
+        "trend",
+        (
+            ("usd_1b", "money_reference_1b_usd"),
+            ("usd_10b", "money_reference_10b_usd"),
+            ("largest_company_capex", "money_binding_usd"),
+        ),
+        "largest_company_capex",
+    ),
 )
 
 CONSTRAINTS_SCHEMA = {
-    "year": pl.Int64, "roadblock": pl.String, "subject": pl.String, "metric": pl.String, "method": pl.String,
-    "scenario": pl.String, "projected_value": pl.Float64, "unit": pl.String, "reference": pl.String,
-    "reference_value": pl.Float64, "ratio": pl.Float64, "binds": pl.Boolean,
-    "n_countries_exceeded": pl.Int64, "largest_country_exceeded": pl.String,
+    "year": pl.Int64,
+    "roadblock": pl.String,
+    "subject": pl.String,
+    "metric": pl.String,
+    "method": pl.String,
+    "scenario": pl.String,
+    "projected_value": pl.Float64,
+    "unit": pl.String,
+    "reference": pl.String,
+    "reference_value": pl.Float64,
+    "ratio": pl.Float64,
+    "binds": pl.Boolean,
+    "n_countries_exceeded": pl.Int64,
+    "largest_country_exceeded": pl.String,
 }
 
 
@@ -74,7 +120,9 @@ def _countries_exceeded(power: pl.DataFrame, countries: pl.DataFrame) -> pl.Data
     )
 
 
-def compute_constraints(projections: pl.DataFrame, assumptions: dict[str, Assumption], countries: pl.DataFrame) -> pl.DataFrame:
+def compute_constraints(
+    projections: pl.DataFrame, assumptions: dict[str, Assumption], countries: pl.DataFrame
+) -> pl.DataFrame:
     """marts.constraints: each yardstick's projected values against its reference sums, year by year and by scenario."""
     frames = []
     for y in YARDSTICKS:
@@ -82,29 +130,62 @@ def compute_constraints(projections: pl.DataFrame, assumptions: dict[str, Assump
         if y.roadblock == "energy":
             series = _countries_exceeded(series, countries)
         else:
-            series = series.with_columns(pl.lit(None, dtype=pl.Int64).alias("n_countries_exceeded"),
-                                         pl.lit(None, dtype=pl.String).alias("largest_country_exceeded"))
+            series = series.with_columns(
+                pl.lit(None, dtype=pl.Int64).alias("n_countries_exceeded"),
+                pl.lit(None, dtype=pl.String).alias("largest_country_exceeded"),
+            )
         for reference, assumption in y.references:
             ref_value = assumptions[assumption].value
-            frames.append(series.select(
-                "year", pl.lit(y.roadblock).alias("roadblock"), "subject", "metric", "method", "scenario",
-                pl.col("value").alias("projected_value"), "unit", pl.lit(reference).alias("reference"),
-                pl.lit(ref_value, dtype=pl.Float64).alias("reference_value"),
-                (pl.col("value") / ref_value).alias("ratio"), (pl.col("value") >= ref_value).alias("binds"),
-                "n_countries_exceeded", "largest_country_exceeded",
-            ))
-    return pl.concat(frames).cast(CONSTRAINTS_SCHEMA).sort("roadblock", "subject", "metric", "method", "reference", "year", "scenario")
+            frames.append(
+                series.select(
+                    "year",
+                    pl.lit(y.roadblock).alias("roadblock"),
+                    "subject",
+                    "metric",
+                    "method",
+                    "scenario",
+                    pl.col("value").alias("projected_value"),
+                    "unit",
+                    pl.lit(reference).alias("reference"),
+                    pl.lit(ref_value, dtype=pl.Float64).alias("reference_value"),
+                    (pl.col("value") / ref_value).alias("ratio"),
+                    (pl.col("value") >= ref_value).alias("binds"),
+                    "n_countries_exceeded",
+                    "largest_country_exceeded",
+                )
+            )
+    return (
+        pl.concat(frames)
+        .cast(CONSTRAINTS_SCHEMA)
+        .sort("roadblock", "subject", "metric", "method", "reference", "year", "scenario")
+    )
 
 
 def countries_exceeded_table(projections: pl.DataFrame, countries: pl.DataFrame) -> pl.DataFrame:
     """marts.countries_exceeded: every (projected power, country) pair where the run or cluster draws more."""
     power = pl.concat([_series(projections, y) for y in YARDSTICKS if y.roadblock == "energy"])
-    pairs = power.join(countries.select("country_or_region", "country_code", "year", "average_power_gw")
-                       .rename({"year": "country_data_year"}), how="cross")
-    return pairs.filter(pl.col("value") > pl.col("average_power_gw")).select(
-        "year", "subject", "metric", "method", "scenario", pl.col("value").alias("projected_power_gw"),
-        "country_or_region", "country_code", "average_power_gw", "country_data_year",
-    ).sort("subject", "metric", "method", "year", "scenario", "average_power_gw", "country_or_region")
+    pairs = power.join(
+        countries.select("country_or_region", "country_code", "year", "average_power_gw").rename(
+            {"year": "country_data_year"}
+        ),
+        how="cross",
+    )
+    return (
+        pairs.filter(pl.col("value") > pl.col("average_power_gw"))
+        .select(
+            "year",
+            "subject",
+            "metric",
+            "method",
+            "scenario",
+            pl.col("value").alias("projected_power_gw"),
+            "country_or_region",
+            "country_code",
+            "average_power_gw",
+            "country_data_year",
+        )
+        .sort("subject", "metric", "method", "year", "scenario", "average_power_gw", "country_or_region")
+    )
 
 
 def _first_year(series: pl.DataFrame, scenario: str, threshold: float) -> int | None:
@@ -113,13 +194,25 @@ def _first_year(series: pl.DataFrame, scenario: str, threshold: float) -> int | 
 
 
 ROADBLOCKS_SCHEMA = {
-    "roadblock": pl.String, "subject": pl.String, "metric": pl.String, "method": pl.String, "reference": pl.String,
-    "reference_value": pl.Float64, "unit": pl.String, "first_year_central": pl.Int64, "first_year_earliest": pl.Int64,
-    "first_year_latest": pl.Int64, "binds_before_horizon": pl.Boolean, "horizon_year": pl.Int64, "summary": pl.String,
+    "roadblock": pl.String,
+    "subject": pl.String,
+    "metric": pl.String,
+    "method": pl.String,
+    "reference": pl.String,
+    "reference_value": pl.Float64,
+    "unit": pl.String,
+    "first_year_central": pl.Int64,
+    "first_year_earliest": pl.Int64,
+    "first_year_latest": pl.Int64,
+    "binds_before_horizon": pl.Boolean,
+    "horizon_year": pl.Int64,
+    "summary": pl.String,
 }
 
 
-def compute_roadblocks(projections: pl.DataFrame, assumptions: dict[str, Assumption], horizon_year: int) -> pl.DataFrame:
+def compute_roadblocks(
+    projections: pl.DataFrame, assumptions: dict[str, Assumption], horizon_year: int
+) -> pl.DataFrame:
     """marts.roadblocks: per roadblock, the first year its binding reference is reached (central, earliest, latest)."""
     rows = []
     for y in YARDSTICKS:
@@ -137,10 +230,21 @@ def compute_roadblocks(projections: pl.DataFrame, assumptions: dict[str, Assumpt
             summary = f"does not bind by {horizon_year} on the central path; possible from {earliest}"
         else:
             summary = f"does not bind before {horizon_year}"
-        rows.append({
-            "roadblock": y.roadblock, "subject": subject, "metric": y.metric, "method": series["method"][0], "reference": y.binding,
-            "reference_value": assumption.value, "unit": series["unit"][0], "first_year_central": central,
-            "first_year_earliest": earliest, "first_year_latest": latest, "binds_before_horizon": central is not None,
-            "horizon_year": horizon_year, "summary": summary,
-        })
+        rows.append(
+            {
+                "roadblock": y.roadblock,
+                "subject": subject,
+                "metric": y.metric,
+                "method": series["method"][0],
+                "reference": y.binding,
+                "reference_value": assumption.value,
+                "unit": series["unit"][0],
+                "first_year_central": central,
+                "first_year_earliest": earliest,
+                "first_year_latest": latest,
+                "binds_before_horizon": central is not None,
+                "horizon_year": horizon_year,
+                "summary": summary,
+            }
+        )
     return pl.DataFrame(rows, schema=ROADBLOCKS_SCHEMA).sort("roadblock", "subject", "metric", "method")

@@ -36,10 +36,21 @@ from pipelines.lib.settings import DEFAULTS, Settings
 
 BASELINE = "baseline"
 CURATED_SCHEMA = {
-    "estimates": pl.String, "action": pl.String, "model_id": pl.String, "model": pl.String, "field": pl.String,
-    "value_number": pl.Float64, "value_text": pl.String, "value_date": pl.Date, "value_as_written": pl.String,
-    "citation": pl.String, "note": pl.String, "author": pl.String, "curated_date": pl.Date,
-    "file": pl.String, "line": pl.Int64,
+    "estimates": pl.String,
+    "action": pl.String,
+    "model_id": pl.String,
+    "model": pl.String,
+    "field": pl.String,
+    "value_number": pl.Float64,
+    "value_text": pl.String,
+    "value_date": pl.Date,
+    "value_as_written": pl.String,
+    "citation": pl.String,
+    "note": pl.String,
+    "author": pl.String,
+    "curated_date": pl.Date,
+    "file": pl.String,
+    "line": pl.Int64,
 }
 MAIN_SOURCE = "epoch_notable_models"
 SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -76,8 +87,10 @@ class CuratedFile:
 def scenario_name_problem(name: str) -> str | None:
     """Why `name` cannot be a scenario, or None. 'baseline' would shadow the published estimates."""
     if name.lower() == BASELINE:
-        return (f"a scenario may not be named {name!r}: that is the name of the published estimates, and a "
-                "scenario is never applied to them; rename the file (e.g. my_baseline.csv)")
+        return (
+            f"a scenario may not be named {name!r}: that is the name of the published estimates, and a "
+            "scenario is never applied to them; rename the file (e.g. my_baseline.csv)"
+        )
     if not SCENARIO_NAME.fullmatch(name):
         return f"scenario name {name!r} must be letters, digits, '_' or '-' (starting with a letter or digit)"
     return None
@@ -134,7 +147,7 @@ def _parse_number(field: str, text: str, units: dict[str, float]) -> tuple[float
     body = text.strip()
     currency = _CURRENCY_PREFIX.match(body)
     if currency:
-        body = body[currency.end():]
+        body = body[currency.end() :]
     unit = None
     for spelling in sorted((u for u in units if u != "$"), key=len, reverse=True):
         if body.lower().endswith(spelling):
@@ -147,8 +160,9 @@ def _parse_number(field: str, text: str, units: dict[str, float]) -> tuple[float
         if currency and "$" in units:
             unit = "$"
         else:
-            return None, (f"{text!r} has no unit; write it as '{text} {next(iter(units)).upper()}' "
-                          f"(accepted: {', '.join(units)})")
+            return None, (
+                f"{text!r} has no unit; write it as '{text} {next(iter(units)).upper()}' (accepted: {', '.join(units)})"
+            )
     number, problem = _source_number(body, field)
     if problem:
         return None, f"cannot read {text!r} as a number with a unit (e.g. '1e26 FLOP'): {problem}"
@@ -163,7 +177,9 @@ def _parse_number(field: str, text: str, units: dict[str, float]) -> tuple[float
     return value, None
 
 
-def _parse_value(field: str, text: str, snapshot_date: dt.date) -> tuple[float | None, str | None, dt.date | None, str | None]:
+def _parse_value(
+    field: str, text: str, snapshot_date: dt.date
+) -> tuple[float | None, str | None, dt.date | None, str | None]:
     """(number, text, date, problem) for one cell."""
     kind, units = FIELDS[field]
     if kind in ("text", "list"):
@@ -212,12 +228,12 @@ class _LineCounter:
 def _longest_field(text: str, line: int, header: list[str]) -> str:
     """The column of the first over-long cell of the record at physical `line` (the csv module only
     says that some field exceeded its limit)."""
-    rest = "".join(text.splitlines(keepends=True)[line - 1:])
+    rest = "".join(text.splitlines(keepends=True)[line - 1 :])
     index, length, quoted, i = 0, 0, False, 0
     while i < len(rest):
         char = rest[i]
         if quoted:
-            if char == '"' and rest[i + 1: i + 2] == '"':
+            if char == '"' and rest[i + 1 : i + 2] == '"':
                 i += 1
             elif char == '"':
                 quoted = False
@@ -265,8 +281,14 @@ def _cell_problem(column: str, value: str) -> str | None:
     return None
 
 
-def load_curated(curated_dir: Path, known_models: dict[str, str], *, display_root: Path | None = None,
-                 snapshot_date: dt.date | None = None, replacements: dict[Path, str] | None = None) -> pl.DataFrame:
+def load_curated(
+    curated_dir: Path,
+    known_models: dict[str, str],
+    *,
+    display_root: Path | None = None,
+    snapshot_date: dt.date | None = None,
+    replacements: dict[Path, str] | None = None,
+) -> pl.DataFrame:
     """Validate every curated file and return one row per (file row, field set), in file order.
 
     known_models maps model_id -> model name of the clean source. snapshot_date bounds publication
@@ -287,7 +309,11 @@ def load_curated(curated_dir: Path, known_models: dict[str, str], *, display_roo
         if path not in listed:
             files.append(CuratedFile(path, BASELINE if path.parent == Path(curated_dir) else path.stem))
     for curated in files:
-        shown = curated.path.relative_to(display_root) if display_root and curated.path.is_relative_to(display_root) else curated.path
+        shown = (
+            curated.path.relative_to(display_root)
+            if display_root and curated.path.is_relative_to(display_root)
+            else curated.path
+        )
         if curated.is_scenario:
             problem = scenario_name_problem(curated.estimates)
             if problem:
@@ -311,13 +337,25 @@ def load_curated(curated_dir: Path, known_models: dict[str, str], *, display_roo
             continue
         try:
             for record in reader:
-                rows += _record_values(record, lines.record_start(), header, shown, curated.estimates, known_models,
-                                       by_name, snapshot_date, today, problems)
+                rows += _record_values(
+                    record,
+                    lines.record_start(),
+                    header,
+                    shown,
+                    curated.estimates,
+                    known_models,
+                    by_name,
+                    snapshot_date,
+                    today,
+                    problems,
+                )
         except csv.Error as exc:
             line = lines.record_start()
             if "field larger" in str(exc):
-                problems.append(f"{shown}: line {line}, field {_longest_field(text, line, header)}: a cell longer than "
-                                f"{csv.field_size_limit():,} characters (at most {MAX_CELL_CHARS:,}); the rest of the file was not read")
+                problems.append(
+                    f"{shown}: line {line}, field {_longest_field(text, line, header)}: a cell longer than "
+                    f"{csv.field_size_limit():,} characters (at most {MAX_CELL_CHARS:,}); the rest of the file was not read"
+                )
             else:
                 problems.append(f"{shown}: line {line}: not readable CSV ({exc}); the rest of the file was not read")
     values = pl.DataFrame(rows, schema=CURATED_SCHEMA)
@@ -336,26 +374,42 @@ def _header_problems(header: list[str], shown: Path) -> list[str]:
     seen: set[str] = set()
     for column in header:
         if column in seen:
-            problems.append(f"{shown}: line 1, column {column!r}: the column appears twice; one file row must say one "
-                            "value per field")
+            problems.append(
+                f"{shown}: line 1, column {column!r}: the column appears twice; one file row must say one "
+                "value per field"
+            )
         seen.add(column)
     for column in dict.fromkeys(c for c in header if c not in META_COLUMNS and c not in FIELDS):
-        problems.append(f"{shown}: line 1, column {column!r}: unknown column (fields: {', '.join(FIELDS)}; "
-                        f"other columns: {', '.join(META_COLUMNS)})")
+        problems.append(
+            f"{shown}: line 1, column {column!r}: unknown column (fields: {', '.join(FIELDS)}; "
+            f"other columns: {', '.join(META_COLUMNS)})"
+        )
     for column in ("action", "citation"):
         if column not in header:
             problems.append(f"{shown}: line 1: required column {column!r} is missing")
     return problems
 
 
-def _record_values(record: dict, line: int, header: list[str], shown: Path, estimates: str, known_models: dict[str, str],
-                   by_name: dict[str, str], snapshot_date: dt.date, today: dt.date, problems: list[str]) -> list[dict]:
+def _record_values(
+    record: dict,
+    line: int,
+    header: list[str],
+    shown: Path,
+    estimates: str,
+    known_models: dict[str, str],
+    by_name: dict[str, str],
+    snapshot_date: dt.date,
+    today: dt.date,
+    problems: list[str],
+) -> list[dict]:
     """The curated values of one file row; its problems are appended to `problems`."""
     where = f"{shown}: line {line}"
     extra = record.pop(None, None)
     if extra:
-        problems.append(f"{where}: {len(extra)} field(s) after the last column {header[-1]!r}; the header has "
-                        f"{len(header)} columns (a comma inside a value needs quotes)")
+        problems.append(
+            f"{where}: {len(extra)} field(s) after the last column {header[-1]!r}; the header has "
+            f"{len(header)} columns (a comma inside a value needs quotes)"
+        )
         return []
     before = len(problems)
     for column in header:
@@ -377,8 +431,10 @@ def _record_values(record: dict, line: int, header: list[str], shown: Path, esti
         if not model_id and model:
             model_id = by_name.get(model, "")
         if model_id not in known_models:
-            problems.append(f"{where}, field '{'model_id' if record.get('model_id') else 'model'}': unknown model "
-                            f"{(record.get('model_id') or model)!r} for a correction (use a model_id of marts.training_runs, or action 'add')")
+            problems.append(
+                f"{where}, field '{'model_id' if record.get('model_id') else 'model'}': unknown model "
+                f"{(record.get('model_id') or model)!r} for a correction (use a model_id of marts.training_runs, or action 'add')"
+            )
             return []
         model = known_models[model_id]
     else:
@@ -399,7 +455,9 @@ def _record_values(record: dict, line: int, header: list[str], shown: Path, esti
             problems.append(f"{where}, field 'date': cannot read {entered!r} as a date (YYYY-MM-DD)")
         else:
             if curated_date > today:
-                problems.append(f"{where}, field 'date': {entered} is in the future (today is {today.isoformat()}, UTC)")
+                problems.append(
+                    f"{where}, field 'date': {entered} is in the future (today is {today.isoformat()}, UTC)"
+                )
                 curated_date = None
     set_fields = [f for f in FIELDS if (record.get(f) or "").strip()]
     if not set_fields:
@@ -410,13 +468,25 @@ def _record_values(record: dict, line: int, header: list[str], shown: Path, esti
         if problem:
             problems.append(f"{where}, field {field!r}: {problem}")
             continue
-        values.append({
-            "estimates": estimates, "action": action, "model_id": model_id, "model": model, "field": field,
-            "value_number": number, "value_text": value_text, "value_date": value_date,
-            "value_as_written": record[field].strip(), "citation": citation,
-            "note": (record.get("note") or "").strip() or None, "author": (record.get("author") or "").strip() or None,
-            "curated_date": curated_date, "file": str(shown), "line": line,
-        })
+        values.append(
+            {
+                "estimates": estimates,
+                "action": action,
+                "model_id": model_id,
+                "model": model,
+                "field": field,
+                "value_number": number,
+                "value_text": value_text,
+                "value_date": value_date,
+                "value_as_written": record[field].strip(),
+                "citation": citation,
+                "note": (record.get("note") or "").strip() or None,
+                "author": (record.get("author") or "").strip() or None,
+                "curated_date": curated_date,
+                "file": str(shown),
+                "line": line,
+            }
+        )
     return values
 
 
@@ -425,24 +495,42 @@ def _conflicts(values: pl.DataFrame) -> list[str]:
     one would win is an accident of file order, so both are refused."""
     if values.height < 2:
         return []
-    keyed = values.with_columns(pl.coalesce(pl.col("value_number").cast(pl.String), pl.col("value_text"),
-                                            pl.col("value_date").cast(pl.String)).alias("_value"))
-    clashes = (keyed.group_by("estimates", "model_id", "field")
-               .agg(pl.col("_value").n_unique().alias("n"), pl.col("file"), pl.col("line"), pl.col("value_as_written"))
-               .filter(pl.col("n") > 1).sort("estimates", "model_id", "field"))
+    keyed = values.with_columns(
+        pl.coalesce(
+            pl.col("value_number").cast(pl.String), pl.col("value_text"), pl.col("value_date").cast(pl.String)
+        ).alias("_value")
+    )
+    clashes = (
+        keyed.group_by("estimates", "model_id", "field")
+        .agg(pl.col("_value").n_unique().alias("n"), pl.col("file"), pl.col("line"), pl.col("value_as_written"))
+        .filter(pl.col("n") > 1)
+        .sort("estimates", "model_id", "field")
+    )
     problems = []
     for estimates, model_id, field, _, files, lines, written in clashes.iter_rows():
         places = " and ".join(f"{file}: line {line}" for file, line in zip(files, lines))
-        problems.append(f"{places}, field {field!r}: two different values for {model_id!r} "
-                        f"({' vs '.join(repr(w) for w in dict.fromkeys(written))})"
-                        f"{'' if estimates == BASELINE else f' in scenario {estimates!r}'}; keep one")
+        problems.append(
+            f"{places}, field {field!r}: two different values for {model_id!r} "
+            f"({' vs '.join(repr(w) for w in dict.fromkeys(written))})"
+            f"{'' if estimates == BASELINE else f' in scenario {estimates!r}'}; keep one"
+        )
     return problems
 
 
 PROVENANCE_SCHEMA = {
-    "estimates": pl.String, "model_id": pl.String, "model": pl.String, "field": pl.String, "status": pl.String,
-    "source_value": pl.String, "curated_value": pl.String, "citation": pl.String, "note": pl.String,
-    "author": pl.String, "curated_date": pl.Date, "file": pl.String, "line": pl.Int64,
+    "estimates": pl.String,
+    "model_id": pl.String,
+    "model": pl.String,
+    "field": pl.String,
+    "status": pl.String,
+    "source_value": pl.String,
+    "curated_value": pl.String,
+    "citation": pl.String,
+    "note": pl.String,
+    "author": pl.String,
+    "curated_date": pl.Date,
+    "file": pl.String,
+    "line": pl.Int64,
 }
 
 
@@ -469,7 +557,9 @@ def _curated_value(row: dict):
     return {"number": row["value_number"], "text": row["value_text"], "date": row["value_date"]}[field_kind]
 
 
-def apply_curated(runs: pl.DataFrame, curated: pl.DataFrame, estimates: str = BASELINE) -> tuple[pl.DataFrame, pl.DataFrame]:
+def apply_curated(
+    runs: pl.DataFrame, curated: pl.DataFrame, estimates: str = BASELINE
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """runs (one row per model_id, the columns of staging.notable_models) with the curated rows of
     `estimates` applied: corrections overwrite fields, new runs are appended, and a new run that the
     source already has is applied as a correction and reported as 'agreement' or 'conflict'.
@@ -477,11 +567,16 @@ def apply_curated(runs: pl.DataFrame, curated: pl.DataFrame, estimates: str = BA
     Returns (runs, provenance); provenance has one row per field a curated value set.
     """
     chosen = curated.filter(pl.col("estimates") == estimates)
-    clashes = chosen.group_by("model_id", "field").agg(pl.col("value_as_written").n_unique().alias("n"),
-                                                       pl.col("file"), pl.col("line")).filter(pl.col("n") > 1)
+    clashes = (
+        chosen.group_by("model_id", "field")
+        .agg(pl.col("value_as_written").n_unique().alias("n"), pl.col("file"), pl.col("line"))
+        .filter(pl.col("n") > 1)
+    )
     if clashes.height:
-        problems = [f"{f[0]}: line {n[0]} and {f[1]}: line {n[1]}, field {field!r}: two different values for {model_id!r}"
-                    for model_id, field, _, f, n in clashes.sort("model_id", "field").iter_rows()]
+        problems = [
+            f"{f[0]}: line {n[0]} and {f[1]}: line {n[1]}, field {field!r}: two different values for {model_id!r}"
+            for model_id, field, _, f, n in clashes.sort("model_id", "field").iter_rows()
+        ]
         raise CuratedError(problems)
     # Only the runs a curated row touches go through Python dicts; the rest are kept as they are.
     if chosen.height:
@@ -503,19 +598,38 @@ def apply_curated(runs: pl.DataFrame, curated: pl.DataFrame, estimates: str = BA
                 status = "agreement" if before == value else "conflict"
         else:
             before, status = None, "new_run"
-            updated.setdefault(model_id, {c: None for c in runs.columns} | {
-                "model_id": model_id, "model": row["model"], "source": "curated",
-                "source_version": row["file"], "source_row_number": row["line"], "is_epoch_frontier": False,
-            })
+            updated.setdefault(
+                model_id,
+                {c: None for c in runs.columns}
+                | {
+                    "model_id": model_id,
+                    "model": row["model"],
+                    "source": "curated",
+                    "source_version": row["file"],
+                    "source_row_number": row["line"],
+                    "is_epoch_frontier": False,
+                },
+            )
         updated[model_id][field] = value
         if field == "publication_date":
             updated[model_id]["publication_date_precision"] = "day"
-        provenance.append({
-            "estimates": estimates, "model_id": model_id, "model": row["model"], "field": field, "status": status,
-            "source_value": _as_text(before), "curated_value": _as_text(value), "citation": row["citation"],
-            "note": row["note"], "author": row["author"], "curated_date": row["curated_date"],
-            "file": row["file"], "line": row["line"],
-        })
+        provenance.append(
+            {
+                "estimates": estimates,
+                "model_id": model_id,
+                "model": row["model"],
+                "field": field,
+                "status": status,
+                "source_value": _as_text(before),
+                "curated_value": _as_text(value),
+                "citation": row["citation"],
+                "note": row["note"],
+                "author": row["author"],
+                "curated_date": row["curated_date"],
+                "file": row["file"],
+                "line": row["line"],
+            }
+        )
     changed = pl.DataFrame(list(updated.values()), schema=runs.schema, orient="row") if updated else runs.clear()
     frame = _refresh_derived(pl.concat([untouched, changed]) if changed.height else untouched).sort("model_id")
     return frame, pl.DataFrame(provenance, schema=PROVENANCE_SCHEMA).sort("estimates", "model_id", "field")
@@ -528,7 +642,11 @@ def _refresh_derived(frame: pl.DataFrame) -> pl.DataFrame:
     columns = frame.columns
     updates = []
     if "publication_year_fraction" in columns:
-        updates.append(year_fraction(pl.col("publication_date"), pl.col("publication_date_precision")).alias("publication_year_fraction"))
+        updates.append(
+            year_fraction(pl.col("publication_date"), pl.col("publication_date_precision")).alias(
+                "publication_year_fraction"
+            )
+        )
     if "is_language_model" in columns:
         updates.append(pl.col("domain").list.contains("Language").fill_null(False).alias("is_language_model"))
     return frame.with_columns(updates) if updates else frame
@@ -550,6 +668,8 @@ def frontier_flags(runs: pl.DataFrame, settings: Settings = DEFAULTS, sql_dir: P
     inputs = {"intermediate.notable_models_curated": runs.drop(FLAG_COLUMNS, strict=False)}
     flags = select_model(model, inputs, settings).select("model_id", *FLAG_COLUMNS)
     order = runs.columns if all(c in runs.columns for c in FLAG_COLUMNS) else [*runs.columns, *FLAG_COLUMNS]
-    return (runs.drop(FLAG_COLUMNS, strict=False)
-            .join(flags, on="model_id", how="left", maintain_order="left")
-            .select(list(dict.fromkeys(order))))
+    return (
+        runs.drop(FLAG_COLUMNS, strict=False)
+        .join(flags, on="model_id", how="left", maintain_order="left")
+        .select(list(dict.fromkeys(order)))
+    )

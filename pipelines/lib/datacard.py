@@ -34,14 +34,14 @@ EMBER_ATTRIBUTION = "Ember, 'Yearly Electricity Data'. Published online at ember
 ATTRIBUTIONS: dict[str, str] = {
     "epoch_notable_models": f"{EPOCH_ATTRIBUTION} Retrieved from https://epoch.ai/data/ai-models. Licensed under CC BY 4.0.",
     "epoch_ml_hardware": "Epoch AI, 'Data on Machine Learning Hardware'. Published online at epoch.ai. Retrieved from "
-                         "https://epoch.ai/data/machine-learning-hardware. Licensed under CC BY 4.0.",
+    "https://epoch.ai/data/machine-learning-hardware. Licensed under CC BY 4.0.",
     "epoch_gpu_clusters": "Epoch AI, 'Data on GPU Clusters'. Published online at epoch.ai. Retrieved from "
-                          "https://epoch.ai/data/gpu-clusters. Licensed under CC BY 4.0.",
+    "https://epoch.ai/data/gpu-clusters. Licensed under CC BY 4.0.",
     "ember_country_electricity": f"{EMBER_ATTRIBUTION} Retrieved from https://ember-climate.org/data/global-electricity/. "
-                                 "Licensed under CC BY 4.0.",
+    "Licensed under CC BY 4.0.",
     "fred_ppi_data_processing": "U.S. Bureau of Labor Statistics, Producer Price Index by Industry: Data Processing, "
-                                "Hosting and Related Services (PCU518210518210), retrieved from FRED, Federal Reserve "
-                                "Bank of St. Louis. Public domain; FRED asks for this citation.",
+    "Hosting and Related Services (PCU518210518210), retrieved from FRED, Federal Reserve "
+    "Bank of St. Louis. Public domain; FRED asks for this citation.",
 }
 CHANGES_NOTICE = (
     "flopcast changed the data: columns were renamed and typed, unusable rows quarantined, unusable cells set to "
@@ -102,8 +102,18 @@ CAVEATS: tuple[str, ...] = (
 )
 
 # DuckDB type -> Frictionless Table Schema field type.
-_INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-                  "UBIGINT", "UHUGEINT"}
+_INTEGER_TYPES = {
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+}
 _NUMBER_TYPES = {"DOUBLE", "FLOAT", "REAL"}
 _STRING_TYPES = {"VARCHAR", "TEXT", "STRING", "UUID", "CHAR", "BPCHAR"}
 
@@ -139,9 +149,13 @@ def frictionless_type(duckdb_type: str) -> str:
 
 def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     schema, table = qualified.split(".", 1)
-    return bool(con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ? "
-        "AND table_catalog = current_database()", [schema, table]).fetchone()[0])
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ? "
+            "AND table_catalog = current_database()",
+            [schema, table],
+        ).fetchone()[0]
+    )
 
 
 def reason_family(reason: str) -> str:
@@ -157,11 +171,14 @@ def rejected_cells_summary(con: duckdb.DuckDBPyConnection) -> list[tuple[str, st
         return []
     groups: dict[tuple[str, str, str], list] = {}
     for source, field, reason in con.execute(
-            "SELECT source, field, reason FROM quarantine.rejected_cells ORDER BY source, row_number, field").fetchall():
+        "SELECT source, field, reason FROM quarantine.rejected_cells ORDER BY source, row_number, field"
+    ).fetchall():
         entry = groups.setdefault((source, field, reason_family(reason)), [0, reason])
         entry[0] += 1
-    return sorted(((source, field, family, n, example) for (source, field, family), (n, example) in groups.items()),
-                  key=lambda r: (r[0], -r[3], r[1], r[2]))
+    return sorted(
+        ((source, field, family, n, example) for (source, field, family), (n, example) in groups.items()),
+        key=lambda r: (r[0], -r[3], r[1], r[2]),
+    )
 
 
 def quarantine_families(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, str]]:
@@ -169,7 +186,9 @@ def quarantine_families(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, 
     A row with several reasons counts once in each of its families."""
     if not _exists(con, "quarantine.rejected_rows"):
         return []
-    rows = con.execute("SELECT source, row_number, reasons FROM quarantine.rejected_rows ORDER BY source, row_number").fetchall()
+    rows = con.execute(
+        "SELECT source, row_number, reasons FROM quarantine.rejected_rows ORDER BY source, row_number"
+    ).fetchall()
     groups: dict[tuple[str, str], tuple[set, str]] = {}
     for source, row_number, reasons in rows:
         for reason in sorted(set(reasons or [])):
@@ -185,24 +204,33 @@ def _coverage(con: duckdb.DuckDBPyConnection) -> list[tuple]:
         return []
     return con.execute(
         "SELECT year, n_models, n_with_compute, n_with_cost, n_with_tokens, n_with_power "
-        "FROM marts.yearly_summary ORDER BY year NULLS LAST").fetchall()
+        "FROM marts.yearly_summary ORDER BY year NULLS LAST"
+    ).fetchall()
 
 
 def _language_models(con: duckdb.DuckDBPyConnection) -> tuple[int, int] | None:
     if not _exists(con, "marts.training_runs"):
         return None
-    return con.execute("SELECT count(*), count(training_tokens) FROM marts.training_runs WHERE is_language_model").fetchone()
+    return con.execute(
+        "SELECT count(*), count(training_tokens) FROM marts.training_runs WHERE is_language_model"
+    ).fetchone()
 
 
 def _caveat_facts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     facts: dict[str, object] = {"since": RECENT_SINCE}
     if _exists(con, "marts.training_runs"):
-        (facts["recent_models"], facts["recent_without_compute"], facts["recent_epoch_frontier"],
-         facts["recent_epoch_frontier_without_compute"]) = con.execute(
+        (
+            facts["recent_models"],
+            facts["recent_without_compute"],
+            facts["recent_epoch_frontier"],
+            facts["recent_epoch_frontier_without_compute"],
+        ) = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE training_compute_flop IS NULL), "
             "count(*) FILTER (WHERE is_epoch_frontier), "
             "count(*) FILTER (WHERE is_epoch_frontier AND training_compute_flop IS NULL) "
-            "FROM marts.training_runs WHERE publication_date >= CAST(? AS DATE)", [RECENT_SINCE]).fetchone()
+            "FROM marts.training_runs WHERE publication_date >= CAST(? AS DATE)",
+            [RECENT_SINCE],
+        ).fetchone()
     if _exists(con, "marts.country_electricity_latest"):
         first, last = con.execute("SELECT min(year), max(year) FROM marts.country_electricity_latest").fetchone()
         if first is not None:
@@ -211,11 +239,15 @@ def _caveat_facts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
         with contextlib.suppress(duckdb.Error):  # an older raw table without the notes column
             facts["words_rows"] = con.execute(
                 "SELECT count(*) FROM raw.epoch_notable_models WHERE \"Domain\" LIKE '%Language%' "
-                "AND \"Training dataset size (total)\" IS NOT NULL "
-                "AND starts_with(ltrim(\"Dataset size notes\"), '[WORDS]')").fetchone()[0]
+                'AND "Training dataset size (total)" IS NOT NULL '
+                "AND starts_with(ltrim(\"Dataset size notes\"), '[WORDS]')"
+            ).fetchone()[0]
     if _exists(con, "clean.price_index"):
-        yearly = dict(con.execute("SELECT year(observation_date), avg(price_index) FROM clean.price_index "
-                                  "GROUP BY ALL").fetchall())
+        yearly = dict(
+            con.execute(
+                "SELECT year(observation_date), avg(price_index) FROM clean.price_index GROUP BY ALL"
+            ).fetchall()
+        )
         if 2023 in yearly:
             latest = max(yearly)
             if 2024 in yearly:
@@ -226,14 +258,20 @@ def _caveat_facts(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
         row = con.execute(
             "SELECT any_value(method), sum(n_backtests), sum(coverage * n_backtests) / sum(n_backtests), "
             "sum(mean_error_oom * n_backtests) / sum(n_backtests), sum(mean_abs_error_oom * n_backtests) / sum(n_backtests) "
-            "FROM marts.backtest_skill WHERE is_selected AND metric = 'training_compute_flop'").fetchone()
+            "FROM marts.backtest_skill WHERE is_selected AND metric = 'training_compute_flop'"
+        ).fetchone()
         if row[0] is not None:
             facts["compute_method"], facts["compute_backtests"] = f"`{row[0]}`", row[1]
-            facts["compute_coverage"], facts["compute_bias"], facts["compute_mae"] = f"{row[2]:.0%}", f"{row[3]:+.2f}", f"{row[4]:.2f}"
+            facts["compute_coverage"], facts["compute_bias"], facts["compute_mae"] = (
+                f"{row[2]:.0%}",
+                f"{row[3]:+.2f}",
+                f"{row[4]:.2f}",
+            )
     if _exists(con, "clean.gpu_clusters"):
         facts["clusters"], facts["planned_clusters"], facts["planned_undated"] = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE is_planned), "
-            "count(*) FILTER (WHERE is_planned AND first_operational_date IS NULL) FROM clean.gpu_clusters").fetchone()
+            "count(*) FILTER (WHERE is_planned AND first_operational_date IS NULL) FROM clean.gpu_clusters"
+        ).fetchone()
     return facts
 
 
@@ -334,25 +372,51 @@ def render_data_card(con: duckdb.DuckDBPyConnection, manifest: dict) -> str:
     out += ["## Sources", ""]
     out += _table(
         ["source", "title", "version", "file", "rows", "sha256", "licence"],
-        [[f"`{name}`", _source_title(name, info), info.get("version"), info.get("file"), info.get("rows"),
-          f"`{info.get('sha256')}`", info.get("license")] for name, info in sources.items()],
+        [
+            [
+                f"`{name}`",
+                _source_title(name, info),
+                info.get("version"),
+                info.get("file"),
+                info.get("rows"),
+                f"`{info.get('sha256')}`",
+                info.get("license"),
+            ]
+            for name, info in sources.items()
+        ],
     )
     out += [""]
     for name, info in sources.items():
         url = _source_url(info)
-        out.append(f"- `{name}`: {info.get('citation') or ''}" + (f" <{url}>" if url and url not in (info.get("citation") or "") else ""))
+        out.append(
+            f"- `{name}`: {info.get('citation') or ''}"
+            + (f" <{url}>" if url and url not in (info.get("citation") or "") else "")
+        )
     out += [""]
 
-    out += ["## Tables", "",
-            "Rows as published; the content hash is a sha256 of the column names and types and the sorted rows "
-            "(see `manifest.json`), independent of file layout.", ""]
-    out += _table(["table", "rows", "description"],
-                  [[f"`{name}`", info.get("rows"), column_docs.TABLE_DOCS.get(name, "(undocumented)")] for name, info in tables])
+    out += [
+        "## Tables",
+        "",
+        "Rows as published; the content hash is a sha256 of the column names and types and the sorted rows "
+        "(see `manifest.json`), independent of file layout.",
+        "",
+    ]
+    out += _table(
+        ["table", "rows", "description"],
+        [[f"`{name}`", info.get("rows"), column_docs.TABLE_DOCS.get(name, "(undocumented)")] for name, info in tables],
+    )
     for name, info in tables:
-        out += ["", f"### `{name}`", "", column_docs.TABLE_DOCS.get(name, "(undocumented)"), "",
-                f"- rows: {info.get('rows')}",
-                f"- Parquet: `{info.get('parquet')}`",
-                f"- content hash: `{info.get('content_hash')}`", ""]
+        out += [
+            "",
+            f"### `{name}`",
+            "",
+            column_docs.TABLE_DOCS.get(name, "(undocumented)"),
+            "",
+            f"- rows: {info.get('rows')}",
+            f"- Parquet: `{info.get('parquet')}`",
+            f"- content hash: `{info.get('content_hash')}`",
+            "",
+        ]
         rows = []
         for column, duck_type in info.get("columns", []):
             doc = column_docs.column_doc(name, column)
@@ -361,18 +425,25 @@ def render_data_card(con: duckdb.DuckDBPyConnection, manifest: dict) -> str:
         out += _table(["column", "type", "unit", "description"], rows)
     out += [""]
 
-    out += ["## Coverage", "",
-            "Models per publication year and how many carry each estimate (from `marts.yearly_summary`). Tokens are "
-            "given for language models only.", ""]
+    out += [
+        "## Coverage",
+        "",
+        "Models per publication year and how many carry each estimate (from `marts.yearly_summary`). Tokens are "
+        "given for language models only.",
+        "",
+    ]
     coverage = _coverage(con)
     if coverage:
         rows = [[year if year is not None else "unknown", n, c, k, t, p] for year, n, c, k, t, p in coverage]
         total = [sum(r[i] or 0 for r in coverage) for i in range(1, 6)]
         rows.append(["**all years**", total[0], *(_share(v, total[0]) for v in total[1:])])
         out += _table(["year", "models", "with compute", "with cost", "with tokens", "with power"], rows)
-        out += ["", f"Overall: {_share(total[1], total[0])} of models have a training compute estimate, "
-                    f"{_share(total[2], total[0])} a cost, {_share(total[3], total[0])} a token count and "
-                    f"{_share(total[4], total[0])} a power draw."]
+        out += [
+            "",
+            f"Overall: {_share(total[1], total[0])} of models have a training compute estimate, "
+            f"{_share(total[2], total[0])} a cost, {_share(total[3], total[0])} a token count and "
+            f"{_share(total[4], total[0])} a power draw.",
+        ]
         language = _language_models(con)
         if language and language[0]:
             out[-1] += f" Of the {language[0]} language models, {_share(language[1], language[0])} have a token count."
@@ -380,34 +451,56 @@ def render_data_card(con: duckdb.DuckDBPyConnection, manifest: dict) -> str:
         out += ["`marts.yearly_summary` is not in this build."]
     out += [""]
 
-    out += ["## Quarantined rows", "",
-            "Raw rows that could not be used, in `quarantine.rejected_rows` with every reason and the raw record. "
-            "Reasons are grouped into families by removing their values; a row with several reasons counts in each.", ""]
+    out += [
+        "## Quarantined rows",
+        "",
+        "Raw rows that could not be used, in `quarantine.rejected_rows` with every reason and the raw record. "
+        "Reasons are grouped into families by removing their values; a row with several reasons counts in each.",
+        "",
+    ]
     families = quarantine_families(con)
     if families:
-        totals = con.execute("SELECT source, count(*) FROM quarantine.rejected_rows GROUP BY source ORDER BY source").fetchall()
-        out += [f"Quarantined rows: {sum(n for _, n in totals)} ("
-                + ", ".join(f"`{source}` {n}" for source, n in totals) + ").", ""]
-        out += _table(["source", "reason", "rows", "example"],
-                      [[f"`{source}`", family, n, example] for source, family, n, example in families])
+        totals = con.execute(
+            "SELECT source, count(*) FROM quarantine.rejected_rows GROUP BY source ORDER BY source"
+        ).fetchall()
+        out += [
+            f"Quarantined rows: {sum(n for _, n in totals)} ("
+            + ", ".join(f"`{source}` {n}" for source, n in totals)
+            + ").",
+            "",
+        ]
+        out += _table(
+            ["source", "reason", "rows", "example"],
+            [[f"`{source}`", family, n, example] for source, family, n, example in families],
+        )
     else:
         out += ["No row was quarantined."]
     out += [""]
 
-    out += ["## Rejected cells", "",
-            "Cells of kept rows that could not be used (an unreadable or impossible value in an optional column): "
-            "set to null in the clean table and listed in `quarantine.rejected_cells` with the raw text and the "
-            "reason. Only a missing or unreadable date or name, a date after the snapshot or a duplicate rejects a "
-            "whole row.", ""]
+    out += [
+        "## Rejected cells",
+        "",
+        "Cells of kept rows that could not be used (an unreadable or impossible value in an optional column): "
+        "set to null in the clean table and listed in `quarantine.rejected_cells` with the raw text and the "
+        "reason. Only a missing or unreadable date or name, a date after the snapshot or a duplicate rejects a "
+        "whole row.",
+        "",
+    ]
     cells = rejected_cells_summary(con)
     if cells:
         totals: dict[str, int] = {}
         for source, _, _, n, _ in cells:
             totals[source] = totals.get(source, 0) + n
-        out += [f"Rejected cells: {sum(totals.values())} (" + ", ".join(f"`{source}` {n}" for source, n in sorted(totals.items()))
-                + ").", ""]
-        out += _table(["source", "column", "reason", "cells", "example"],
-                      [[f"`{source}`", f"`{field}`", family, n, example] for source, field, family, n, example in cells])
+        out += [
+            f"Rejected cells: {sum(totals.values())} ("
+            + ", ".join(f"`{source}` {n}" for source, n in sorted(totals.items()))
+            + ").",
+            "",
+        ]
+        out += _table(
+            ["source", "column", "reason", "cells", "example"],
+            [[f"`{source}`", f"`{field}`", family, n, example] for source, field, family, n, example in cells],
+        )
     else:
         out += ["No cell was rejected."]
     out += [""]
@@ -417,7 +510,9 @@ def render_data_card(con: duckdb.DuckDBPyConnection, manifest: dict) -> str:
     if headline:
         out += ["From `marts.trend_fits`, `marts.projections` and `marts.roadblocks`:", "", "```text", *headline, "```"]
     else:
-        out += ["The analysis tables (`marts.trend_fits`, `marts.projections`, `marts.roadblocks`) are not in this build."]
+        out += [
+            "The analysis tables (`marts.trend_fits`, `marts.projections`, `marts.roadblocks`) are not in this build."
+        ]
     out += [""]
 
     out += ["## Known caveats", ""]
@@ -435,10 +530,17 @@ def build_datapackage(con: duckdb.DuckDBPyConnection, manifest: dict, out_dir: P
     sources = dict(sorted(manifest.get("sources", {}).items()))
     package_sources = []
     for name, info in sources.items():
-        entry = {"title": _source_title(name, info), "version": info.get("version"), "flopcast:name": name,
-                 "flopcast:file": info.get("file"), "flopcast:sha256": info.get("sha256"), "flopcast:rows": info.get("rows"),
-                 "flopcast:license": info.get("license"), "flopcast:citation": info.get("citation"),
-                 "flopcast:attribution": _attribution(name, info)}
+        entry = {
+            "title": _source_title(name, info),
+            "version": info.get("version"),
+            "flopcast:name": name,
+            "flopcast:file": info.get("file"),
+            "flopcast:sha256": info.get("sha256"),
+            "flopcast:rows": info.get("rows"),
+            "flopcast:license": info.get("license"),
+            "flopcast:citation": info.get("citation"),
+            "flopcast:attribution": _attribution(name, info),
+        }
         url = _source_url(info)
         if url:
             entry["path"] = url
@@ -480,8 +582,8 @@ def build_datapackage(con: duckdb.DuckDBPyConnection, manifest: dict, out_dir: P
         "name": "flopcast",
         "title": "flopcast: the economics of AI scaling",
         "description": "Notable AI models (training compute, cost, tokens, power), ML hardware, GPU clusters and "
-                       "national electricity demand from Epoch AI, Ember and FRED, cleaned and modelled, with trend "
-                       "fits and projections. See DATA_CARD.md.",
+        "national electricity demand from Epoch AI, Ember and FRED, cleaned and modelled, with trend "
+        "fits and projections. See DATA_CARD.md.",
         "licenses": [CC_BY_4],
         "sources": package_sources,
         "resources": resources,
@@ -498,5 +600,7 @@ def write_data_card(con: duckdb.DuckDBPyConnection, manifest: dict, out_dir: Pat
     package = out_dir / DATAPACKAGE_NAME
     card.write_text(render_data_card(con, manifest), encoding="utf-8", newline="\n")
     descriptor = build_datapackage(con, manifest, out_dir)
-    package.write_text(json.dumps(descriptor, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n")
+    package.write_text(
+        json.dumps(descriptor, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8", newline="\n"
+    )
     return card, package

@@ -23,7 +23,7 @@ DEFAULT_EXECUTOR = "in_process"
 
 _NOT_INSTALLED = {
     "k8s": "the Kubernetes executor (k8s_job_executor) needs the dagster-k8s package, which is not in "
-           "requirements.lock, and a warehouse folder every step pod can write",
+    "requirements.lock, and a warehouse folder every step pod can write",
     "celery": "the Celery executors need dagster-celery, which is not in requirements.lock",
     "docker": "the Docker executor needs dagster-docker, which is not in requirements.lock",
 }

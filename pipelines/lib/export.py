@@ -40,8 +40,10 @@ def _filesystem(dest: str):
     try:
         fs, root = fsspec.core.url_to_fs(dest)
     except ImportError as exc:  # e.g. "Install s3fs to access S3": the driver is not installed
-        raise ExportError(f"cannot write to {dest}: {exc} (fsspec's driver for it is not installed; "
-                          "flopcast's lock file includes none for object storage, see docs/SCALING.md)") from None
+        raise ExportError(
+            f"cannot write to {dest}: {exc} (fsspec's driver for it is not installed; "
+            "flopcast's lock file includes none for object storage, see docs/SCALING.md)"
+        ) from None
     except ValueError as exc:  # "Protocol not known: ..."
         raise ExportError(f"cannot write to {dest}: {exc}") from None
     return fs, root.rstrip("/")
@@ -50,7 +52,7 @@ def _filesystem(dest: str):
 def _as_given(dest: str, root: str, target: str) -> str:
     """A target spelled like the destination the user gave, scheme included (memory://x/marts/t.parquet,
     not fsspec's /x/marts/t.parquet)."""
-    return dest.rstrip("/") + target[len(root):] if "://" in dest and target.startswith(root) else target
+    return dest.rstrip("/") + target[len(root) :] if "://" in dest and target.startswith(root) else target
 
 
 def _local_path(dest: str) -> Path | None:
@@ -72,15 +74,24 @@ def _check_destination(locations: Locations, dest: str) -> None:
     if local is None:
         return
     if _inside(local, locations.warehouse_dir):
-        raise ExportError(f"--to {dest} is inside the warehouse {locations.warehouse_dir}; exports go elsewhere "
-                          "(writing there would change the published release)")
+        raise ExportError(
+            f"--to {dest} is inside the warehouse {locations.warehouse_dir}; exports go elsewhere "
+            "(writing there would change the published release)"
+        )
     if local.exists() and not local.is_dir():
         raise ExportError(f"--to {dest} is a file, not a folder; give a folder (it is created if missing)")
 
 
-def export_tables(locations: Locations, dest: str, *, tables: list[str] | None = None,
-                  formats: tuple[str, ...] = ("parquet",), force: bool = False,
-                  views_db: str | Path | None = None, raw_csv: bool = False) -> list[Exported]:
+def export_tables(
+    locations: Locations,
+    dest: str,
+    *,
+    tables: list[str] | None = None,
+    formats: tuple[str, ...] = ("parquet",),
+    force: bool = False,
+    views_db: str | Path | None = None,
+    raw_csv: bool = False,
+) -> list[Exported]:
     """views_db: also write this local DuckDB file with a view per exported table over its Parquet file in dest.
     raw_csv: keep CSV cells that start like a formula (= + - @) as they are instead of neutralising them."""
     if not locations.manifest.is_file():
@@ -108,8 +119,11 @@ def export_tables(locations: Locations, dest: str, *, tables: list[str] | None =
     try:
         if "csv" in formats:
             temp_directory = tempfile.mkdtemp(prefix="flopcast-export-")  # never spill inside the release
-            con = duckdb.connect(str(locations.published_db), read_only=True,
-                                 config={"enable_external_access": False, "temp_directory": temp_directory})
+            con = duckdb.connect(
+                str(locations.published_db),
+                read_only=True,
+                config={"enable_external_access": False, "temp_directory": temp_directory},
+            )
         for table, fmt, target in plan:
             fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
             with fs.open(target, "wb") as handle:
@@ -150,8 +164,10 @@ def _check_views(locations: Locations, dest: str, views_db: str | Path, formats:
     except ViewsError as exc:
         raise ExportError(str(exc)) from None
     if _inside(path, locations.warehouse_dir):
-        raise ExportError(f"--views-db {views_db} is in the warehouse {locations.warehouse_dir} (it would replace a "
-                          "published file); write the views file elsewhere")
+        raise ExportError(
+            f"--views-db {views_db} is in the warehouse {locations.warehouse_dir} (it would replace a "
+            "published file); write the views file elsewhere"
+        )
     if path.is_symlink():
         raise ExportError(f"--views-db {views_db} is a symbolic link; give the path of a real file")
     if path.exists() and not force:

@@ -78,7 +78,9 @@ LITTLE_BOOTSTRAP_EXPONENT = 0.6  # subset size b = n**0.6: Kleiner et al. find 0
 LITTLE_BOOTSTRAP_SUBSETS = 20
 
 
-def fit_log_linear(x, values, *, resamples: int = DEFAULTS.bootstrap_resamples, seed: int = 0, level: float = 0.90) -> Fit:
+def fit_log_linear(
+    x, values, *, resamples: int = DEFAULTS.bootstrap_resamples, seed: int = 0, level: float = 0.90
+) -> Fit:
     """OLS of log10(values) on x (fractional years), with a `level` t interval and a pairs bootstrap."""
     if resamples < 0 or not 0.0 < level < 1.0:
         raise ValueError(f"need resamples >= 0 and 0 < level < 1, got {resamples!r} and {level!r}")
@@ -103,16 +105,26 @@ def fit_log_linear(x, values, *, resamples: int = DEFAULTS.bootstrap_resamples, 
         boot_slopes, boot_intercepts = _pairs_bootstrap(dx, dy, x_mean, y_mean, sxx, resamples, rng)
         bootstrap = "pairs"
     tail = 100.0 * (1.0 - level) / 2.0
-    boot_low, boot_high = (np.percentile(boot_slopes, [tail, 100.0 - tail]) if boot_slopes.size else (np.nan, np.nan))
+    boot_low, boot_high = np.percentile(boot_slopes, [tail, 100.0 - tail]) if boot_slopes.size else (np.nan, np.nan)
     boot_slopes.setflags(write=False)
     boot_intercepts.setflags(write=False)
 
     return Fit(
-        n=n, x_mean=x_mean, y_mean=y_mean, slope=slope, intercept=y_mean - slope * x_mean,
-        slope_se=slope_se, r2=1.0 - sse / syy if syy > 0 else math.nan, residual_sd=residual_sd,
-        slope_low=slope - half, slope_high=slope + half,
-        boot_slopes=boot_slopes, boot_intercepts=boot_intercepts,
-        boot_slope_low=float(boot_low), boot_slope_high=float(boot_high), bootstrap=bootstrap,
+        n=n,
+        x_mean=x_mean,
+        y_mean=y_mean,
+        slope=slope,
+        intercept=y_mean - slope * x_mean,
+        slope_se=slope_se,
+        r2=1.0 - sse / syy if syy > 0 else math.nan,
+        residual_sd=residual_sd,
+        slope_low=slope - half,
+        slope_high=slope + half,
+        boot_slopes=boot_slopes,
+        boot_intercepts=boot_intercepts,
+        boot_slope_low=float(boot_low),
+        boot_slope_high=float(boot_high),
+        bootstrap=bootstrap,
     )
 
 
@@ -153,7 +165,7 @@ def _little_bootstraps(dx, dy, x_mean, y_mean, slope, resamples, rng) -> tuple[n
     the full-data fit, so percentiles and bands are read from them as from pairs resamples.
     """
     n = dx.size
-    b = max(3, int(round(n ** LITTLE_BOOTSTRAP_EXPONENT)))
+    b = max(3, int(round(n**LITTLE_BOOTSTRAP_EXPONENT)))
     subsets = min(LITTLE_BOOTSTRAP_SUBSETS, resamples, n // b)
     chosen = rng.choice(n, size=subsets * b, replace=False).reshape(subsets, b)
     per_subset = np.full(subsets, resamples // subsets)
@@ -183,6 +195,7 @@ def _little_bootstraps(dx, dy, x_mean, y_mean, slope, resamples, rng) -> tuple[n
 
 # --- Student t quantile --------------------------------------------------------------------------
 
+
 def t_quantile(p: float, dof: float) -> float:
     """Quantile of Student's t with `dof` degrees of freedom, for the fits' confidence intervals.
 
@@ -200,6 +213,7 @@ def t_quantile(p: float, dof: float) -> float:
 
 
 # --- Trend breaks -----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, eq=False)
 class BreakSearch:
@@ -266,8 +280,10 @@ def find_break(x, values, *, candidates=None, min_points: int = 10, resamples: i
     best = int(np.argmin(sse_total))  # argmin returns the first minimum: ties -> earliest
     cut = int(k[best])
     return BreakSearch(
-        break_year=float(candidates[best]), sse=float(sse_total[best]),
-        candidates=candidates, sse_by_candidate=sse_total,
+        break_year=float(candidates[best]),
+        sse=float(sse_total[best]),
+        candidates=candidates,
+        sse_by_candidate=sse_total,
         before=fit_log_linear(xs[:cut], vs[:cut], resamples=resamples, seed=seed),
         after=fit_log_linear(xs[cut:], vs[cut:], resamples=resamples, seed=seed),
     )

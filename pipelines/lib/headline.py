@@ -22,17 +22,24 @@ def headline_lines(con: duckdb.DuckDBPyConnection, year: int = DEFAULTS.headline
         from marts.trend_fits where metric = 'training_compute_flop' and population = 'frontier' and estimates = 'baseline'""").fetchone()
     if fit:
         growth, low, high, doubling, n, as_of = fit
-        lines.append(f"Frontier training compute grows {growth:.2f}x per year (90% interval {low:.2f}-{high:.2f}), "
-                     f"doubling every {doubling:.1f} months (n={n}, as of {as_of}).")
-    rows = con.execute("""
+        lines.append(
+            f"Frontier training compute grows {growth:.2f}x per year (90% interval {low:.2f}-{high:.2f}), "
+            f"doubling every {doubling:.1f} months (n={n}, as of {as_of})."
+        )
+    rows = con.execute(
+        """
         select metric, method, unit,
                max(value) filter (where scenario = 'central'), max(value) filter (where scenario = 'low'),
                max(value) filter (where scenario = 'high')
-        from marts.projections where year = ? and estimates = 'baseline' group by metric, method, unit order by metric, method""", [year]).fetchall()
+        from marts.projections where year = ? and estimates = 'baseline' group by metric, method, unit order by metric, method""",
+        [year],
+    ).fetchall()
     if rows:
         lines.append(f"Projected for {year} (central, 90% band):")
         for metric, method, unit, central, low, high in rows:
-            lines.append(f"  {metric + ' (' + method + ')':<46} {_fmt(central, unit):>14}  [{_fmt(low)} - {_fmt(high)}]")
+            lines.append(
+                f"  {metric + ' (' + method + ')':<46} {_fmt(central, unit):>14}  [{_fmt(low)} - {_fmt(high)}]"
+            )
     blocks = con.execute("""
         select roadblock, metric, method, first_year_central, first_year_earliest, first_year_latest, horizon_year, reference
         from marts.roadblocks order by roadblock, metric, method""").fetchall()
@@ -40,8 +47,11 @@ def headline_lines(con: duckdb.DuckDBPyConnection, year: int = DEFAULTS.headline
         lines.append("Roadblocks (first year the projection reaches the binding reference):")
         first = None
         for roadblock, metric, method, central, earliest, latest, horizon, reference in blocks:
-            when = (f"{central} (90% range {earliest or '?'}-{latest or f'after {horizon}'})" if central
-                    else f"not before {horizon}" + (f" (possible from {earliest})" if earliest else ""))
+            when = (
+                f"{central} (90% range {earliest or '?'}-{latest or f'after {horizon}'})"
+                if central
+                else f"not before {horizon}" + (f" (possible from {earliest})" if earliest else "")
+            )
             lines.append(f"  {roadblock:<7} {metric + ' (' + method + ')':<44} vs {reference}: {when}")
             if central and (first is None or central < first[0]):
                 first = (central, roadblock, metric)

@@ -115,13 +115,17 @@ class Path:
 def record_mask(frame: pl.DataFrame, metric: str) -> pl.Series:
     """Rows that set a new record for `metric`: larger than every run published before them (runs
     published the same day are ordered by model_id, as in marts.compute_records)."""
-    ordered = frame.with_row_index("_i").filter(pl.col(metric).is_not_null() & (pl.col(metric) > 0)).sort(
-        "publication_date", "model_id")
+    ordered = (
+        frame.with_row_index("_i")
+        .filter(pl.col(metric).is_not_null() & (pl.col(metric) > 0))
+        .sort("publication_date", "model_id")
+    )
     previous = ordered[metric].cum_max().shift(1)
     is_record = (previous.is_null() | (ordered[metric] > previous)).alias("is_record")
     flags = ordered.select("_i").with_columns(is_record)
-    return (frame.with_row_index("_i").join(flags, on="_i", how="left", maintain_order="left")["is_record"]
-            .fill_null(False))
+    return (
+        frame.with_row_index("_i").join(flags, on="_i", how="left", maintain_order="left")["is_record"].fill_null(False)
+    )
 
 
 def _xy(frame: pl.DataFrame, metric: str) -> tuple[np.ndarray, np.ndarray]:
@@ -129,8 +133,9 @@ def _xy(frame: pl.DataFrame, metric: str) -> tuple[np.ndarray, np.ndarray]:
     return data["publication_year_fraction"].to_numpy().astype(float), np.log10(data[metric].to_numpy().astype(float))
 
 
-def project(known: pl.DataFrame, metric: str, method: str, x: np.ndarray, as_of: dt.date,
-            level: float = LEVEL) -> Path | None:
+def project(
+    known: pl.DataFrame, metric: str, method: str, x: np.ndarray, as_of: dt.date, level: float = LEVEL
+) -> Path | None:
     """The record of `metric` at each x by `method`, from the runs in `known` (all published on or
     before `as_of`; the caller filters). None when the method has too few points to fit."""
     if known.height and known["publication_date"].max() > as_of:
@@ -189,14 +194,30 @@ def interval_score(low: float, high: float, observed: float, level: float = LEVE
 
 
 BACKTESTS_SCHEMA = {
-    "metric": pl.String, "method": pl.String, "as_of": pl.Date, "horizon_years": pl.Int64, "target_date": pl.Date,
-    "n_fit": pl.Int64, "projected_low": pl.Float64, "projected_central": pl.Float64, "projected_high": pl.Float64,
-    "observed": pl.Float64, "error_oom": pl.Float64, "is_covered": pl.Boolean, "interval_score_oom": pl.Float64,
+    "metric": pl.String,
+    "method": pl.String,
+    "as_of": pl.Date,
+    "horizon_years": pl.Int64,
+    "target_date": pl.Date,
+    "n_fit": pl.Int64,
+    "projected_low": pl.Float64,
+    "projected_central": pl.Float64,
+    "projected_high": pl.Float64,
+    "observed": pl.Float64,
+    "error_oom": pl.Float64,
+    "is_covered": pl.Boolean,
+    "interval_score_oom": pl.Float64,
 }
 
 
-def backtest(runs: pl.DataFrame, data_as_of: dt.date, metrics=tuple(START_YEARS), methods=METHODS,
-             horizons=HORIZONS, first_year: int = FIRST_BACKTEST_YEAR) -> pl.DataFrame:
+def backtest(
+    runs: pl.DataFrame,
+    data_as_of: dt.date,
+    metrics=tuple(START_YEARS),
+    methods=METHODS,
+    horizons=HORIZONS,
+    first_year: int = FIRST_BACKTEST_YEAR,
+) -> pl.DataFrame:
     """marts.backtests: every method, as-of year and horizon whose target date is on or before the
     data's own as-of date. A projection made at as-of Y reads only runs published on or before it."""
     runs = runs.filter(pl.col("publication_date").is_not_null() & (pl.col("publication_date") <= data_as_of))
@@ -217,23 +238,41 @@ def backtest(runs: pl.DataFrame, data_as_of: dt.date, metrics=tuple(START_YEARS)
                     observed = observed_record(runs, metric, day)
                     if math.isnan(observed):
                         continue
-                    rows.append({
-                        "metric": metric, "method": method, "as_of": as_of, "horizon_years": h, "target_date": day,
-                        "n_fit": path.n, "projected_low": 10 ** path.low[i], "projected_central": 10 ** path.central[i],
-                        "projected_high": 10 ** path.high[i], "observed": observed,
-                        "error_oom": float(path.central[i] - math.log10(observed)),
-                        "is_covered": bool(path.low[i] <= math.log10(observed) <= path.high[i]),
-                        "interval_score_oom": interval_score(path.low[i], path.high[i], math.log10(observed)),
-                    })
+                    rows.append(
+                        {
+                            "metric": metric,
+                            "method": method,
+                            "as_of": as_of,
+                            "horizon_years": h,
+                            "target_date": day,
+                            "n_fit": path.n,
+                            "projected_low": 10 ** path.low[i],
+                            "projected_central": 10 ** path.central[i],
+                            "projected_high": 10 ** path.high[i],
+                            "observed": observed,
+                            "error_oom": float(path.central[i] - math.log10(observed)),
+                            "is_covered": bool(path.low[i] <= math.log10(observed) <= path.high[i]),
+                            "interval_score_oom": interval_score(path.low[i], path.high[i], math.log10(observed)),
+                        }
+                    )
     return pl.DataFrame(rows, schema=BACKTESTS_SCHEMA).sort("metric", "method", "as_of", "horizon_years")
 
 
 SKILL_SCHEMA = {
-    "metric": pl.String, "method": pl.String, "horizon_years": pl.Int64, "n_backtests": pl.Int64,
-    "mean_abs_error_oom": pl.Float64, "mean_error_oom": pl.Float64, "coverage": pl.Float64,
-    "mean_interval_score_oom": pl.Float64, "nominal_coverage": pl.Float64,
-    "comparable_n_backtests": pl.Int64, "comparable_mean_abs_error_oom": pl.Float64,
-    "comparable_mean_interval_score_oom": pl.Float64, "is_continuous": pl.Boolean, "is_selected": pl.Boolean,
+    "metric": pl.String,
+    "method": pl.String,
+    "horizon_years": pl.Int64,
+    "n_backtests": pl.Int64,
+    "mean_abs_error_oom": pl.Float64,
+    "mean_error_oom": pl.Float64,
+    "coverage": pl.Float64,
+    "mean_interval_score_oom": pl.Float64,
+    "nominal_coverage": pl.Float64,
+    "comparable_n_backtests": pl.Int64,
+    "comparable_mean_abs_error_oom": pl.Float64,
+    "comparable_mean_interval_score_oom": pl.Float64,
+    "is_continuous": pl.Boolean,
+    "is_selected": pl.Boolean,
 }
 
 
@@ -241,7 +280,11 @@ def _comparable(backtests: pl.DataFrame) -> pl.DataFrame:
     """Only the (metric, as-of, horizon) cells every method could project: the choice compares like with like."""
     per_cell = backtests.group_by("metric", "as_of", "horizon_years").agg(pl.col("method").n_unique().alias("k"))
     methods = backtests.group_by("metric").agg(pl.col("method").n_unique().alias("m"))
-    full = per_cell.join(methods, on="metric").filter(pl.col("k") == pl.col("m")).select("metric", "as_of", "horizon_years")
+    full = (
+        per_cell.join(methods, on="metric")
+        .filter(pl.col("k") == pl.col("m"))
+        .select("metric", "as_of", "horizon_years")
+    )
     return backtests.join(full, on=["metric", "as_of", "horizon_years"], how="semi")
 
 
@@ -250,8 +293,12 @@ def selected_methods(backtests: pl.DataFrame) -> dict[str, str]:
     mean interval score over the comparable backtests (accuracy and calibration in one proper
     score), then the lowest mean absolute error, then the order of METHODS."""
     choice = {}
-    scores = _comparable(backtests).filter(pl.col("method").is_in(CONTINUOUS_METHODS)).group_by("metric", "method").agg(
-        pl.col("interval_score_oom").mean().alias("score"), pl.col("error_oom").abs().mean().alias("mae"))
+    scores = (
+        _comparable(backtests)
+        .filter(pl.col("method").is_in(CONTINUOUS_METHODS))
+        .group_by("metric", "method")
+        .agg(pl.col("interval_score_oom").mean().alias("score"), pl.col("error_oom").abs().mean().alias("mae"))
+    )
     for metric in sorted(set(scores["metric"].to_list())):
         rows = scores.filter(pl.col("metric") == metric).to_dicts()
         rows.sort(key=lambda r: (round(r["score"], 9), round(r["mae"], 9), METHODS.index(r["method"])))
@@ -262,21 +309,31 @@ def selected_methods(backtests: pl.DataFrame) -> dict[str, str]:
 def skill_table(backtests: pl.DataFrame) -> pl.DataFrame:
     """marts.backtest_skill: per metric, method and horizon, the error and band coverage."""
     chosen = selected_methods(backtests)
-    comparable = _comparable(backtests).group_by("metric", "method").agg(
-        pl.len().cast(pl.Int64).alias("comparable_n_backtests"),
-        pl.col("error_oom").abs().mean().alias("comparable_mean_abs_error_oom"),
-        pl.col("interval_score_oom").mean().alias("comparable_mean_interval_score_oom"))
-    table = backtests.group_by("metric", "method", "horizon_years").agg(
-        pl.len().cast(pl.Int64).alias("n_backtests"),
-        pl.col("error_oom").abs().mean().alias("mean_abs_error_oom"),
-        pl.col("error_oom").mean().alias("mean_error_oom"),
-        pl.col("is_covered").cast(pl.Float64).mean().alias("coverage"),
-        pl.col("interval_score_oom").mean().alias("mean_interval_score_oom"),
-    ).join(comparable, on=["metric", "method"], how="left")
+    comparable = (
+        _comparable(backtests)
+        .group_by("metric", "method")
+        .agg(
+            pl.len().cast(pl.Int64).alias("comparable_n_backtests"),
+            pl.col("error_oom").abs().mean().alias("comparable_mean_abs_error_oom"),
+            pl.col("interval_score_oom").mean().alias("comparable_mean_interval_score_oom"),
+        )
+    )
+    table = (
+        backtests.group_by("metric", "method", "horizon_years")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_backtests"),
+            pl.col("error_oom").abs().mean().alias("mean_abs_error_oom"),
+            pl.col("error_oom").mean().alias("mean_error_oom"),
+            pl.col("is_covered").cast(pl.Float64).mean().alias("coverage"),
+            pl.col("interval_score_oom").mean().alias("mean_interval_score_oom"),
+        )
+        .join(comparable, on=["metric", "method"], how="left")
+    )
     table = table.with_columns(
         pl.lit(LEVEL).alias("nominal_coverage"),
         pl.col("method").is_in(CONTINUOUS_METHODS).alias("is_continuous"),
-        pl.struct("metric", "method").map_elements(lambda r: chosen.get(r["metric"]) == r["method"],
-                                                   return_dtype=pl.Boolean).alias("is_selected"),
+        pl.struct("metric", "method")
+        .map_elements(lambda r: chosen.get(r["metric"]) == r["method"], return_dtype=pl.Boolean)
+        .alias("is_selected"),
     )
     return table.select(list(SKILL_SCHEMA)).cast(SKILL_SCHEMA).sort("metric", "method", "horizon_years")

@@ -29,9 +29,18 @@ import duckdb
 from pipelines.lib.duck import literal, quote
 
 DUCKDB_REMOTE_SCHEMES = {
-    "s3": "httpfs", "s3a": "httpfs", "s3n": "httpfs", "gs": "httpfs", "gcs": "httpfs", "r2": "httpfs",
-    "http": "httpfs", "https": "httpfs", "hf": "httpfs",
-    "az": "azure", "azure": "azure", "abfss": "azure",
+    "s3": "httpfs",
+    "s3a": "httpfs",
+    "s3n": "httpfs",
+    "gs": "httpfs",
+    "gcs": "httpfs",
+    "r2": "httpfs",
+    "http": "httpfs",
+    "https": "httpfs",
+    "hf": "httpfs",
+    "az": "azure",
+    "azure": "azure",
+    "abfss": "azure",
 }
 
 
@@ -51,15 +60,17 @@ def duckdb_location(dest: str) -> tuple[str, str | None]:
     if scheme in DUCKDB_REMOTE_SCHEMES:
         return dest.rstrip("/"), DUCKDB_REMOTE_SCHEMES[scheme]
     readable = ", ".join(f"{s}://" for s in ("file", *DUCKDB_REMOTE_SCHEMES))
-    raise ViewsError(f"DuckDB cannot read {scheme}:// files, so views over {dest} would not work; "
-                     f"export to a local folder or one of {readable}")
+    raise ViewsError(
+        f"DuckDB cannot read {scheme}:// files, so views over {dest} would not work; "
+        f"export to a local folder or one of {readable}"
+    )
 
 
 def views_db_path(value: str | Path) -> Path:
     """The views file must be on this machine: DuckDB writes only local database files."""
     text = str(value)
     if text.lower().startswith("file://"):
-        return Path(text[len("file://"):]).resolve()
+        return Path(text[len("file://") :]).resolve()
     if "://" in text or text.lower().startswith(("md:", "motherduck:")):
         raise ViewsError(f"--views-db {text!r}: expected a local file path (DuckDB writes only local database files)")
     return Path(text).expanduser().resolve()
@@ -85,11 +96,21 @@ def write_views_db(db_path: Path, dest: str, tables: list[str], *, force: bool =
                 location = f"{base}/{schema}/{name}.parquet"
                 con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
                 try:
-                    con.execute(f"CREATE VIEW {quote(schema)}.{quote(name)} AS SELECT * FROM read_parquet({literal(location)})")
+                    con.execute(
+                        f"CREATE VIEW {quote(schema)}.{quote(name)} AS SELECT * FROM read_parquet({literal(location)})"
+                    )
                 except duckdb.Error as exc:
-                    needs = (f" DuckDB needs its {extension} extension (INSTALL {extension}; downloaded from "
-                             "extensions.duckdb.org) and credentials (CREATE SECRET) to read it.") if extension else ""
-                    raise ViewsError(f"cannot create the view {table} over {location}: {str(exc).splitlines()[0]}.{needs}") from None
+                    needs = (
+                        (
+                            f" DuckDB needs its {extension} extension (INSTALL {extension}; downloaded from "
+                            "extensions.duckdb.org) and credentials (CREATE SECRET) to read it."
+                        )
+                        if extension
+                        else ""
+                    )
+                    raise ViewsError(
+                        f"cannot create the view {table} over {location}: {str(exc).splitlines()[0]}.{needs}"
+                    ) from None
                 _comment_view(con, schema, name, location)
             con.execute("CHECKPOINT")
         finally:
@@ -110,8 +131,12 @@ def _comment_view(con: duckdb.DuckDBPyConnection, schema: str, name: str, locati
     description = TABLE_DOCS.get(table)
     text = f"{description} (Parquet at {location})" if description else f"Parquet at {location}"
     con.execute(f"COMMENT ON VIEW {quote(schema)}.{quote(name)} IS {literal(text)}")
-    for (column,) in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
-                                 "ORDER BY column_index", [schema, name]).fetchall():
+    for (column,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+        [schema, name],
+    ).fetchall():
         doc = column_doc(table, column)
         if doc is not None:
-            con.execute(f"COMMENT ON COLUMN {quote(schema)}.{quote(name)}.{quote(column)} IS {literal(comment_text(*doc))}")
+            con.execute(
+                f"COMMENT ON COLUMN {quote(schema)}.{quote(name)}.{quote(column)} IS {literal(comment_text(*doc))}"
+            )

@@ -137,7 +137,9 @@ def _with_rewritten(frame: pl.DataFrame, column: str) -> pl.DataFrame:
     frame = frame.with_columns(body.alias("body"))
     body = pl.col("body")
     return frame.with_columns(
-        pl.when(body.str.contains(_THOUSANDS)).then(body.str.replace_all(",", "", literal=True)).otherwise(body)
+        pl.when(body.str.contains(_THOUSANDS))
+        .then(body.str.replace_all(",", "", literal=True))
+        .otherwise(body)
         .str.replace(_TIMES_TEN, "${1}e${2}")
         .str.replace(_POWER_OF_TEN, "1e${1}")
         .alias("body")
@@ -174,8 +176,11 @@ def _number_frame(cells: pl.Series, column: str, min_value: float | None) -> pl.
         pl.when(text.is_null())
         .then(pl.lit(None, dtype=pl.String))
         .when(parsed.is_null() & pl.col("body").str.contains(_ONE_COMMA_GROUP))
-        .then(pl.concat_str(pl.lit(f"{column}: "), _shown(text),
-                            pl.lit(" is ambiguous (a thousands separator or a decimal comma?)")))
+        .then(
+            pl.concat_str(
+                pl.lit(f"{column}: "), _shown(text), pl.lit(" is ambiguous (a thousands separator or a decimal comma?)")
+            )
+        )
         .when(parsed.is_null())
         .then(pl.concat_str(pl.lit(f"{column}: cannot read "), _shown(text), pl.lit(" as a number")))
         .when(~parsed.is_finite())
@@ -216,8 +221,9 @@ def number_struct(cell: pl.Expr, column: str, *, min_value: float | None = None)
     def evaluate(cells: pl.Series) -> pl.Series:
         return _number_frame(cells, column, min_value).select(pl.struct("value", "problem")).to_series()
 
-    return cell.map_batches(evaluate, return_dtype=pl.Struct({"value": pl.Float64, "problem": pl.String}),
-                            is_elementwise=True)
+    return cell.map_batches(
+        evaluate, return_dtype=pl.Struct({"value": pl.Float64, "problem": pl.String}), is_elementwise=True
+    )
 
 
 def integer_struct(cell: pl.Expr, column: str, *, min_value: float | None = None) -> pl.Expr:
@@ -241,8 +247,9 @@ def integer_struct(cell: pl.Expr, column: str, *, min_value: float | None = None
             pl.struct(pl.when(problem.is_null()).then(value).otherwise(None).cast(pl.Int64).alias("value"), problem)
         ).to_series()
 
-    return cell.map_batches(evaluate, return_dtype=pl.Struct({"value": pl.Int64, "problem": pl.String}),
-                            is_elementwise=True)
+    return cell.map_batches(
+        evaluate, return_dtype=pl.Struct({"value": pl.Int64, "problem": pl.String}), is_elementwise=True
+    )
 
 
 _DAY = r"^\d{4}-\d{2}-\d{2}$"
@@ -257,20 +264,27 @@ def date_with_precision(cell: pl.Expr, column: str) -> tuple[pl.Expr, pl.Expr, p
     """
     text = cell.str.strip_chars()
     precision = (
-        pl.when(text.str.contains(_DAY)).then(pl.lit("day"))
-        .when(text.str.contains(_MONTH)).then(pl.lit("month"))
-        .when(text.str.contains(_YEAR)).then(pl.lit("year"))
+        pl.when(text.str.contains(_DAY))
+        .then(pl.lit("day"))
+        .when(text.str.contains(_MONTH))
+        .then(pl.lit("month"))
+        .when(text.str.contains(_YEAR))
+        .then(pl.lit("year"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
     as_day = (
-        pl.when(precision == "day").then(text)
-        .when(precision == "month").then(pl.concat_str(text, pl.lit("-01")))
-        .when(precision == "year").then(pl.concat_str(text, pl.lit("-01-01")))
+        pl.when(precision == "day")
+        .then(text)
+        .when(precision == "month")
+        .then(pl.concat_str(text, pl.lit("-01")))
+        .when(precision == "year")
+        .then(pl.concat_str(text, pl.lit("-01-01")))
     )
     parsed = as_day.str.to_date("%Y-%m-%d", strict=False)
     unreadable = _only_where(parsed.is_null() & (text != ""), text)
-    problem = pl.concat_str(pl.lit(f"{column}: cannot read "), _shown(unreadable),
-                            pl.lit(" as a date (YYYY-MM-DD, YYYY-MM or YYYY)"))
+    problem = pl.concat_str(
+        pl.lit(f"{column}: cannot read "), _shown(unreadable), pl.lit(" as a date (YYYY-MM-DD, YYYY-MM or YYYY)")
+    )
     ok = problem.is_null()
     return (
         pl.when(ok).then(parsed).otherwise(None),
@@ -291,20 +305,29 @@ def year_fraction(day: pl.Expr, precision: pl.Expr) -> pl.Expr:
     day_of_year = day.dt.ordinal_day().cast(pl.Float64)
     days_in_month = day.dt.month_end().dt.day().cast(pl.Float64)
     return (
-        pl.when(precision == "day").then(year + (day_of_year - 0.5) / days_in_year)
-        .when(precision == "month").then(year + (day_of_year - 1 + days_in_month / 2) / days_in_year)
-        .when(precision == "year").then(year + 0.5)
+        pl.when(precision == "day")
+        .then(year + (day_of_year - 0.5) / days_in_year)
+        .when(precision == "month")
+        .then(year + (day_of_year - 1 + days_in_month / 2) / days_in_year)
+        .when(precision == "year")
+        .then(year + 0.5)
         .otherwise(None)
     )
 
 
-def boolean(cell: pl.Expr, column: str, *, true: tuple[str, ...] = ("true", "yes", "1", "1.0"),
-            false: tuple[str, ...] = ("false", "no", "0", "0.0")) -> tuple[pl.Expr, pl.Expr]:
+def boolean(
+    cell: pl.Expr,
+    column: str,
+    *,
+    true: tuple[str, ...] = ("true", "yes", "1", "1.0"),
+    false: tuple[str, ...] = ("false", "no", "0", "0.0"),
+) -> tuple[pl.Expr, pl.Expr]:
     """(value, problem) expressions for a yes/no cell: True/False/null, and a reason where the text is neither."""
     text = cell.str.strip_chars().str.to_lowercase()
     value = pl.when(text.is_in(list(true))).then(True).when(text.is_in(list(false))).then(False).otherwise(None)
     problem = (
-        pl.when(text.is_null() | (text == "") | value.is_not_null()).then(pl.lit(None, dtype=pl.String))
+        pl.when(text.is_null() | (text == "") | value.is_not_null())
+        .then(pl.lit(None, dtype=pl.String))
         .otherwise(pl.concat_str(pl.lit(f"{column}: cannot read "), _shown(cell), pl.lit(" as yes/no")))
     )
     return value, problem
@@ -331,9 +354,12 @@ def distinct_list(cell: pl.Expr) -> pl.Expr:
     'Google, DeepMind,Google' -> ['Google', 'DeepMind']; a cell with no item is null (a list column
     is VARCHAR[] in DuckDB and Parquet, a JSON array in exports)."""
     listed = _only_where(cell.str.contains(",", literal=True), cell)  # cells without a comma are one value
-    parts = listed.str.split(",").list.eval(pl.element().str.strip_chars()).list.eval(
-        pl.element().filter(pl.element() != "")
-    ).list.unique(maintain_order=True)
+    parts = (
+        listed.str.split(",")
+        .list.eval(pl.element().str.strip_chars())
+        .list.eval(pl.element().filter(pl.element() != ""))
+        .list.unique(maintain_order=True)
+    )
     single = cell.str.strip_chars()
     items = pl.coalesce(parts, pl.when(single != "").then(pl.concat_list(single)))
     return pl.when(items.list.len() > 0).then(items)

@@ -39,8 +39,9 @@ class Band:
         return {"low": 10**self.low, "central": 10**self.central, "high": 10**self.high}
 
 
-def fit_band(fits: pl.DataFrame, boot: pl.DataFrame, metric: str, population: str, x: np.ndarray,
-             *, envelope: bool = False) -> Band:
+def fit_band(
+    fits: pl.DataFrame, boot: pl.DataFrame, metric: str, population: str, x: np.ndarray, *, envelope: bool = False
+) -> Band:
     """The fitted line and its bootstrap band at x; envelope=True raises it to the population's top decile."""
     row = fits.filter((pl.col("metric") == metric) & (pl.col("population") == population))
     if row.height != 1:
@@ -57,8 +58,14 @@ def fit_band(fits: pl.DataFrame, boot: pl.DataFrame, metric: str, population: st
     return Band(central, low + offset, high + offset)
 
 
-def compute_projections(fits: pl.DataFrame, boot: pl.DataFrame, assumptions: dict[str, Assumption],
-                        first_year: int, horizon_year: int, largest: dict[str, Path]) -> pl.DataFrame:
+def compute_projections(
+    fits: pl.DataFrame,
+    boot: pl.DataFrame,
+    assumptions: dict[str, Assumption],
+    first_year: int,
+    horizon_year: int,
+    largest: dict[str, Path],
+) -> pl.DataFrame:
     """`largest`: per run metric (training_compute_flop, training_cost_usd, training_power_w), the
     record path of the method the backtests chose (largest_run.project at x = year + 0.5)."""
     years = np.arange(first_year, horizon_year + 1)
@@ -69,8 +76,18 @@ def compute_projections(fits: pl.DataFrame, boot: pl.DataFrame, assumptions: dic
     def emit(subject, metric, method, unit, basis, values: dict[str, np.ndarray]) -> None:
         for scenario in SCENARIOS:
             for year, value in zip(years, values[scenario]):
-                rows.append({"year": int(year), "subject": subject, "metric": metric, "method": method,
-                             "scenario": scenario, "value": float(value), "unit": unit, "basis": basis})
+                rows.append(
+                    {
+                        "year": int(year),
+                        "subject": subject,
+                        "metric": metric,
+                        "method": method,
+                        "scenario": scenario,
+                        "value": float(value),
+                        "unit": unit,
+                        "basis": basis,
+                    }
+                )
 
     def record(metric: str) -> dict[str, np.ndarray]:
         path = largest[metric]
@@ -82,14 +99,26 @@ def compute_projections(fits: pl.DataFrame, boot: pl.DataFrame, assumptions: dic
     method = largest["training_compute_flop"].method
     emit(LARGEST_RUN, "training_compute_flop", method, "FLOP", f"training_compute_flop/records ({method})", compute)
     cost_method = largest["training_cost_usd"].method
-    emit(LARGEST_RUN, "training_cost_usd", cost_method, "USD (2023)", f"training_cost_usd/records ({cost_method})",
-         record("training_cost_usd"))
+    emit(
+        LARGEST_RUN,
+        "training_cost_usd",
+        cost_method,
+        "USD (2023)",
+        f"training_cost_usd/records ({cost_method})",
+        record("training_cost_usd"),
+    )
 
     # Compute-optimal data and size (Chinchilla): C = f N D and D = k N  =>  D = sqrt(C k / f).
     tokens = {s: np.sqrt(compute[s] * a["tokens_per_parameter"] / a["flop_per_parameter_token"]) for s in SCENARIOS}
     emit(LARGEST_RUN, "training_tokens", "compute_optimal", "tokens", "training_compute_flop/records", tokens)
-    emit(LARGEST_RUN, "parameters", "compute_optimal", "parameters", "training_compute_flop/records",
-         {s: tokens[s] / a["tokens_per_parameter"] for s in SCENARIOS})
+    emit(
+        LARGEST_RUN,
+        "parameters",
+        "compute_optimal",
+        "parameters",
+        "training_compute_flop/records",
+        {s: tokens[s] / a["tokens_per_parameter"] for s in SCENARIOS},
+    )
 
     # Power two ways. From compute: FLOP / (FLOP/s per W x utilization x seconds), plus server and
     # facility overheads. Efficiency is the tensor-FP16 chip trend (one precision, the one frontier
@@ -98,21 +127,64 @@ def compute_projections(fits: pl.DataFrame, boot: pl.DataFrame, assumptions: dic
     efficiency = fit_band(fits, boot, "flop_per_s_per_w", EFFICIENCY_POPULATION, x).values()
     days, duration_basis = training_days(fits, boot, x, assumptions)
     overheads = a["server_overhead_factor"] * a["pue"]
-    central_gw = compute["central"] / (efficiency["central"] * a["hardware_utilization"] * days["central"] * SECONDS_PER_DAY) * overheads / 1e9
+    central_gw = (
+        compute["central"]
+        / (efficiency["central"] * a["hardware_utilization"] * days["central"] * SECONDS_PER_DAY)
+        * overheads
+        / 1e9
+    )
     power_gw = combine_log_bands(central_gw, up=[(compute, +1), (efficiency, -1), (days, -1)])
-    emit(LARGEST_RUN, "training_power_gw", "from_compute", "GW",
-         f"training_compute_flop/records + flop_per_s_per_w/{EFFICIENCY_POPULATION} + {duration_basis}", power_gw)
+    emit(
+        LARGEST_RUN,
+        "training_power_gw",
+        "from_compute",
+        "GW",
+        f"training_compute_flop/records + flop_per_s_per_w/{EFFICIENCY_POPULATION} + {duration_basis}",
+        power_gw,
+    )
     power_method = largest["training_power_w"].method
-    emit(LARGEST_RUN, "training_power_gw", "power_draw_trend", "GW", f"training_power_w/records ({power_method})",
-         {s: v / 1e9 for s, v in record("training_power_w").items()})
+    emit(
+        LARGEST_RUN,
+        "training_power_gw",
+        "power_draw_trend",
+        "GW",
+        f"training_power_w/records ({power_method})",
+        {s: v / 1e9 for s, v in record("training_power_w").items()},
+    )
 
-    emit(LARGEST_CLUSTER, "cluster_power_gw", "trend", "GW", "power_capacity_mw/largest_clusters",
-         {s: v / 1e3 for s, v in fit_band(fits, boot, "power_capacity_mw", "largest_clusters", x, envelope=True).values().items()})
-    emit(LARGEST_CLUSTER, "cluster_hardware_cost_usd", "trend", "USD", "hardware_cost_usd/largest_clusters",
-         fit_band(fits, boot, "hardware_cost_usd", "largest_clusters", x, envelope=True).values())
+    emit(
+        LARGEST_CLUSTER,
+        "cluster_power_gw",
+        "trend",
+        "GW",
+        "power_capacity_mw/largest_clusters",
+        {
+            s: v / 1e3
+            for s, v in fit_band(fits, boot, "power_capacity_mw", "largest_clusters", x, envelope=True).values().items()
+        },
+    )
+    emit(
+        LARGEST_CLUSTER,
+        "cluster_hardware_cost_usd",
+        "trend",
+        "USD",
+        "hardware_cost_usd/largest_clusters",
+        fit_band(fits, boot, "hardware_cost_usd", "largest_clusters", x, envelope=True).values(),
+    )
 
-    frame = pl.DataFrame(rows, schema={"year": pl.Int64, "subject": pl.String, "metric": pl.String, "method": pl.String,
-                                       "scenario": pl.String, "value": pl.Float64, "unit": pl.String, "basis": pl.String})
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "year": pl.Int64,
+            "subject": pl.String,
+            "metric": pl.String,
+            "method": pl.String,
+            "scenario": pl.String,
+            "value": pl.Float64,
+            "unit": pl.String,
+            "basis": pl.String,
+        },
+    )
     bad = frame.filter(~pl.col("value").is_finite())
     if bad.height:
         raise ValueError(f"non-finite projection for {bad['metric'][0]} ({bad['method'][0]}) in {bad['year'][0]}")
@@ -136,8 +208,9 @@ EFFICIENCY_POPULATION = "ml_hardware_tensor_fp16"
 DURATION_POPULATION = "frontier"
 
 
-def training_days(fits: pl.DataFrame, boot: pl.DataFrame, x: np.ndarray,
-                  assumptions: dict[str, Assumption]) -> tuple[dict[str, np.ndarray], str]:
+def training_days(
+    fits: pl.DataFrame, boot: pl.DataFrame, x: np.ndarray, assumptions: dict[str, Assumption]
+) -> tuple[dict[str, np.ndarray], str]:
     """Length of the largest run in each year: the frontier trend of Epoch's training time, capped
     at `training_duration_max_days`; the constant `training_duration_days` where there is no fit."""
     cap = assumptions["training_duration_max_days"].value
@@ -146,8 +219,10 @@ def training_days(fits: pl.DataFrame, boot: pl.DataFrame, x: np.ndarray,
     except LookupError:
         constant = np.full(x.shape, assumptions["training_duration_days"].value)
         return {s: constant for s in SCENARIOS}, "training_duration_days (constant)"
-    return ({s: np.minimum(hours[s] / 24.0, cap) for s in SCENARIOS},
-            f"training_time_hours/{DURATION_POPULATION} (capped at training_duration_max_days)")
+    return (
+        {s: np.minimum(hours[s] / 24.0, cap) for s in SCENARIOS},
+        f"training_time_hours/{DURATION_POPULATION} (capped at training_duration_max_days)",
+    )
 
 
 def projected_metric(projections: pl.DataFrame, metric: str, method: str | None = None) -> pl.DataFrame:

@@ -74,14 +74,18 @@ def check_graph_tables(found: list[tuple[str, str]], expected: set[str] | None, 
         return
     problems = []
     if extra:
-        problems.append(f"tables that no asset of this graph makes: {', '.join(extra)} (left by an earlier build; "
-                        "a deleted or renamed model?)")
+        problems.append(
+            f"tables that no asset of this graph makes: {', '.join(extra)} (left by an earlier build; "
+            "a deleted or renamed model?)"
+        )
     if missing:
         problems.append(f"tables of this graph that are missing: {', '.join(missing)}")
     raise UnexpectedTables(
         f"not published: the private database {build_db} does not hold exactly this graph's public tables: "
-        + "; ".join(problems) + ". Rebuild the whole graph (`flopcast build`, or the build_warehouse job), which "
-        "starts from a fresh private database; the published warehouse is unchanged.")
+        + "; ".join(problems)
+        + ". Rebuild the whole graph (`flopcast build`, or the build_warehouse job), which "
+        "starts from a fresh private database; the published warehouse is unchanged."
+    )
 
 
 # Where a row sat in its source file is lineage, not content: a reshuffled snapshot must publish
@@ -119,7 +123,12 @@ def source_versions(con: duckdb.DuckDBPyConnection, sources_dir: Path) -> dict[s
     used = {}
     for spec in SOURCES:
         try:
-            versions = [v for (v,) in con.execute(f"SELECT DISTINCT _source_version FROM raw.{quote(spec.name)} ORDER BY 1").fetchall()]
+            versions = [
+                v
+                for (v,) in con.execute(
+                    f"SELECT DISTINCT _source_version FROM raw.{quote(spec.name)} ORDER BY 1"
+                ).fetchall()
+            ]
         except duckdb.CatalogException:
             continue
         for version in versions:
@@ -178,10 +187,13 @@ def _write_parquet(con: duckdb.DuckDBPyConnection, stats: list[TableStats], fold
     for s in stats:
         target = folder / s.schema / f"{s.table}.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
-        reader = con.execute(f"SELECT * FROM {quote(s.schema)}.{quote(s.table)} ORDER BY ALL").to_arrow_reader(ROW_GROUP_ROWS)
+        reader = con.execute(f"SELECT * FROM {quote(s.schema)}.{quote(s.table)} ORDER BY ALL").to_arrow_reader(
+            ROW_GROUP_ROWS
+        )
         table_metadata, field_metadata = parquet_metadata(s.qualified_name, reader.schema.names)
-        schema = pa.schema([field.with_metadata(field_metadata.get(field.name)) for field in reader.schema],
-                           metadata=table_metadata)
+        schema = pa.schema(
+            [field.with_metadata(field_metadata.get(field.name)) for field in reader.schema], metadata=table_metadata
+        )
         with pq.ParquetWriter(target, schema, compression="zstd", compression_level=3) as writer:
             for batch in reader:
                 writer.write_batch(batch, row_group_size=ROW_GROUP_ROWS)
@@ -226,8 +238,11 @@ def _prune_releases(warehouse_dir: Path, keep: set[str]) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def publish(locations: Locations, extras: Callable[[duckdb.DuckDBPyConnection, dict, Path], None] | None = None,
-            expected_tables: set[str] | None = None) -> dict:
+def publish(
+    locations: Locations,
+    extras: Callable[[duckdb.DuckDBPyConnection, dict, Path], None] | None = None,
+    expected_tables: set[str] | None = None,
+) -> dict:
     """Stage a complete release (database copy, Parquet, report, manifest, extras), then make it
     current with one atomic rename of the `current` symlink: that rename is the commit point.
 

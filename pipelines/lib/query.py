@@ -46,8 +46,20 @@ ORDER BY 1, 2"""
 def rewrite_inspection(sql: str) -> str:
     """The statement DuckDB runs for an accepted query: a bare SHOW TABLES lists every schema."""
     return SHOW_TABLES_SQL if _SHOW_TABLES.match(sql) else sql
+
+
 # Table functions that read files or URLs: refused even though external access is off anyway.
-_FILE_FUNCTIONS = ("read_", "parquet_", "glob", "sniff_csv", "iceberg_", "delta_scan", "sqlite_scan", "postgres_scan", "mysql_scan")
+_FILE_FUNCTIONS = (
+    "read_",
+    "parquet_",
+    "glob",
+    "sniff_csv",
+    "iceberg_",
+    "delta_scan",
+    "sqlite_scan",
+    "postgres_scan",
+    "mysql_scan",
+)
 
 
 def check_read_only(sql: str) -> None:
@@ -57,9 +69,9 @@ def check_read_only(sql: str) -> None:
         raise QueryRefused("empty query")
     explain = _EXPLAIN.match(stripped)
     if explain:
-        if not stripped[explain.end():].strip():
+        if not stripped[explain.end() :].strip():
             raise QueryRefused("EXPLAIN needs a query after it")
-        return check_read_only(stripped[explain.end():])
+        return check_read_only(stripped[explain.end() :])
     first_word = stripped.split(None, 1)[0].upper()
     inspection = first_word in ("SHOW", "SUMMARIZE", "DESCRIBE")
     try:
@@ -79,15 +91,23 @@ def check_read_only(sql: str) -> None:
         )
     for node in statement.walk():
         if isinstance(node, (exp.Insert, exp.Update, exp.Delete, exp.Create, exp.Drop, exp.Copy)):
-            raise QueryRefused(f"flopcast query is read-only: a {type(node).__name__.upper()} inside the query is refused")
+            raise QueryRefused(
+                f"flopcast query is read-only: a {type(node).__name__.upper()} inside the query is refused"
+            )
         if isinstance(node, exp.Func):
             name = (node.sql_name() if not isinstance(node, exp.Anonymous) else node.name).lower()
             if name.startswith(_FILE_FUNCTIONS):
-                raise QueryRefused(f"{name}() reads files or URLs outside the warehouse; only warehouse tables can be queried")
+                raise QueryRefused(
+                    f"{name}() reads files or URLs outside the warehouse; only warehouse tables can be queried"
+                )
         # sqlglot turns FROM '/etc/passwd' into a quoted identifier, so a literal alone is not enough.
         if isinstance(node, exp.Table) and (
             isinstance(node.this, exp.Literal)
-            or (isinstance(node.this, exp.Identifier) and node.this.quoted and any(ch in node.this.name for ch in "/\\:.*?"))
+            or (
+                isinstance(node.this, exp.Identifier)
+                and node.this.quoted
+                and any(ch in node.this.name for ch in "/\\:.*?")
+            )
         ):
             raise QueryRefused(f"reading the file {node.this.name!r} is refused; only warehouse tables can be queried")
 
@@ -116,8 +136,9 @@ class QueryTimeout(RuntimeError):
     """The query ran longer than its timeout and was interrupted."""
 
 
-def connect_read_only(db_path: Path, temp_directory: Path | None = None, *,
-                      memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+def connect_read_only(
+    db_path: Path, temp_directory: Path | None = None, *, memory_limit: str | None = None
+) -> duckdb.DuckDBPyConnection:
     """A read-only connection with external access off and its configuration locked.
 
     temp_directory: where DuckDB may spill (a private folder outside the release: by default DuckDB
@@ -142,8 +163,9 @@ def connect_read_only(db_path: Path, temp_directory: Path | None = None, *,
 
 
 @contextlib.contextmanager
-def open_query(db_path: Path, sql: str, *, timeout: float | None = DEFAULT_TIMEOUT_SECONDS,
-               memory_limit: str | None = None) -> Iterator[tuple[list[str], Iterator[list[tuple]]]]:
+def open_query(
+    db_path: Path, sql: str, *, timeout: float | None = DEFAULT_TIMEOUT_SECONDS, memory_limit: str | None = None
+) -> Iterator[tuple[list[str], Iterator[list[tuple]]]]:
     """(columns, batches of rows) of a checked query, streamed from DuckDB BATCH_ROWS at a time.
 
     The connection spills into a private temporary folder (removed on exit, whatever happens) and
@@ -158,6 +180,7 @@ def open_query(db_path: Path, sql: str, *, timeout: float | None = DEFAULT_TIMEO
     try:
         con = connect_read_only(db_path, temp_directory, memory_limit=memory_limit)
         if timeout is not None:
+
             def interrupt() -> None:
                 timed_out.set()
                 con.interrupt()
@@ -199,8 +222,10 @@ def open_query(db_path: Path, sql: str, *, timeout: float | None = DEFAULT_TIMEO
 
 
 def _timeout_message(timeout: float | None) -> str:
-    return (f"the query did not finish within {timeout:g} s and was stopped; narrow it (WHERE, LIMIT) "
-            "or pass a longer --timeout")
+    return (
+        f"the query did not finish within {timeout:g} s and was stopped; narrow it (WHERE, LIMIT) "
+        "or pass a longer --timeout"
+    )
 
 
 class Limited:
@@ -230,7 +255,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 def escape_controls(text: str) -> str:
     """Control characters shown as escapes (\\x1b, \\n), so a cell cannot drive the terminal."""
-    return _CONTROL.sub(lambda m: {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+    return _CONTROL.sub(
+        lambda m: {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(m.group(), f"\\x{ord(m.group()):02x}"), text
+    )
 
 
 def _cell(value) -> str:
@@ -277,8 +304,10 @@ def format_table(columns: list[str], rows: list[tuple], *, truncated: bool = Fal
 
     out = [line(columns), line(["-" * w for w in widths]), *(line(r) for r in cells)]
     if truncated:
-        out.append(f"(first {len(rows)} row{'s' if len(rows) != 1 else ''} shown; more rows exist: "
-                   "add a LIMIT or WHERE, or pass --limit N / --no-limit)")
+        out.append(
+            f"(first {len(rows)} row{'s' if len(rows) != 1 else ''} shown; more rows exist: "
+            "add a LIMIT or WHERE, or pass --limit N / --no-limit)"
+        )
     else:
         out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out)
@@ -291,6 +320,7 @@ def format_csv(columns: list[str], rows: list[tuple], *, raw: bool = False, esca
 
 def csv_lines(columns: list[str], batches, *, raw: bool = False, escape: bool = False) -> Iterator[str]:
     """CSV text, one chunk per batch of rows (streamed: nothing is held beyond a batch)."""
+
     def clean(text: str) -> str:
         return escape_controls(text) if escape else text
 

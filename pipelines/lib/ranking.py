@@ -19,16 +19,21 @@ def rank_at_date(frame: pl.DataFrame, value: str, date: str, key: str) -> pl.Ser
     """For each row: 1 + how many rows dated on or before it have a larger `value` (ties: smaller
     `key` ranks first). Null where the value or the date is null. `key` must be unique."""
     if frame[key].is_duplicated().any():
-        raise ValueError(f"rank_at_date: {key} must be unique; {frame[key].filter(frame[key].is_duplicated())[0]!r} repeats")
+        raise ValueError(
+            f"rank_at_date: {key} must be unique; {frame[key].filter(frame[key].is_duplicated())[0]!r} repeats"
+        )
     known = frame.select(key, value, date).filter(pl.col(value).is_not_null() & pl.col(date).is_not_null())
     k, v, d = quote(key), quote(value), quote(date)
     con = duckdb.connect()
     try:
         con.register("known", known.to_arrow())
-        ranked = pl.from_arrow(con.sql(
-            f"""select {k} as k, rank(order by {v} desc, {k}) over (
+        ranked = pl.from_arrow(
+            con.sql(
+                f"""select {k} as k, rank(order by {v} desc, {k}) over (
                     order by {d}, {v} desc, {k} rows between unbounded preceding and current row
-                ) as r from known""").to_arrow_table())
+                ) as r from known"""
+            ).to_arrow_table()
+        )
     finally:
         con.close()
     ranks = frame.select(pl.col(key).alias("k")).join(ranked, on="k", how="left", maintain_order="left")

@@ -67,7 +67,7 @@ def _undecodable_cell(text: str) -> str:
 
 def _decode(path: Path, data: bytes) -> str:
     while data.startswith(_BOM):  # a file saved twice by a BOM-writing tool has two
-        data = data[len(_BOM):]
+        data = data[len(_BOM) :]
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -133,20 +133,26 @@ def _failing_field(record_text: str, limit: int) -> int | None:
         field, pos = field + 1, pos + 1
 
 
-def _malformed(path: Path, text: str, exc: csv.Error, names: list[str] | None, row: int, start_line: int,
-               line: int) -> RawFormatError:
+def _malformed(
+    path: Path, text: str, exc: csv.Error, names: list[str] | None, row: int, start_line: int, line: int
+) -> RawFormatError:
     """A csv.Error as a message naming the record, its lines and, when it can be found, the column."""
     lines = io.StringIO(text, newline="").readlines()
-    record_text = "".join(lines[start_line - 1:])
+    record_text = "".join(lines[start_line - 1 :])
     field = _failing_field(record_text, csv.field_size_limit())
-    where = "the header (line 1)" if names is None else (
-        f"row {row} (line {start_line})" if line <= start_line else f"row {row} (lines {start_line}-{line})")
+    where = (
+        "the header (line 1)"
+        if names is None
+        else (f"row {row} (line {start_line})" if line <= start_line else f"row {row} (lines {start_line}-{line})")
+    )
     if field is not None:
         where += f", {_column_label(names, field)}"
     detail = str(exc)
     if "field larger than field limit" in detail:
-        detail = (f"a cell is longer than the {csv.field_size_limit():,}-character limit; usually an unbalanced "
-                  "quote that runs on over the lines after it, otherwise a corrupted download")
+        detail = (
+            f"a cell is longer than the {csv.field_size_limit():,}-character limit; usually an unbalanced "
+            "quote that runs on over the lines after it, otherwise a corrupted download"
+        )
     elif "unexpected end of data" in detail:
         detail = "the file ends inside a quoted field; an unbalanced quote, or the download was cut off"
     else:
@@ -179,8 +185,8 @@ def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
             if not record:
                 start_line = reader.line_num + 1
                 continue  # a blank line is not a record
-            if len(record) > len(names) and not any(record[len(names):]):
-                record = record[:len(names)]  # empty fields after the last column (a trailing comma): nothing lost
+            if len(record) > len(names) and not any(record[len(names) :]):
+                record = record[: len(names)]  # empty fields after the last column (a trailing comma): nothing lost
             if len(record) != len(names):
                 if len(record) < len(names):
                     which = f"the first missing column is {names[len(record)]!r}"
@@ -225,7 +231,7 @@ def _plain_header(path: Path) -> list[str] | None:
     with open(path, "rb") as handle:
         head = handle.read(_HEADER_PROBE_BYTES)
     while head.startswith(_BOM):
-        head = head[len(_BOM):]
+        head = head[len(_BOM) :]
     end = head.find(b"\n")
     if end < 0:
         return None
@@ -246,9 +252,11 @@ def _duckdb_load(con, path: Path, names: list[str], target: str, source: str, ve
     # max_line_size: a record longer than the csv module's field limit is refused, and the exact
     # path then reads the file or names the cell that is too long (a cell is never longer than its
     # record), instead of measuring every cell afterwards (0.9 CPU-s for 1M rows).
-    reader = (f"read_csv({literal(str(path))}, header = true, auto_detect = false, columns = {columns}, "
-              "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-              f"encoding = 'utf-8', parallel = true, max_line_size = {csv.field_size_limit()})")
+    reader = (
+        f"read_csv({literal(str(path))}, header = true, auto_detect = false, columns = {columns}, "
+        "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+        f"encoding = 'utf-8', parallel = true, max_line_size = {csv.field_size_limit()})"
+    )
     cells = ", ".join(f"c{i} AS {quote(name)}" for i, name in enumerate(names))
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     try:
@@ -263,8 +271,10 @@ def _duckdb_load(con, path: Path, names: list[str], target: str, source: str, ve
         # is not the same reader: it accepts a file that ends inside a quoted field.)
         con.execute("SET force_compression = 'uncompressed'")
         con.execute("SET threads = 1")
-        con.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT {cells}, {literal(source)} AS _source, "
-                    f"{literal(version)} AS _source_version, CAST(NULL AS BIGINT) AS _row_number FROM {reader}")
+        con.execute(
+            f"CREATE OR REPLACE TABLE {target} AS SELECT {cells}, {literal(source)} AS _source, "
+            f"{literal(version)} AS _source_version, CAST(NULL AS BIGINT) AS _row_number FROM {reader}"
+        )
     except duckdb.Error:
         return None
     finally:
@@ -274,8 +284,9 @@ def _duckdb_load(con, path: Path, names: list[str], target: str, source: str, ve
     return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
 
 
-def load_text_table(con, path: Path, *, schema: str, table: str, source: str, version: str,
-                    before_commit=None) -> tuple[int, int, str]:
+def load_text_table(
+    con, path: Path, *, schema: str, table: str, source: str, version: str, before_commit=None
+) -> tuple[int, int, str]:
     """raw.<table>: what read_text_table returns, written to DuckDB; (rows, data columns, reader),
     reader being "duckdb" (the fast path) or "csv" (the exact path).
 

@@ -95,8 +95,9 @@ class RefreshResult:
         if self.status == "unchanged":
             return f"unchanged: same bytes as {self.version} (sha256 {self.sha256[:12]})"
         after = f", previous {self.previous_version}" if self.previous_version else ""
-        return (f"new version {self.version}: {self.rows} rows, {self.size_bytes} bytes, "
-                f"sha256 {self.sha256[:12]}{after}")
+        return (
+            f"new version {self.version}: {self.rows} rows, {self.size_bytes} bytes, sha256 {self.sha256[:12]}{after}"
+        )
 
 
 class _Problem(Exception):
@@ -208,8 +209,9 @@ class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
 
 
 def _deadline_opener(watchdog: _Watchdog) -> Opener:
-    return urllib.request.build_opener(_WatchedHTTPHandler(watchdog), _WatchedHTTPSHandler(watchdog),
-                                       _HttpOnlyRedirects()).open
+    return urllib.request.build_opener(
+        _WatchedHTTPHandler(watchdog), _WatchedHTTPSHandler(watchdog), _HttpOnlyRedirects()
+    ).open
 
 
 def _is_retryable_status(status: int) -> bool:
@@ -248,7 +250,9 @@ def _read_body(response: Any, give_up_at: float, max_bytes: int, timeout: float)
         try:
             chunk = read(_CHUNK)
         except http.client.IncompleteRead as exc:
-            raise _Problem(f"the body is truncated: the connection ended after {total + len(exc.partial)} bytes") from None
+            raise _Problem(
+                f"the body is truncated: the connection ended after {total + len(exc.partial)} bytes"
+            ) from None
         except OSError as exc:  # timeout or reset in the middle of the body
             raise _connection_problem(exc, timeout) from None
         if not chunk:
@@ -261,11 +265,15 @@ def _read_body(response: Any, give_up_at: float, max_bytes: int, timeout: float)
             raise _Problem(f"the deadline passed while the server was still sending the body ({total} bytes received)")
 
 
-def _attempt(url: str, opener: Opener | None, timeout: float, give_up_at: float, max_bytes: int) -> tuple[bytes, Message]:
+def _attempt(
+    url: str, opener: Opener | None, timeout: float, give_up_at: float, max_bytes: int
+) -> tuple[bytes, Message]:
     """One request. With the default opener (None), a watchdog enforces give_up_at over connect,
     status line, headers and body together; a custom opener gets the socket timeout and the body's
     deadline check only."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "text/csv, text/plain;q=0.9, */*;q=0.5"})
+    request = urllib.request.Request(
+        url, headers={"User-Agent": USER_AGENT, "Accept": "text/csv, text/plain;q=0.9, */*;q=0.5"}
+    )
     socket_timeout = max(min(timeout, give_up_at - time.monotonic()), 0.01)
     # A moment of grace: a read that times out exactly at the deadline reports its own timeout.
     watchdog = _Watchdog(give_up_at + _WATCHDOG_GRACE_SECONDS) if opener is None else None
@@ -295,8 +303,10 @@ def _attempt(url: str, opener: Opener | None, timeout: float, give_up_at: float,
         if watchdog is not None and watchdog.fired.is_set():
             if phase == "the body" and watchdog.fired_at is not None and watchdog.fired_at <= headers_done_at:
                 phase = "the connection, status line and headers"  # the cut headers only surfaced as a short body
-            raise _Problem(f"the deadline passed while the server was still sending {phase}; the whole download "
-                           "(connect, status, headers, body and retries) must finish within --deadline") from None
+            raise _Problem(
+                f"the deadline passed while the server was still sending {phase}; the whole download "
+                "(connect, status, headers, body and retries) must finish within --deadline"
+            ) from None
         raise
     finally:
         if watchdog is not None:
@@ -305,12 +315,15 @@ def _attempt(url: str, opener: Opener | None, timeout: float, give_up_at: float,
     declared = (headers.get("Content-Length") or "").strip()
     if declared.isdigit() and len(data) < int(declared):
         # Not retried: the server ended the transfer; running the refresh again is the retry.
-        raise _Problem(f"the body is truncated: received {len(data)} of the {declared} bytes announced by Content-Length")
+        raise _Problem(
+            f"the body is truncated: received {len(data)} of the {declared} bytes announced by Content-Length"
+        )
     return data, headers
 
 
-def _download(url: str, *, timeout: float, retries: int, backoff: float, deadline: float,
-              opener: Opener | None, max_bytes: int) -> _Download:
+def _download(
+    url: str, *, timeout: float, retries: int, backoff: float, deadline: float, opener: Opener | None, max_bytes: int
+) -> _Download:
     started = time.monotonic()
     give_up_at = started + deadline
     attempts = 0
@@ -331,8 +344,10 @@ def _download(url: str, *, timeout: float, retries: int, backoff: float, deadlin
             break  # the next attempt could not even start before the deadline
         time.sleep(delay)
     elapsed = time.monotonic() - started
-    raise _Problem(f"gave up after {attempts} attempt(s) in {elapsed:.1f} s (retries {retries}, deadline {deadline:.3g} s); "
-                   f"last error: {last}")
+    raise _Problem(
+        f"gave up after {attempts} attempt(s) in {elapsed:.1f} s (retries {retries}, deadline {deadline:.3g} s); "
+        f"last error: {last}"
+    )
 
 
 # --- checking what came back ---------------------------------------------------------------------
@@ -345,8 +360,10 @@ def _check_body(data: bytes, headers: Message) -> None:
     start = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if content_type in _HTML_TYPES or start.startswith((b"<!doctype", b"<html")):
         snippet = data[:80].decode("utf-8", "replace").strip()
-        raise _Problem(f"the server sent an HTML page (Content-Type {content_type or 'missing'}), not a CSV file; "
-                       f"usually an error, login or bot-check page. It starts: {snippet!r}")
+        raise _Problem(
+            f"the server sent an HTML page (Content-Type {content_type or 'missing'}), not a CSV file; "
+            f"usually an error, login or bot-check page. It starts: {snippet!r}"
+        )
 
 
 def _cut_off_reason(data: bytes) -> str | None:
@@ -372,8 +389,10 @@ def _cut_off_reason(data: bytes) -> str | None:
             return f"the file ends inside a quoted field of record {records + 1}: the download looks cut off mid-record"
         return None
     if last is not None and len(last) < len(header):
-        return (f"the last record (row {records}) has {len(last)} of the header's {len(header)} fields: "
-                "the download looks cut off mid-record")
+        return (
+            f"the last record (row {records}) has {len(last)} of the header's {len(header)} fields: "
+            "the download looks cut off mid-record"
+        )
     return None
 
 
@@ -404,9 +423,11 @@ def _check_rows(path: Path, data: bytes, source: str, version: str, previous, ma
     if previous is not None:
         before = previous.manifest.get("file", {}).get("rows")
         if before and rows < before * (1 - max_row_loss):
-            raise _Problem(f"the file has {rows:,} rows where the previous version {previous.version} has {before:,}: "
-                           f"it loses {1 - rows / before:.0%} of them, more than the {max_row_loss:.0%} allowed "
-                           "(--max-row-loss); usually a download cut at a line boundary or a partial export")
+            raise _Problem(
+                f"the file has {rows:,} rows where the previous version {previous.version} has {before:,}: "
+                f"it loses {1 - rows / before:.0%} of them, more than the {max_row_loss:.0%} allowed "
+                "(--max-row-loss); usually a download cut at a line boundary or a partial export"
+            )
     if source not in CLEANING_SPECS:
         return
     from pipelines.lib.cleaning import CleanContext
@@ -416,27 +437,35 @@ def _check_rows(path: Path, data: bytes, source: str, version: str, previous, ma
 
     spec = CLEANING_SPECS[source]
     snapshot_date = dt.date.fromisoformat(_retrieved(version))
-    clean = clean_frame(read_text_table(path, source=source, version=version), spec,
-                        CleanContext(f"downloaded {name}", snapshot_date)).clean
+    clean = clean_frame(
+        read_text_table(path, source=source, version=version), spec, CleanContext(f"downloaded {name}", snapshot_date)
+    ).clean
     if clean.height == 0:
         raise _Problem(f"none of the {rows:,} rows is usable after cleaning (every row would be quarantined)")
     if previous is not None:
         try:
             old_raw = read_text_table(previous.data_path, source=source, version=previous.version)
-            old_clean = clean_frame(old_raw, spec, CleanContext(str(previous.data_path),
-                                                                dt.date.fromisoformat(previous.retrieved))).clean
+            old_clean = clean_frame(
+                old_raw, spec, CleanContext(str(previous.data_path), dt.date.fromisoformat(previous.retrieved))
+            ).clean
         except Exception:  # an unreadable previous version is no yardstick; the raw count above still held
             old_clean = None
         if old_clean is not None and old_clean.height and clean.height < old_clean.height * (1 - max_row_loss):
-            raise _Problem(f"{clean.height:,} of its rows are usable after cleaning where the previous version "
-                           f"{previous.version} has {old_clean.height:,}: it loses {1 - clean.height / old_clean.height:.0%}, "
-                           f"more than the {max_row_loss:.0%} allowed (--max-row-loss)")
+            raise _Problem(
+                f"{clean.height:,} of its rows are usable after cleaning where the previous version "
+                f"{previous.version} has {old_clean.height:,}: it loses {1 - clean.height / old_clean.height:.0%}, "
+                f"more than the {max_row_loss:.0%} allowed (--max-row-loss)"
+            )
     result = run_suite(clean, SUITES[spec.table](snapshot_date), table=f"clean.{spec.table}")
     if not result.success:
-        failed = "; ".join(f"{o.column or o.kind}: {o.why or o.kind}" + (f" ({o.unexpected_count} rows)" if o.unexpected_count else "")
-                           for o in result.failures()[:5])
-        raise _Problem(f"the cleaned rows fail the source's own expectations (the build's blocking check on "
-                       f"clean.{spec.table}): {failed}")
+        failed = "; ".join(
+            f"{o.column or o.kind}: {o.why or o.kind}" + (f" ({o.unexpected_count} rows)" if o.unexpected_count else "")
+            for o in result.failures()[:5]
+        )
+        raise _Problem(
+            f"the cleaned rows fail the source's own expectations (the build's blocking check on "
+            f"clean.{spec.table}): {failed}"
+        )
 
 
 # --- versions and manifests ----------------------------------------------------------------------
@@ -456,8 +485,10 @@ def _choose_version(source_folder: Path, wanted: str, existing: list[str]) -> st
         candidate = f"{wanted}.{n}"
     # The build reads the newest version, and "newest" is the last in text order (list_versions).
     if existing and candidate <= existing[-1]:
-        raise _Problem(f"version {candidate!r} would not sort after the newest version {existing[-1]!r}, so the build "
-                       "would not use it; pass a later --version")
+        raise _Problem(
+            f"version {candidate!r} would not sort after the newest version {existing[-1]!r}, so the build "
+            "would not use it; pass a later --version"
+        )
     return candidate
 
 
@@ -520,7 +551,9 @@ def refresh_source(
     if source not in SOURCES_BY_NAME:
         raise SourceError(f"unknown source {source!r}; known: {', '.join(SOURCES_BY_NAME)}")
     if timeout <= 0 or retries < 0 or backoff < 0 or not 0 <= max_row_loss <= 1:
-        raise ValueError("timeout must be positive; retries and backoff must not be negative; max_row_loss is a share from 0 to 1")
+        raise ValueError(
+            "timeout must be positive; retries and backoff must not be negative; max_row_loss is a share from 0 to 1"
+        )
     versions = list_versions(sources_dir, source)
     previous = load_snapshot(sources_dir, source) if versions else None
     url = url or (previous.manifest.get("origin", {}).get("url") if previous else None)
@@ -532,8 +565,15 @@ def refresh_source(
         deadline = timeout * (retries + 1) + sum(backoff * 2**n for n in range(retries))
 
     try:
-        download = _download(url, timeout=timeout, retries=retries, backoff=backoff, deadline=deadline,
-                             opener=opener, max_bytes=max_bytes)
+        download = _download(
+            url,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            deadline=deadline,
+            opener=opener,
+            max_bytes=max_bytes,
+        )
         _check_body(download.data, download.headers)
     except _Problem as exc:
         raise RefreshRejected(source, url, str(exc)) from None
@@ -541,8 +581,18 @@ def refresh_source(
     data = download.data
     sha256 = hashlib.sha256(data).hexdigest()
     if previous is not None and sha256 == previous.sha256:
-        return RefreshResult(source, url, "unchanged", previous.version, previous.version, sha256, len(data),
-                             previous.manifest["file"]["rows"], download.attempts, download.elapsed_seconds)
+        return RefreshResult(
+            source,
+            url,
+            "unchanged",
+            previous.version,
+            previous.version,
+            sha256,
+            len(data),
+            previous.manifest["file"]["rows"],
+            download.attempts,
+            download.elapsed_seconds,
+        )
 
     source_folder = sources_dir / source
     try:
@@ -581,8 +631,18 @@ def refresh_source(
             with contextlib.suppress(OSError):
                 source_folder.rmdir()
 
-    return RefreshResult(source, url, "new", new_version, previous.version if previous else None, sha256,
-                         len(data), snapshot.manifest["file"]["rows"], download.attempts, download.elapsed_seconds)
+    return RefreshResult(
+        source,
+        url,
+        "new",
+        new_version,
+        previous.version if previous else None,
+        sha256,
+        len(data),
+        snapshot.manifest["file"]["rows"],
+        download.attempts,
+        download.elapsed_seconds,
+    )
 
 
 def list_sources(sources_dir: Path) -> list[dict]:
@@ -592,14 +652,16 @@ def list_sources(sources_dir: Path) -> list[dict]:
         for version in list_versions(Path(sources_dir), spec.name):
             manifest = load_snapshot(Path(sources_dir), spec.name, version).manifest
             file = manifest.get("file", {})
-            rows.append({
-                "source": spec.name,
-                "version": version,
-                "retrieved": manifest.get("origin", {}).get("retrieved"),
-                "rows": file.get("rows"),
-                "sha256": file.get("sha256"),
-                "size": file.get("size_bytes"),
-            })
+            rows.append(
+                {
+                    "source": spec.name,
+                    "version": version,
+                    "retrieved": manifest.get("origin", {}).get("retrieved"),
+                    "rows": file.get("rows"),
+                    "sha256": file.get("sha256"),
+                    "size": file.get("size_bytes"),
+                }
+            )
     return rows
 
 
@@ -613,8 +675,10 @@ def verify_sources(sources_dir: Path) -> list[tuple[str, str, bool, str]]:
                 snapshot = load_snapshot(Path(sources_dir), spec.name, version)
                 problems = manifest_problems(snapshot.manifest)
                 if problems:
-                    raise SourceError(f"{snapshot.folder / MANIFEST_NAME} does not match {MANIFEST_SCHEMA_PATH.name}: "
-                                      + "; ".join(problems))
+                    raise SourceError(
+                        f"{snapshot.folder / MANIFEST_NAME} does not match {MANIFEST_SCHEMA_PATH.name}: "
+                        + "; ".join(problems)
+                    )
                 digest = verify_snapshot(snapshot)
             except (SourceError, ValueError, KeyError) as exc:  # ValueError/KeyError: unreadable manifest
                 results.append((spec.name, version, False, str(exc) or type(exc).__name__))

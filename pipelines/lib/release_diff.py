@@ -142,14 +142,17 @@ def _load_version(sources_dir: Path, source: str, version: str, as_of: dt.date |
     snapshot = load_snapshot(sources_dir, source, version)
     verify_snapshot(snapshot)
     raw = read_text_table(snapshot.data_path, source=source, version=snapshot.version)
-    context = CleanContext(source_file=str(snapshot.data_path), snapshot_date=dt.date.fromisoformat(snapshot.retrieved),
-                           as_of=as_of)
+    context = CleanContext(
+        source_file=str(snapshot.data_path), snapshot_date=dt.date.fromisoformat(snapshot.retrieved), as_of=as_of
+    )
     clean, rejected, _ = clean_frame(raw, spec, context)
 
     label_column = spec.columns[0].name
     columns = tuple(c for c in diff_columns(source) if c in clean.columns)
     clean_entries: dict[str, _Entry] = {}
-    keyed = clean.select(_key_expr(spec).alias("_key"), "source_row_number", pl.col(label_column).alias("_label"), *columns)
+    keyed = clean.select(
+        _key_expr(spec).alias("_key"), "source_row_number", pl.col(label_column).alias("_label"), *columns
+    )
     for row in keyed.iter_rows(named=True):
         clean_entries[row["_key"]] = _Entry(
             row_number=row["source_row_number"],
@@ -177,13 +180,20 @@ def _compare(old: _Version, new: _Version) -> pl.DataFrame:
     rows: list[dict] = []
 
     def emit(change, key, label, column=None, old_value=None, new_value=None, old_entry=None, new_entry=None):
-        rows.append({
-            "change": change, "model_id": key, "model": label, "column": column,
-            "old_value": old_value, "new_value": new_value,
-            "old_version": old.version, "new_version": new.version,
-            "old_row_number": old_entry.row_number if old_entry else None,
-            "new_row_number": new_entry.row_number if new_entry else None,
-        })
+        rows.append(
+            {
+                "change": change,
+                "model_id": key,
+                "model": label,
+                "column": column,
+                "old_value": old_value,
+                "new_value": new_value,
+                "old_version": old.version,
+                "new_version": new.version,
+                "old_row_number": old_entry.row_number if old_entry else None,
+                "new_row_number": new_entry.row_number if new_entry else None,
+            }
+        )
 
     keys = set(old.clean) | set(old.quarantined) | set(new.clean) | set(new.quarantined)
     for key in sorted(keys):
@@ -212,7 +222,9 @@ def _compare(old: _Version, new: _Version) -> pl.DataFrame:
     return frame.sort(["change", "model_id", "column"], nulls_last=False)
 
 
-def diff_versions(sources_dir: Path, old: str, new: str, source: str = MAIN_SOURCE, as_of: dt.date | None = None) -> pl.DataFrame:
+def diff_versions(
+    sources_dir: Path, old: str, new: str, source: str = MAIN_SOURCE, as_of: dt.date | None = None
+) -> pl.DataFrame:
     """Every difference in the clean data of ``source`` between versions ``old`` and ``new``.
 
     Raises SourceError (unknown source or version, checksum mismatch, unreadable file) and
@@ -226,14 +238,17 @@ def diff_versions(sources_dir: Path, old: str, new: str, source: str = MAIN_SOUR
     )
 
 
-def release_diff_for_build(sources_dir: Path, used_version: str, source: str = MAIN_SOURCE,
-                           as_of: dt.date | None = None) -> pl.DataFrame:
+def release_diff_for_build(
+    sources_dir: Path, used_version: str, source: str = MAIN_SOURCE, as_of: dt.date | None = None
+) -> pl.DataFrame:
     """The diff between the version just before ``used_version`` and ``used_version`` (an empty
     table with the same columns when ``used_version`` is the oldest, e.g. the only one); with an
     as-of date, both versions as known then (rows dated later left out, as the build does)."""
     versions = list_versions(Path(sources_dir), source)
     if used_version not in versions:
-        raise SourceError(f"source {source!r} has no version {used_version!r}; available: {', '.join(versions) or 'none'}")
+        raise SourceError(
+            f"source {source!r} has no version {used_version!r}; available: {', '.join(versions) or 'none'}"
+        )
     position = versions.index(used_version)
     if position == 0:
         return empty_diff()
@@ -261,5 +276,7 @@ def format_summary(summary: dict) -> list[str]:
         + ", ".join(f"{change} {count}" for change, count in summary["by_change"].items())
     ]
     if summary["by_column"]:
-        lines.append("changed columns: " + ", ".join(f"{column} {count}" for column, count in summary["by_column"].items()))
+        lines.append(
+            "changed columns: " + ", ".join(f"{column} {count}" for column, count in summary["by_column"].items())
+        )
     return lines

@@ -25,8 +25,10 @@ class UnsafePath(ValueError):
 def refuse_symlink(path: Path, what: str) -> None:
     """UnsafePath if `path` is a symbolic link (dangling or not); the target is never read or shown."""
     if Path(path).is_symlink():
-        raise UnsafePath(f"{path} is a symbolic link; flopcast does not follow links for {what}. "
-                         "Replace it with a real file or folder (or remove it).")
+        raise UnsafePath(
+            f"{path} is a symbolic link; flopcast does not follow links for {what}. "
+            "Replace it with a real file or folder (or remove it)."
+        )
 
 
 def open_no_follow(path: Path, flags: int, mode: int = 0o644, *, what: str) -> int:
@@ -35,8 +37,10 @@ def open_no_follow(path: Path, flags: int, mode: int = 0o644, *, what: str) -> i
         return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise UnsafePath(f"{path} is a symbolic link; flopcast does not follow links for {what}. "
-                             "Replace it with a real file (or remove it).") from None
+            raise UnsafePath(
+                f"{path} is a symbolic link; flopcast does not follow links for {what}. "
+                "Replace it with a real file (or remove it)."
+            ) from None
         raise
 
 

@@ -67,7 +67,7 @@ def published_versions(manifest_path: Path) -> dict[str, str] | None:
 
 
 def describe_versions(versions: dict[str, str]) -> str:
-    """"source=version,..." in catalogue order: the value of the run tag ``flopcast/sources``."""
+    """ "source=version,..." in catalogue order: the value of the run tag ``flopcast/sources``."""
     return ",".join(f"{spec.name}={versions[spec.name]}" for spec in SOURCES if spec.name in versions)
 
 
@@ -98,6 +98,13 @@ def decide(sources_dir: Path, published_manifest: Path, cursor: str | None) -> D
         return Decision(False, fingerprint, "no new source version", versions)
     if cursor is None or cursor == "":
         if published_versions(published_manifest) == versions:
-            return Decision(False, fingerprint, "the published warehouse already uses the newest version of every source", versions)
-        return Decision(True, fingerprint, "first evaluation and the published warehouse is missing or older than the sources", versions)
+            return Decision(
+                False, fingerprint, "the published warehouse already uses the newest version of every source", versions
+            )
+        return Decision(
+            True,
+            fingerprint,
+            "first evaluation and the published warehouse is missing or older than the sources",
+            versions,
+        )
     return Decision(True, fingerprint, "a source version folder was added or removed", versions)

@@ -33,8 +33,12 @@ SOURCES: tuple[SourceSpec, ...] = (
     SourceSpec("epoch_notable_models", "notable_ai_models.csv", "Epoch AI, Notable AI Models (the main source)"),
     SourceSpec("epoch_ml_hardware", "ml_hardware.csv", "Epoch AI, Machine Learning Hardware"),
     SourceSpec("epoch_gpu_clusters", "gpu_clusters.csv", "Epoch AI, GPU Clusters (AI supercomputers)"),
-    SourceSpec("fred_ppi_data_processing", "PCU518210518210.csv", "US BLS producer price index via FRED (PCU518210518210)"),
-    SourceSpec("ember_country_electricity", "country_overview_yearly.csv", "Ember, yearly electricity demand per country"),
+    SourceSpec(
+        "fred_ppi_data_processing", "PCU518210518210.csv", "US BLS producer price index via FRED (PCU518210518210)"
+    ),
+    SourceSpec(
+        "ember_country_electricity", "country_overview_yearly.csv", "Ember, yearly electricity demand per country"
+    ),
 )
 SOURCES_BY_NAME = {spec.name: spec for spec in SOURCES}
 
@@ -102,7 +106,9 @@ def load_snapshot(sources_dir: Path, source: str, version: str | None = None) ->
     """The pinned version of a source, or its newest one."""
     versions = list_versions(sources_dir, source)
     if not versions:
-        raise SourceError(f"no snapshot of source {source!r} under {sources_dir / source} (expected <version>/{MANIFEST_NAME})")
+        raise SourceError(
+            f"no snapshot of source {source!r} under {sources_dir / source} (expected <version>/{MANIFEST_NAME})"
+        )
     chosen = version or versions[-1]
     if chosen not in versions:
         raise SourceError(f"source {source!r} has no version {chosen!r}; available: {', '.join(versions)}")
@@ -117,7 +123,9 @@ def manifest_problems(manifest: object) -> list[str]:
 
     schema = json.loads(MANIFEST_SCHEMA_PATH.read_text(encoding="utf-8"))
     errors = jsonschema.Draft202012Validator(schema).iter_errors(manifest)
-    lines = [f"{'.'.join(str(part) for part in error.absolute_path) or '(top level)'}: {error.message}" for error in errors]
+    lines = [
+        f"{'.'.join(str(part) for part in error.absolute_path) or '(top level)'}: {error.message}" for error in errors
+    ]
     return sorted(lines)
 
 
@@ -132,7 +140,9 @@ def verify_snapshot(snapshot: Snapshot) -> str:
     return actual
 
 
-def write_snapshot(sources_dir: Path, source: str, version: str, data: bytes, origin: dict, provenance_note: str | None = None) -> Snapshot:
+def write_snapshot(
+    sources_dir: Path, source: str, version: str, data: bytes, origin: dict, provenance_note: str | None = None
+) -> Snapshot:
     """Add a new immutable version folder (refuses to overwrite an existing one)."""
     spec = SOURCES_BY_NAME[source]
     folder = sources_dir / source / version
@@ -151,8 +161,9 @@ def write_snapshot(sources_dir: Path, source: str, version: str, data: bytes, or
     }
     problems = manifest_problems(manifest)
     if problems:
-        raise SourceError(f"the manifest of {source} {version} would not match {MANIFEST_SCHEMA_PATH.name}: "
-                          + "; ".join(problems))
+        raise SourceError(
+            f"the manifest of {source} {version} would not match {MANIFEST_SCHEMA_PATH.name}: " + "; ".join(problems)
+        )
     folder.mkdir(parents=True)
     (folder / spec.file_name).write_bytes(data)
     if provenance_note is not None:

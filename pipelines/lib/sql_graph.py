@@ -87,8 +87,10 @@ def materialization(sql: str, *, path: Path) -> str:
         if match:
             value = match.group(1).lower()
             if value not in MATERIALIZATIONS:
-                raise SqlGraphError(f"{path}: line {number}: materialized must be one of "
-                                    f"{', '.join(MATERIALIZATIONS)}, got {match.group(1)!r}")
+                raise SqlGraphError(
+                    f"{path}: line {number}: materialized must be one of "
+                    f"{', '.join(MATERIALIZATIONS)}, got {match.group(1)!r}"
+                )
             return value
     return "table"
 
@@ -119,8 +121,10 @@ def variables_read(sql: str, *, path: Path | str = "<sql>") -> tuple[str, ...]:
             raise SqlGraphError(f"{path}: getvariable() takes one quoted setting name, got {call.sql(DIALECT)}")
         name = args[0].this
         if name not in SQL_VARIABLES:
-            raise SqlGraphError(f"{path}: getvariable({name!r}): not a setting the SQL may read; known: "
-                                f"{', '.join(SQL_VARIABLES)} (pipelines/lib/settings.py)")
+            raise SqlGraphError(
+                f"{path}: getvariable({name!r}): not a setting the SQL may read; known: "
+                f"{', '.join(SQL_VARIABLES)} (pipelines/lib/settings.py)"
+            )
         names.add(name)
     return tuple(sorted(names))
 
@@ -153,23 +157,18 @@ def table_references(sql: str, *, path: Path | None = None) -> set[str]:
             if not isinstance(source, exp.Table) or not isinstance(source.this, exp.Identifier):
                 continue  # a CTE/subquery scope, or a table function such as range(10)
             if source.catalog:
-                raise SqlGraphError(
-                    f"{where}: {source.sql(DIALECT)!r}: use schema.table, not catalog.schema.table"
-                )
+                raise SqlGraphError(f"{where}: {source.sql(DIALECT)!r}: use schema.table, not catalog.schema.table")
             if not source.db:
                 # Without a schema we cannot tell which model is meant, so guessing would
                 # produce a wrong graph silently.
                 raise SqlGraphError(
-                    f"{where}: table {source.name!r} is not a CTE and has no schema; "
-                    "refer to tables as schema.table"
+                    f"{where}: table {source.name!r} is not a CTE and has no schema; refer to tables as schema.table"
                 )
             refs.add(f"{source.db}.{source.name}".lower())
     return refs
 
 
-def load_sql_project(
-    root: Path, *, external_tables: Iterable[str]
-) -> tuple[list[SqlModel], list[SqlTest]]:
+def load_sql_project(root: Path, *, external_tables: Iterable[str]) -> tuple[list[SqlModel], list[SqlTest]]:
     """Load models (in build order) and tests (by name) from ``root``.
 
     ``external_tables`` are "schema.table" names produced outside the SQL folder, e.g. by
@@ -191,9 +190,7 @@ def load_sql_project(
         if any(part.startswith(".") for part in rel.parts):
             continue  # editor swap files, .ipynb_checkpoints and the like
         if len(rel.parts) != 2:  # otherwise a stray file would silently never run
-            raise SqlGraphError(
-                f"{rel}: SQL files belong in <schema>/<table>.sql or {TESTS_DIR}/<name>.sql"
-            )
+            raise SqlGraphError(f"{rel}: SQL files belong in <schema>/<table>.sql or {TESTS_DIR}/<name>.sql")
         folder, name = rel.parts[0].lower(), path.stem.lower()
         for ident in (folder, name):
             if not _IDENTIFIER.fullmatch(ident):
@@ -212,9 +209,7 @@ def load_sql_project(
             # A view evaluates getvariable() when it is read, in a reader's session where it is unset.
             raise SqlGraphError(f"{rel}: a view cannot read settings ({', '.join(variables)}): make it a table")
         if model.qualified_name in external:
-            raise SqlGraphError(
-                f"{rel}: {model.qualified_name} is already produced outside the SQL folder"
-            )
+            raise SqlGraphError(f"{rel}: {model.qualified_name} is already produced outside the SQL folder")
         if model.qualified_name in models:  # e.g. Orders.sql and orders.sql
             other = models[model.qualified_name].path.relative_to(root)
             raise SqlGraphError(f"{rel}: {model.qualified_name} is also defined by {other}")
@@ -250,14 +245,24 @@ def data_tests(root: Path, models: dict[str, SqlModel]) -> list[SqlTest]:
     for schema, path in sql_schema_files(root):
         for spec in (s for s in specs.values() if s.path == path):
             if spec.qualified_name not in models:
-                raise SqlGraphError(f"{path.relative_to(root)}: describes {spec.qualified_name}, but there is no "
-                                    f"{schema}/{spec.name}.sql")
+                raise SqlGraphError(
+                    f"{path.relative_to(root)}: describes {spec.qualified_name}, but there is no "
+                    f"{schema}/{spec.name}.sql"
+                )
             for test in spec.tests:
                 sql = data_test_sql(spec.qualified_name, test)
                 where = f"{path.relative_to(root)}: {spec.qualified_name}: {test.name}"
                 variables_read(sql, path=where)
-                tests.append(SqlTest(test.name, path, sql, (spec.qualified_name,),
-                                     description=data_test_description(test), target=spec.qualified_name))
+                tests.append(
+                    SqlTest(
+                        test.name,
+                        path,
+                        sql,
+                        (spec.qualified_name,),
+                        description=data_test_description(test),
+                        target=spec.qualified_name,
+                    )
+                )
     return tests
 
 
@@ -280,14 +285,18 @@ def data_test_sql(table: str, test: DataTest) -> str:
         return f"select {columns}, count(*) as n from {target} group by {columns} having count(*) > 1"
     column = quote(test.column)
     if test.kind == "unique":
-        return (f"select {column}, count(*) as n from {target} where {column} is not null "
-                f"group by {column} having count(*) > 1")
+        return (
+            f"select {column}, count(*) as n from {target} where {column} is not null "
+            f"group by {column} having count(*) > 1"
+        )
     if test.kind == "not_null":
         return f"select * from {target} where {column} is null"
     if test.kind == "accepted_values":
         values = ", ".join(_sql_literal(v) for v in params["values"])
-        return (f"select {column}, count(*) as n from {target} where {column} is not null "
-                f"and {column} not in ({values}) group by {column}")
+        return (
+            f"select {column}, count(*) as n from {target} where {column} is not null "
+            f"and {column} not in ({values}) group by {column}"
+        )
     if test.kind == "accepted_range":
         inclusive = params.get("inclusive", True)
         bounds = []
@@ -310,11 +319,15 @@ def data_test_description(test: DataTest) -> str:
         return f"{test.column} is one of {', '.join(map(str, params['values']))} (schema.yml test accepted_values)."
     if test.kind == "accepted_range":
         low, high = ("at least", "at most") if params.get("inclusive", True) else ("above", "below")
-        parts = [f"{low} {params['min_value']}" if "min_value" in params else "",
-                 f"{high} {params['max_value']}" if "max_value" in params else ""]
+        parts = [
+            f"{low} {params['min_value']}" if "min_value" in params else "",
+            f"{high} {params['max_value']}" if "max_value" in params else "",
+        ]
         return f"{test.column} is {' and '.join(p for p in parts if p)} (schema.yml test accepted_range)."
-    return (f"No two rows share ({', '.join(params['combination_of_columns'])}) "
-            "(schema.yml test unique_combination_of_columns).")
+    return (
+        f"No two rows share ({', '.join(params['combination_of_columns'])}) "
+        "(schema.yml test unique_combination_of_columns)."
+    )
 
 
 def read_model(root: Path, qualified_name: str) -> SqlModel:
@@ -325,8 +338,15 @@ def read_model(root: Path, qualified_name: str) -> SqlModel:
     if not path.is_file():
         raise SqlGraphError(f"{path}: SQL model {qualified_name} not found")
     sql = path.read_text(encoding="utf-8").strip().rstrip(";").rstrip()
-    return SqlModel(schema, name, path, sql, tuple(sorted(table_references(sql, path=path))),
-                    materialization(sql, path=path), variables_read(sql, path=path))
+    return SqlModel(
+        schema,
+        name,
+        path,
+        sql,
+        tuple(sorted(table_references(sql, path=path))),
+        materialization(sql, path=path),
+        variables_read(sql, path=path),
+    )
 
 
 def topological_order(models: Iterable[SqlModel], *, root: Path | None = None) -> list[SqlModel]:
@@ -364,7 +384,7 @@ def topological_order(models: Iterable[SqlModel], *, root: Path | None = None) -
     while node not in path:
         path.append(node)
         node = min(deps[node] & stuck)
-    cycle = path[path.index(node):]
+    cycle = path[path.index(node) :]
 
     def show(n: str) -> str:
         p = by_name[n].path

@@ -36,8 +36,10 @@ def run_model(con: duckdb.DuckDBPyConnection, model: SqlModel, settings: Setting
     target = f"{quote(model.schema)}.{quote(model.name)}"
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(model.schema)}")
     kind = "VIEW" if model.materialized == "view" else "TABLE"
-    existing = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                           [model.schema, model.name]).fetchone()
+    existing = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [model.schema, model.name],
+    ).fetchone()
     existing_kind = existing and ("VIEW" if existing[0] == "VIEW" else "TABLE")
     if existing_kind and existing_kind != kind:  # the model changed kind since the last build
         con.execute(f"DROP {existing_kind} {target}")

@@ -61,7 +61,9 @@ class CleanResult:
     rejected_cells_preview: pl.DataFrame | None = None
 
 
-def materialize_raw(con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str, version: str | None = None) -> RawResult:
+def materialize_raw(
+    con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str, version: str | None = None
+) -> RawResult:
     """Load every cell as text into raw.<source>, replacing it only once the snapshot's checksum holds.
 
     The checksum is computed on a second thread while DuckDB parses the file (hashlib releases the
@@ -71,8 +73,15 @@ def materialize_raw(con: duckdb.DuckDBPyConnection, sources_dir: Path, source: s
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
         checksum = pool.submit(verify_snapshot, snapshot)
         try:
-            rows, columns, _reader = load_text_table(con, snapshot.data_path, schema="raw", table=source, source=source,
-                                                     version=snapshot.version, before_commit=checksum.result)
+            rows, columns, _reader = load_text_table(
+                con,
+                snapshot.data_path,
+                schema="raw",
+                table=source,
+                source=source,
+                version=snapshot.version,
+                before_commit=checksum.result,
+            )
         except Exception:
             checksum.result()  # a file that fails its checksum is reported as that, whatever else is wrong
             raise
@@ -91,13 +100,18 @@ def _raw_header(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
 
 def _raw_records(con: duckdb.DuckDBPyConnection, source: str):
     """A function giving every column of the raw rows with the given _row_numbers (for the quarantine)."""
+
     def fetch(row_numbers: pl.Series) -> pl.DataFrame:
         with registered(con, "_wanted_rows", pl.DataFrame({"_row_number": row_numbers}).to_arrow()):
             # A semi join, not IN (subquery): DuckDB then filters the scan by the wanted numbers
             # before reading the other 46 columns (1M rows, 7,000 wanted: 1.8 -> 0.6 CPU-s).
-            return pl.from_arrow(con.sql(
-                f"SELECT r.* FROM raw.{quote(source)} AS r SEMI JOIN _wanted_rows USING (_row_number) "
-                "ORDER BY _row_number").to_arrow_table())
+            return pl.from_arrow(
+                con.sql(
+                    f"SELECT r.* FROM raw.{quote(source)} AS r SEMI JOIN _wanted_rows USING (_row_number) "
+                    "ORDER BY _row_number"
+                ).to_arrow_table()
+            )
+
     return fetch
 
 
@@ -118,8 +132,9 @@ def _derived_batches(con: duckdb.DuckDBPyConnection, spec: CleaningSpec, context
         yield derive_rows(type_columns(pl.from_arrow(batches.schema.empty_table()), spec), spec, context)
 
 
-def _resolve_duplicates_in(con: duckdb.DuckDBPyConnection, table: str, spec: CleaningSpec,
-                           flagged: pl.DataFrame) -> pl.DataFrame:
+def _resolve_duplicates_in(
+    con: duckdb.DuckDBPyConnection, table: str, spec: CleaningSpec, flagged: pl.DataFrame
+) -> pl.DataFrame:
     """resolve_duplicates over every usable row, with only the rows that can lose in memory: DuckDB
     finds the rows of `table` (the usable rows, without working columns) whose key repeats, polars
     ranks them (the spec's duplicate rule, with their rejected cells from `flagged`),
@@ -128,14 +143,17 @@ def _resolve_duplicates_in(con: duckdb.DuckDBPyConnection, table: str, spec: Cle
     if rule is None:
         return flagged
     key = quote(rule.key)
-    candidates = pl.from_arrow(con.sql(
-        f"SELECT * FROM {table} WHERE {key} IN (SELECT {key} FROM {table} GROUP BY {key} HAVING count(*) > 1)"
-    ).to_arrow_table())
+    candidates = pl.from_arrow(
+        con.sql(
+            f"SELECT * FROM {table} WHERE {key} IN (SELECT {key} FROM {table} GROUP BY {key} HAVING count(*) > 1)"
+        ).to_arrow_table()
+    )
     if candidates.height == 0:
         return flagged
     empty = pl.lit([], dtype=pl.List(pl.String))
     candidates = candidates.join(flagged, on="source_row_number", how="left").with_columns(
-        *(pl.col(name).fill_null(empty) for name in WORKING_COLUMNS))
+        *(pl.col(name).fill_null(empty) for name in WORKING_COLUMNS)
+    )
     losers = rule.resolve(candidates).filter(~USABLE).select("source_row_number", *WORKING_COLUMNS)
     with registered(con, "_losers", losers.select("source_row_number").to_arrow()):
         con.execute(f"DELETE FROM {table} WHERE source_row_number IN (SELECT source_row_number FROM _losers)")
@@ -149,18 +167,24 @@ def _append(con: duckdb.DuckDBPyConnection, table: str, rows, create: bool, comm
         con.execute("COMMIT")
         con.execute("BEGIN")
     with registered(con, "_usable", rows):
-        con.execute(f"CREATE TABLE {table} AS SELECT * FROM _usable" if create else f"INSERT INTO {table} SELECT * FROM _usable")
+        con.execute(
+            f"CREATE TABLE {table} AS SELECT * FROM _usable" if create else f"INSERT INTO {table} SELECT * FROM _usable"
+        )
 
 
 def ensure_quarantine_table(con: duckdb.DuckDBPyConnection) -> None:
     """Create the empty quarantine tables if they do not exist yet, so every source can append to them."""
-    for (schema, table), columns in ((QUARANTINE_TABLE, QUARANTINE_SCHEMA), (REJECTED_CELLS_TABLE, REJECTED_CELLS_SCHEMA)):
+    for (schema, table), columns in (
+        (QUARANTINE_TABLE, QUARANTINE_SCHEMA),
+        (REJECTED_CELLS_TABLE, REJECTED_CELLS_SCHEMA),
+    ):
         if not table_exists(con, schema, table):
             write_table(con, schema, table, pl.DataFrame(schema=columns))
 
 
-def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str,
-                      as_of: dt.date | None = None) -> CleanResult:
+def materialize_clean(
+    con: duckdb.DuckDBPyConnection, sources_dir: Path, source: str, as_of: dt.date | None = None
+) -> CleanResult:
     """Type and check raw.<source>; usable rows to clean.<table>, the rest to quarantine.rejected_rows,
     and the cells of usable rows that were set to null to quarantine.rejected_cells. With an as-of
     date before the snapshot's, rows dated after it are left out of clean (quarantined as not known then)."""
@@ -175,8 +199,17 @@ def materialize_clean(con: duckdb.DuckDBPyConnection, sources_dir: Path, source:
     )
     raw_rows, rejected, rejected_cells = _clean_stage(con, spec, context)
     clean_rows = count_rows(con, f"clean.{quote(spec.table)}")
-    return CleanResult(source, spec.table, version, raw_rows, clean_rows, rejected.height, rejected.head(10),
-                       rejected_cells.height, rejected_cells.head(10))
+    return CleanResult(
+        source,
+        spec.table,
+        version,
+        raw_rows,
+        clean_rows,
+        rejected.height,
+        rejected.head(10),
+        rejected_cells.height,
+        rejected_cells.head(10),
+    )
 
 
 def clean_frame(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext) -> Cleaned:
@@ -197,8 +230,9 @@ def clean_frame(raw: pl.DataFrame, spec: CleaningSpec, context: CleanContext) ->
     return Cleaned(clean.sort([*spec.key, "source_row_number"]), rejected, rejected_cells)
 
 
-def _clean_stage(con: duckdb.DuckDBPyConnection, spec: CleaningSpec,
-                 context: CleanContext) -> tuple[int, pl.DataFrame, pl.DataFrame]:
+def _clean_stage(
+    con: duckdb.DuckDBPyConnection, spec: CleaningSpec, context: CleanContext
+) -> tuple[int, pl.DataFrame, pl.DataFrame]:
     """raw.<spec.source> of `con` typed and checked: usable rows to clean.<table>, the rest to
     quarantine.rejected_rows, the cells of usable rows set to null to quarantine.rejected_cells.
     Returns (raw rows, rejected rows, rejected cells)."""
@@ -300,8 +334,12 @@ def row_conservation(con: duckdb.DuckDBPyConnection, source: str) -> Conservatio
 
 
 # What polars' strip_chars() strips (Unicode White_Space): a raw cell of only these is blank.
-_WHITESPACE = "".join(map(chr, (*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029,
-                                0x202F, 0x205F, 0x3000)))
+_WHITESPACE = "".join(
+    map(
+        chr,
+        (*range(0x09, 0x0E), 0x20, 0x85, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x2028, 0x2029, 0x202F, 0x205F, 0x3000),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -332,36 +370,48 @@ def cell_conservation(con: duckdb.DuckDBPyConnection, source: str, examples: int
     def unreadable(is_null: str, raw_text: str) -> str:
         """A null clean value with a raw cell that is not blank. CASE, so that the costly trim only
         runs on the few cells that are null in clean but not in raw (4x faster than AND)."""
-        return (f"CASE WHEN {is_null} AND {raw_text} IS NOT NULL "
-                f"THEN length(trim({raw_text}, {literal(_WHITESPACE)})) > 0 ELSE false END")
+        return (
+            f"CASE WHEN {is_null} AND {raw_text} IS NOT NULL "
+            f"THEN length(trim({raw_text}, {literal(_WHITESPACE)})) > 0 ELSE false END"
+        )
 
     unrecorded: list[tuple[int, str]] = []
     if checked:
         suspect = " OR ".join(unreadable(f"k.{quote(c.name)} IS NULL", f"r.{quote(c.source)}") for c in checked)
         branches = " UNION ALL ".join(
             f"SELECT row_number, {literal(c.name)} AS field FROM suspects WHERE {unreadable(f'is_null_{i}', f'raw_{i}')}"
-            for i, c in enumerate(checked))
-        columns = ", ".join(f"k.{quote(c.name)} IS NULL AS is_null_{i}, r.{quote(c.source)} AS raw_{i}" for i, c in enumerate(checked))
-        unrecorded = con.execute(f"""
+            for i, c in enumerate(checked)
+        )
+        columns = ", ".join(
+            f"k.{quote(c.name)} IS NULL AS is_null_{i}, r.{quote(c.source)} AS raw_{i}" for i, c in enumerate(checked)
+        )
+        unrecorded = con.execute(
+            f"""
             WITH suspects AS MATERIALIZED (
                 SELECT k.source_row_number AS row_number, {columns}
                 FROM {clean} AS k JOIN {raw} AS r ON r._row_number = k.source_row_number
                 WHERE {suspect})
             SELECT * FROM ({branches}
                            EXCEPT SELECT row_number, field FROM {cells_table} WHERE source = ?)
-            ORDER BY ALL LIMIT {int(examples)}""", [source]).fetchall()
+            ORDER BY ALL LIMIT {int(examples)}""",
+            [source],
+        ).fetchall()
     by_field = " ".join(
         f"WHEN {literal(c.name)} THEN c.source_column = {literal(c.source)} "
         f"AND r.{quote(c.source)} IS NOT DISTINCT FROM c.raw_value AND k.{quote(c.name)} IS NULL"
-        for c in checked)
+        for c in checked
+    )
     valid = f"CASE c.field {by_field} ELSE false END" if checked else "false"
-    unfounded = con.execute(f"""
+    unfounded = con.execute(
+        f"""
         SELECT c.row_number, c.field FROM {cells_table} AS c
         LEFT JOIN {raw} AS r ON r._row_number = c.row_number
         LEFT JOIN {clean} AS k ON k.source_row_number = c.row_number
         WHERE c.source = ? AND (r._row_number IS NULL OR k.source_row_number IS NULL
                                 OR c.source_version IS DISTINCT FROM r._source_version OR NOT coalesce({valid}, false))
-        ORDER BY ALL LIMIT {int(examples)}""", [source]).fetchall()
+        ORDER BY ALL LIMIT {int(examples)}""",
+        [source],
+    ).fetchall()
     return CellConservation(source, count_rows(con, cells_table, "WHERE source = ?", [source]), unrecorded, unfounded)
 
 
@@ -389,8 +439,9 @@ CURATED_IDS_TABLE = "intermediate.curated_model_ids"  # the runs a baseline cura
 CURATED_RUNS_TABLE = "intermediate.curated_runs"  # those runs with the curated values applied
 
 
-def materialize_curated(con: duckdb.DuckDBPyConnection, sources_dir: Path,
-                        as_of: dt.date | None = None) -> tuple[pl.DataFrame, int, pl.DataFrame]:
+def materialize_curated(
+    con: duckdb.DuckDBPyConnection, sources_dir: Path, as_of: dt.date | None = None
+) -> tuple[pl.DataFrame, int, pl.DataFrame]:
     """Validate sources/curated/, keep every curated value in clean.curated_values, apply the
     baseline corrections and new runs to staging.notable_models -> intermediate.notable_models_curated,
     and record each overridden field in marts.value_provenance.
@@ -403,16 +454,25 @@ def materialize_curated(con: duckdb.DuckDBPyConnection, sources_dir: Path,
     from pipelines.lib.curated import BASELINE, apply_curated, curated_files, load_curated
 
     # The id -> name map is only built when there is something to check against it.
-    known = (dict(con.sql("SELECT model_id, model FROM staging.notable_models").fetchall())
-             if curated_files(sources_dir / "curated") else {})
+    known = (
+        dict(con.sql("SELECT model_id, model FROM staging.notable_models").fetchall())
+        if curated_files(sources_dir / "curated")
+        else {}
+    )
     curated = load_curated(sources_dir / "curated", known, display_root=sources_dir.parent)
     del known
     if as_of is not None:  # as known then: no value curated later, no curated run published later
         curated = curated.filter(pl.col("curated_date").is_null() | (pl.col("curated_date") <= as_of))
     con.execute("CREATE SCHEMA IF NOT EXISTS intermediate")
-    write_table(con, *CURATED_IDS_TABLE.split("."), curated.filter(pl.col("estimates") == BASELINE).select("model_id").unique())
-    touched = pl.from_arrow(con.sql(f"SELECT * FROM staging.notable_models WHERE model_id IN "
-                                    f"(SELECT model_id FROM {CURATED_IDS_TABLE}) ORDER BY model_id").to_arrow_table())
+    write_table(
+        con, *CURATED_IDS_TABLE.split("."), curated.filter(pl.col("estimates") == BASELINE).select("model_id").unique()
+    )
+    touched = pl.from_arrow(
+        con.sql(
+            f"SELECT * FROM staging.notable_models WHERE model_id IN "
+            f"(SELECT model_id FROM {CURATED_IDS_TABLE}) ORDER BY model_id"
+        ).to_arrow_table()
+    )
     changed, provenance = apply_curated(touched, curated, BASELINE)
     if as_of is not None:
         later = changed.filter(pl.col("publication_date") > as_of)["model_id"]
@@ -420,10 +480,14 @@ def materialize_curated(con: duckdb.DuckDBPyConnection, sources_dir: Path,
         provenance = provenance.filter(~pl.col("model_id").is_in(later.implode()))
     write_table(con, *CURATED_RUNS_TABLE.split("."), changed)
     con.execute("DROP TABLE IF EXISTS intermediate.notable_models_curated")  # a table in builds before this one
-    con.execute("CREATE OR REPLACE VIEW intermediate.notable_models_curated AS "
-                f"SELECT * FROM staging.notable_models WHERE model_id NOT IN (SELECT model_id FROM {CURATED_IDS_TABLE}) "
-                f"UNION ALL BY NAME SELECT * FROM {CURATED_RUNS_TABLE}")
+    con.execute(
+        "CREATE OR REPLACE VIEW intermediate.notable_models_curated AS "
+        f"SELECT * FROM staging.notable_models WHERE model_id NOT IN (SELECT model_id FROM {CURATED_IDS_TABLE}) "
+        f"UNION ALL BY NAME SELECT * FROM {CURATED_RUNS_TABLE}"
+    )
     write_table(con, "clean", "curated_values", curated)
     write_table(con, "marts", "value_provenance", provenance)
-    untouched = count_rows(con, "staging.notable_models", f"WHERE model_id NOT IN (SELECT model_id FROM {CURATED_IDS_TABLE})")
+    untouched = count_rows(
+        con, "staging.notable_models", f"WHERE model_id NOT IN (SELECT model_id FROM {CURATED_IDS_TABLE})"
+    )
     return curated, untouched + changed.height, provenance

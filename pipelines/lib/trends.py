@@ -72,11 +72,22 @@ def fit_seed(base: int, metric: str, population: str) -> int:
     return (base + zlib.crc32(f"{metric}/{population}".encode())) % (2**32)
 
 
-def _fit(frame: pl.DataFrame, x: str, metric: str, population: str, unit: str, settings: FitSettings,
-         start: dt.date, end: dt.date, date: str = "publication_date") -> FitResult | None:
+def _fit(
+    frame: pl.DataFrame,
+    x: str,
+    metric: str,
+    population: str,
+    unit: str,
+    settings: FitSettings,
+    start: dt.date,
+    end: dt.date,
+    date: str = "publication_date",
+) -> FitResult | None:
     # Only the three columns the fit reads are filtered (a copy of every column of 10M runs per fit
     # was most of the fits' memory).
-    data = frame.select(date, x, metric).filter(pl.col(metric).is_not_null() & (pl.col(metric) > 0) & pl.col(x).is_not_null())
+    data = frame.select(date, x, metric).filter(
+        pl.col(metric).is_not_null() & (pl.col(metric) > 0) & pl.col(x).is_not_null()
+    )
     if data.height < 3:
         return None
     if population in SELECTION_TRUNCATED:  # its real window starts with its first member
@@ -85,9 +96,17 @@ def _fit(frame: pl.DataFrame, x: str, metric: str, population: str, unit: str, s
     xs, values = data[x].to_numpy(), data[metric].to_numpy()
     fit = fit_log_linear(xs, values, resamples=settings.resamples, seed=seed)
     residuals = np.log10(values) - fit.predict_log10(xs)
-    return FitResult(metric, population, unit, start, end, fit, seed,
-                     upper_decile_offset_oom=float(np.quantile(residuals, 0.9)),
-                     is_selection_truncated=population in SELECTION_TRUNCATED)
+    return FitResult(
+        metric,
+        population,
+        unit,
+        start,
+        end,
+        fit,
+        seed,
+        upper_decile_offset_oom=float(np.quantile(residuals, 0.9)),
+        is_selection_truncated=population in SELECTION_TRUNCATED,
+    )
 
 
 def _on_or_before(frame: pl.DataFrame, date: str, as_of: dt.date) -> pl.DataFrame:
@@ -99,8 +118,9 @@ def _on_or_before(frame: pl.DataFrame, date: str, as_of: dt.date) -> pl.DataFram
     return frame.filter(pl.col(date) <= as_of)
 
 
-def largest_at_date(frame: pl.DataFrame, value: str, date: str, key: str,
-                    top: int = DEFAULTS.largest_clusters_top_n) -> pl.Series:
+def largest_at_date(
+    frame: pl.DataFrame, value: str, date: str, key: str, top: int = DEFAULTS.largest_clusters_top_n
+) -> pl.Series:
     """Whether each row was among the `top` largest by `value` of all rows dated on or before it
     (ties broken by key), the same rule as marts.training_runs.is_frontier."""
     from pipelines.lib.ranking import rank_at_date
@@ -108,16 +128,21 @@ def largest_at_date(frame: pl.DataFrame, value: str, date: str, key: str,
     return (rank_at_date(frame, value, date, key) <= top).fill_null(False)
 
 
-def compute_trend_fits(runs: pl.DataFrame, hardware: pl.DataFrame, clusters: pl.DataFrame,
-                       settings: FitSettings) -> list[FitResult]:
+def compute_trend_fits(
+    runs: pl.DataFrame, hardware: pl.DataFrame, clusters: pl.DataFrame, settings: FitSettings
+) -> list[FitResult]:
     """All fits, in a fixed order. runs = marts.training_runs in model_id order (with model_id or
     without it: FITTED_RUN_COLUMNS), hardware = staging.ml_hardware, clusters = staging.gpu_clusters."""
     as_of, start = settings.as_of, dt.date(settings.start_year, 1, 1)
     x = "publication_year_fraction"
     past = _on_or_before(runs, "publication_date", as_of)
-    recent = past.drop("model_id", strict=False).filter(pl.col("publication_date") >= start)  # model_id: only the records need it
+    recent = past.drop("model_id", strict=False).filter(
+        pl.col("publication_date") >= start
+    )  # model_id: only the records need it
     # Same-day runs are ordered by model_id for the records: the column, or the row order that stands for it.
-    order_key = pl.col("model_id") if "model_id" in past.columns else pl.int_range(pl.len(), dtype=pl.UInt32).alias("model_id")
+    order_key = (
+        pl.col("model_id") if "model_id" in past.columns else pl.int_range(pl.len(), dtype=pl.UInt32).alias("model_id")
+    )
     populations = {
         "notable_since_2010": recent,
         "frontier": recent.filter(pl.col("is_frontier")),
@@ -129,20 +154,49 @@ def compute_trend_fits(runs: pl.DataFrame, hardware: pl.DataFrame, clusters: pl.
             results.append(_fit(frame, x, metric, population, unit, settings, start, as_of))
     # The literature's window for frontier cost (the money roadblock's projection uses it too).
     cost_start = dt.date(COST_WINDOW_START_YEAR, 1, 1)
-    results.append(_fit(past.filter(pl.col("is_frontier") & (pl.col("publication_date") >= cost_start)), x,
-                        "training_cost_usd", f"frontier_since_{COST_WINDOW_START_YEAR}", RUN_METRICS["training_cost_usd"],
-                        settings, cost_start, as_of))
+    results.append(
+        _fit(
+            past.filter(pl.col("is_frontier") & (pl.col("publication_date") >= cost_start)),
+            x,
+            "training_cost_usd",
+            f"frontier_since_{COST_WINDOW_START_YEAR}",
+            RUN_METRICS["training_cost_usd"],
+            settings,
+            cost_start,
+            as_of,
+        )
+    )
     # The record itself: runs larger than every run before them (the running maximum over the whole history).
     for metric in ("training_compute_flop", "training_cost_usd"):
         records = past.filter(record_mask(past.select("publication_date", order_key, metric), metric))
         window = start if metric == "training_compute_flop" else cost_start
-        results.append(_fit(records.filter(pl.col("publication_date") >= window), x, metric, "records",
-                            RUN_METRICS[metric], settings, window, as_of))
+        results.append(
+            _fit(
+                records.filter(pl.col("publication_date") >= window),
+                x,
+                metric,
+                "records",
+                RUN_METRICS[metric],
+                settings,
+                window,
+                as_of,
+            )
+        )
 
     # Compute before 2010 grew far more slowly: fit that era alone, then let the data say where the break is.
     first = past["publication_date"].min()
-    results.append(_fit(past.filter(pl.col("publication_date") < start), x, "training_compute_flop", "notable_before_2010",
-                        "FLOP", settings, first, start - dt.timedelta(days=1)))
+    results.append(
+        _fit(
+            past.filter(pl.col("publication_date") < start),
+            x,
+            "training_compute_flop",
+            "notable_before_2010",
+            "FLOP",
+            settings,
+            first,
+            start - dt.timedelta(days=1),
+        )
+    )
     results += _break_fits(past, x, settings, first)
 
     # Hardware energy efficiency: FLOP/s per watt of TDP, one precision at a time.
@@ -150,10 +204,22 @@ def compute_trend_fits(runs: pl.DataFrame, hardware: pl.DataFrame, clusters: pl.
     for precision in PRECISIONS:
         column = f"{precision}_flop_per_s_per_w"
         series = chips.filter(pl.col(column).is_not_null()).select(
-            "release_date", "release_year_fraction", pl.col(column).alias("flop_per_s_per_w"))
+            "release_date", "release_year_fraction", pl.col(column).alias("flop_per_s_per_w")
+        )
         if series.height:
-            results.append(_fit(series, "release_year_fraction", "flop_per_s_per_w", f"ml_hardware_{precision}",
-                                "FLOP/s per W", settings, series["release_date"].min(), as_of, date="release_date"))
+            results.append(
+                _fit(
+                    series,
+                    "release_year_fraction",
+                    "flop_per_s_per_w",
+                    f"ml_hardware_{precision}",
+                    "FLOP/s per W",
+                    settings,
+                    series["release_date"].min(),
+                    as_of,
+                    date="release_date",
+                )
+            )
 
     results += _cluster_fits(clusters, settings)
     return [r for r in results if r is not None]
@@ -165,48 +231,104 @@ def cluster_populations(clusters: pl.DataFrame, settings: FitSettings) -> dict[s
     sites excluded, kept from cluster_start_year (the fit window). Beside it, Epoch's own population:
     sites its data ranks in the top 10 when first operational (by performance, not power)."""
     as_of, cluster_start = settings.as_of, dt.date(settings.cluster_start_year, 1, 1)
-    operating = clusters.filter(~pl.col("is_planned").fill_null(False) & pl.col("first_operational_date").is_not_null()
-                                & (pl.col("first_operational_date") <= as_of))
+    operating = clusters.filter(
+        ~pl.col("is_planned").fill_null(False)
+        & pl.col("first_operational_date").is_not_null()
+        & (pl.col("first_operational_date") <= as_of)
+    )
     largest = operating.with_columns(
         largest_at_date(operating, "power_capacity_mw", "first_operational_date", "cluster_id").alias("is_largest")
     ).filter(pl.col("is_largest") & (pl.col("first_operational_date") >= cluster_start))
     populations = {"largest_clusters": largest}
     if "epoch_rank_when_first_operational" in operating.columns:
         populations["epoch_top10_clusters"] = operating.filter(
-            (pl.col("epoch_rank_when_first_operational") <= 10) & (pl.col("first_operational_date") >= cluster_start))
+            (pl.col("epoch_rank_when_first_operational") <= 10) & (pl.col("first_operational_date") >= cluster_start)
+        )
     return populations
 
 
 def _cluster_fits(clusters: pl.DataFrame, settings: FitSettings) -> list[FitResult | None]:
     cluster_start = dt.date(settings.cluster_start_year, 1, 1)
     return [
-        _fit(frame, "first_operational_year_fraction", metric, population, unit, settings, cluster_start, settings.as_of,
-             date="first_operational_date")
+        _fit(
+            frame,
+            "first_operational_year_fraction",
+            metric,
+            population,
+            unit,
+            settings,
+            cluster_start,
+            settings.as_of,
+            date="first_operational_date",
+        )
         for population, frame in cluster_populations(clusters, settings).items()
         for metric, unit in (("power_capacity_mw", "MW"), ("hardware_cost_usd", "USD"))
     ]
 
 
 def _break_fits(past: pl.DataFrame, x: str, settings: FitSettings, first: dt.date) -> list[FitResult]:
-    data = past.select(x, "training_compute_flop").filter(pl.col("training_compute_flop").is_not_null() & (pl.col("training_compute_flop") > 0))
+    data = past.select(x, "training_compute_flop").filter(
+        pl.col("training_compute_flop").is_not_null() & (pl.col("training_compute_flop") > 0)
+    )
     seed = fit_seed(settings.seed, "training_compute_flop", "break")
-    search = find_break(data[x].to_numpy(), data["training_compute_flop"].to_numpy(), resamples=settings.resamples, seed=seed)
+    search = find_break(
+        data[x].to_numpy(), data["training_compute_flop"].to_numpy(), resamples=settings.resamples, seed=seed
+    )
     year = float(search.break_year)
     break_date = dt.date(int(year), 1, 1) + dt.timedelta(days=round((year % 1) * 365))
     return [
-        FitResult("training_compute_flop", "notable_before_break", "FLOP", first, break_date, search.before, seed, BREAK_METHOD, year),
-        FitResult("training_compute_flop", "notable_after_break", "FLOP", break_date, settings.as_of, search.after, seed, BREAK_METHOD, year),
+        FitResult(
+            "training_compute_flop",
+            "notable_before_break",
+            "FLOP",
+            first,
+            break_date,
+            search.before,
+            seed,
+            BREAK_METHOD,
+            year,
+        ),
+        FitResult(
+            "training_compute_flop",
+            "notable_after_break",
+            "FLOP",
+            break_date,
+            settings.as_of,
+            search.after,
+            seed,
+            BREAK_METHOD,
+            year,
+        ),
     ]
 
 
 TREND_FITS_SCHEMA = {
-    "estimates": pl.String, "metric": pl.String, "population": pl.String, "unit": pl.String, "start_date": pl.Date, "end_date": pl.Date,
-    "n": pl.Int64, "slope_oom_per_year": pl.Float64, "slope_se": pl.Float64, "intercept_log10": pl.Float64,
-    "x_mean": pl.Float64, "growth_per_year": pl.Float64, "growth_per_year_low": pl.Float64,
-    "growth_per_year_high": pl.Float64, "growth_per_year_boot_low": pl.Float64, "growth_per_year_boot_high": pl.Float64,
-    "doubling_time_months": pl.Float64, "r2": pl.Float64, "upper_decile_offset_oom": pl.Float64,
-    "method": pl.String, "break_year": pl.Float64, "is_selection_truncated": pl.Boolean,
-    "bootstrap_resamples": pl.Int64, "bootstrap_method": pl.String, "seed": pl.Int64, "as_of": pl.Date,
+    "estimates": pl.String,
+    "metric": pl.String,
+    "population": pl.String,
+    "unit": pl.String,
+    "start_date": pl.Date,
+    "end_date": pl.Date,
+    "n": pl.Int64,
+    "slope_oom_per_year": pl.Float64,
+    "slope_se": pl.Float64,
+    "intercept_log10": pl.Float64,
+    "x_mean": pl.Float64,
+    "growth_per_year": pl.Float64,
+    "growth_per_year_low": pl.Float64,
+    "growth_per_year_high": pl.Float64,
+    "growth_per_year_boot_low": pl.Float64,
+    "growth_per_year_boot_high": pl.Float64,
+    "doubling_time_months": pl.Float64,
+    "r2": pl.Float64,
+    "upper_decile_offset_oom": pl.Float64,
+    "method": pl.String,
+    "break_year": pl.Float64,
+    "is_selection_truncated": pl.Boolean,
+    "bootstrap_resamples": pl.Int64,
+    "bootstrap_method": pl.String,
+    "seed": pl.Int64,
+    "as_of": pl.Date,
 }
 
 
@@ -215,29 +337,52 @@ def trend_fits_table(results: list[FitResult], settings: FitSettings, estimates:
     rows = []
     for r in results:
         f = r.fit
-        rows.append({
-            "estimates": estimates, "metric": r.metric, "population": r.population, "unit": r.unit,
-            "start_date": r.start_date, "end_date": r.end_date, "n": f.n,
-            "slope_oom_per_year": f.slope, "slope_se": f.slope_se, "intercept_log10": f.intercept, "x_mean": f.x_mean,
-            "growth_per_year": f.growth(), "growth_per_year_low": f.growth(f.slope_low), "growth_per_year_high": f.growth(f.slope_high),
-            "growth_per_year_boot_low": f.growth(f.boot_slope_low), "growth_per_year_boot_high": f.growth(f.boot_slope_high),
-            "doubling_time_months": f.doubling_time_months(), "r2": f.r2,
-            "upper_decile_offset_oom": r.upper_decile_offset_oom, "method": r.method, "break_year": r.break_year,
-            "is_selection_truncated": r.is_selection_truncated,
-            "bootstrap_resamples": len(f.boot_slopes), "bootstrap_method": f.bootstrap, "seed": r.seed,
-            "as_of": settings.as_of,
-        })
+        rows.append(
+            {
+                "estimates": estimates,
+                "metric": r.metric,
+                "population": r.population,
+                "unit": r.unit,
+                "start_date": r.start_date,
+                "end_date": r.end_date,
+                "n": f.n,
+                "slope_oom_per_year": f.slope,
+                "slope_se": f.slope_se,
+                "intercept_log10": f.intercept,
+                "x_mean": f.x_mean,
+                "growth_per_year": f.growth(),
+                "growth_per_year_low": f.growth(f.slope_low),
+                "growth_per_year_high": f.growth(f.slope_high),
+                "growth_per_year_boot_low": f.growth(f.boot_slope_low),
+                "growth_per_year_boot_high": f.growth(f.boot_slope_high),
+                "doubling_time_months": f.doubling_time_months(),
+                "r2": f.r2,
+                "upper_decile_offset_oom": r.upper_decile_offset_oom,
+                "method": r.method,
+                "break_year": r.break_year,
+                "is_selection_truncated": r.is_selection_truncated,
+                "bootstrap_resamples": len(f.boot_slopes),
+                "bootstrap_method": f.bootstrap,
+                "seed": r.seed,
+                "as_of": settings.as_of,
+            }
+        )
     return pl.DataFrame(rows, schema=TREND_FITS_SCHEMA).sort("estimates", "metric", "population")
 
 
 def bootstrap_table(results: list[FitResult], estimates: str = "baseline") -> pl.DataFrame:
     """Every bootstrap line (slope, intercept) per fit: projections draw their bands from these."""
     frames = [
-        pl.DataFrame({
-            "estimates": estimates, "metric": r.metric, "population": r.population,
-            "resample": np.arange(len(r.fit.boot_slopes), dtype=np.int64),
-            "slope_oom_per_year": r.fit.boot_slopes, "intercept_log10": r.fit.boot_intercepts,
-        })
+        pl.DataFrame(
+            {
+                "estimates": estimates,
+                "metric": r.metric,
+                "population": r.population,
+                "resample": np.arange(len(r.fit.boot_slopes), dtype=np.int64),
+                "slope_oom_per_year": r.fit.boot_slopes,
+                "intercept_log10": r.fit.boot_intercepts,
+            }
+        )
         for r in results
     ]
     return pl.concat(frames).sort("estimates", "metric", "population", "resample")

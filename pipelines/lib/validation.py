@@ -211,8 +211,17 @@ def write_result_json(result: SuiteResult, path: Path) -> None:
 def _outcome(exp: Expectation, *, success, count=None, percent=None, examples=(), observed=None):
     count = None if count is None else int(count)
     percent = None if percent is None else float(percent)
-    return ExpectationOutcome(exp.kind, exp.kwargs.get("column"), dict(exp.kwargs), bool(success),
-                              exp.why, count, percent, list(examples), _jsonable(observed))
+    return ExpectationOutcome(
+        exp.kind,
+        exp.kwargs.get("column"),
+        dict(exp.kwargs),
+        bool(success),
+        exp.why,
+        count,
+        percent,
+        list(examples),
+        _jsonable(observed),
+    )
 
 
 def _from_gx(exp: Expectation, r: Any, integer_columns: set[str]) -> ExpectationOutcome:
@@ -229,9 +238,14 @@ def _from_gx(exp: Expectation, r: Any, integer_columns: set[str]) -> Expectation
     values = [_jsonable(v, int_floats=int_col) for v in res.get("unexpected_list") or ()]
     distinct = {json.dumps(v, sort_keys=True): v for v in values}
     examples = sorted(distinct.values(), key=str)[:MAX_EXAMPLES]
-    return _outcome(exp, success=r.success, count=res.get("unexpected_count"),
-                    percent=res.get("unexpected_percent"), examples=examples,
-                    observed=res.get("observed_value"))
+    return _outcome(
+        exp,
+        success=r.success,
+        count=res.get("unexpected_count"),
+        percent=res.get("unexpected_percent"),
+        examples=examples,
+        observed=res.get("observed_value"),
+    )
 
 
 def _jsonable(v: Any, *, int_floats: bool = False) -> Any:

@@ -87,23 +87,29 @@ def local_folder(value: str | Path, origin: str) -> Path:
         raise LocationError(
             f"{origin}={text!r}: a MotherDuck database cannot be the build's warehouse (the build writes a local "
             "DuckDB file and publishes by renaming files). Build locally, then upload the published file: see "
-            "docs/SCALING.md, MotherDuck.")
+            "docs/SCALING.md, MotherDuck."
+        )
     uri = _URI.match(text)
     if uri is None:
         return Path(text).expanduser().resolve()
     scheme = uri.group(1).lower()
     if scheme == "file":
-        return Path(text[len("file://"):]).resolve()
+        return Path(text[len("file://") :]).resolve()
     raise LocationError(
         f"{origin}={text!r}: expected a local folder (or file://); the build cannot write to {scheme}:// directly. "
-        f"Build locally, then `flopcast export --to {text}` (needs fsspec's driver for {scheme}://): see docs/SCALING.md.")
+        f"Build locally, then `flopcast export --to {text}` (needs fsspec's driver for {scheme}://): see docs/SCALING.md."
+    )
 
 
 def default_locations() -> Locations:
     """FLOPCAST_SOURCES_DIR / FLOPCAST_WAREHOUSE_DIR, defaulting to the project's own folders."""
     return Locations(
-        sources_dir=local_folder(os.environ.get("FLOPCAST_SOURCES_DIR") or PROJECT_ROOT / "sources", "FLOPCAST_SOURCES_DIR"),
-        warehouse_dir=local_folder(os.environ.get("FLOPCAST_WAREHOUSE_DIR") or PROJECT_ROOT / "warehouse", "FLOPCAST_WAREHOUSE_DIR"),
+        sources_dir=local_folder(
+            os.environ.get("FLOPCAST_SOURCES_DIR") or PROJECT_ROOT / "sources", "FLOPCAST_SOURCES_DIR"
+        ),
+        warehouse_dir=local_folder(
+            os.environ.get("FLOPCAST_WAREHOUSE_DIR") or PROJECT_ROOT / "warehouse", "FLOPCAST_WAREHOUSE_DIR"
+        ),
     )
 
 
@@ -162,8 +168,9 @@ def _open(path: Path, *, read_only: bool) -> duckdb.DuckDBPyConnection:
             con.execute("SET memory_limit = " + literal(memory_limit))
         except duckdb.Error as exc:
             con.close()
-            raise ValueError(f"FLOPCAST_DUCKDB_MEMORY_LIMIT={memory_limit!r} is not a DuckDB memory size "
-                             f"(e.g. 2GB, 512MB): {exc}") from None
+            raise ValueError(
+                f"FLOPCAST_DUCKDB_MEMORY_LIMIT={memory_limit!r} is not a DuckDB memory size (e.g. 2GB, 512MB): {exc}"
+            ) from None
     return con
 
 

@@ -23,10 +23,19 @@ from websockets.sync.client import connect
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
     # Without these Chromium phones home, and the closed network refuses (and delays) it.
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--hide-scrollbars", "--window-size=1280,900", "--remote-debugging-port=0",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--hide-scrollbars",
+    "--window-size=1280,900",
+    "--remote-debugging-port=0",
 ]
 
 
@@ -37,8 +46,10 @@ class CDPError(RuntimeError):
 class Chromium:
     def __init__(self, timeout: float = 30.0):
         if not CHROMIUM.exists():
-            raise CDPError(f"{CHROMIUM} is missing: install Debian's browser with "
-                           "`apt-get install -y --no-install-recommends chromium` (.ci/run does this)")
+            raise CDPError(
+                f"{CHROMIUM} is missing: install Debian's browser with "
+                "`apt-get install -y --no-install-recommends chromium` (.ci/run does this)"
+            )
         self.timeout = timeout
         self.events: list[dict] = []  # every event received so far, in order
         self.scripts_disabled = False
@@ -51,18 +62,24 @@ class Chromium:
         self._stack.callback(shutil.rmtree, self._root, ignore_errors=True)
         profile = self._root / "profile"
         self._log = self._stack.enter_context((self._root / "chromium.log").open("wb"))
-        self.proc = subprocess.Popen([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                                     stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)  # own process group: killed as one below
+        self.proc = subprocess.Popen(
+            [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # own process group: killed as one below
         self._stack.callback(self._kill)
         try:
             port, path = self._devtools_address(profile / "DevToolsActivePort")
             # proxy=None: never route the loopback connection through an *_PROXY from the environment.
-            self.ws = self._stack.enter_context(connect(f"ws://127.0.0.1:{port}{path}", proxy=None,
-                                                        max_size=None, open_timeout=self.timeout))
+            self.ws = self._stack.enter_context(
+                connect(f"ws://127.0.0.1:{port}{path}", proxy=None, max_size=None, open_timeout=self.timeout)
+            )
             target = self.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
-            self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True},
-                                     session=False)["sessionId"]
+            self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True}, session=False)[
+                "sessionId"
+            ]
             for domain in ("Page", "Runtime", "Log"):
                 self.send(f"{domain}.enable")
         except BaseException:
@@ -99,8 +116,9 @@ class Chromium:
             self.events.append(message)
         return message
 
-    def send(self, method: str, params: dict | None = None, *, session: bool = True,
-             timeout: float | None = None) -> dict:
+    def send(
+        self, method: str, params: dict | None = None, *, session: bool = True, timeout: float | None = None
+    ) -> dict:
         """Send one command and wait for its reply, buffering the events that arrive meanwhile."""
         message = {"id": next(self._ids), "method": method, "params": params or {}}
         if session:
@@ -150,8 +168,7 @@ class Chromium:
 
     def evaluate(self, expression: str):
         """The JSON value of ``expression`` (promises are awaited); page exceptions raise CDPError."""
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                "awaitPromise": True})
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
         if "exceptionDetails" in result:
             raise CDPError(f"script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -159,13 +176,16 @@ class Chromium:
     def go_offline(self) -> None:
         """Record every request from now on (``requests()``) and emulate a browser with no network."""
         self.send("Network.enable")
-        self.send("Network.emulateNetworkConditions", {"offline": True, "latency": 0, "downloadThroughput": -1,
-                                                       "uploadThroughput": -1})
+        self.send(
+            "Network.emulateNetworkConditions",
+            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+        )
 
     def requests(self) -> list[str]:
         """The URL of every request the page started (needs ``go_offline`` or ``Network.enable`` first)."""
-        return [event["params"]["request"]["url"] for event in self.events
-                if event["method"] == "Network.requestWillBeSent"]
+        return [
+            event["params"]["request"]["url"] for event in self.events if event["method"] == "Network.requestWillBeSent"
+        ]
 
     def disable_javascript(self) -> None:
         self.send("Emulation.setScriptExecutionDisabled", {"value": True})
@@ -179,8 +199,9 @@ class Chromium:
         """A PNG of the whole page, beyond the viewport."""
         size = self.send("Page.getLayoutMetrics")["cssContentSize"]
         clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
-        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True,
-                                                    "clip": clip})["data"]
+        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip})[
+            "data"
+        ]
         path.write_bytes(base64.b64decode(data))
         return path
 

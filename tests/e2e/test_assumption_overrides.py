@@ -15,9 +15,24 @@ pytestmark = pytest.mark.e2e
 
 def test_cli_refuses_an_impossible_override_before_building(tmp_path):
     warehouse = tmp_path / "warehouse"
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "build", "--set", "pue=-1", "--set", "pue=-1",
-                             "--warehouse-dir", str(warehouse)],
-                            capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "build",
+            "--set",
+            "pue=-1",
+            "--set",
+            "pue=-1",
+            "--warehouse-dir",
+            str(warehouse),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
     assert result.returncode == 2, result.stdout + result.stderr
     assert "pue = -1 is not allowed: pue must be >= 1" in result.stderr
     assert "raw__" not in result.stdout and "Build" not in result.stdout  # no step ran, no summary
@@ -25,11 +40,28 @@ def test_cli_refuses_an_impossible_override_before_building(tmp_path):
 
 
 def test_cli_names_every_out_of_range_value(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "pipelines.cli", "build", "--set", "hardware_utilization=1.5",
-                             "--set", "money_binding_usd=-1", "--warehouse-dir", str(tmp_path / "w")],
-                            capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "build",
+            "--set",
+            "hardware_utilization=1.5",
+            "--set",
+            "money_binding_usd=-1",
+            "--warehouse-dir",
+            str(tmp_path / "w"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+    )
     assert result.returncode == 2
-    assert "hardware_utilization must be in (0, 1]" in result.stderr and "money_binding_usd must be > 0" in result.stderr
+    assert (
+        "hardware_utilization must be in (0, 1]" in result.stderr and "money_binding_usd must be > 0" in result.stderr
+    )
 
 
 def test_dagster_run_with_an_impossible_override_fails_at_resource_initialisation(tmp_path):
@@ -39,10 +71,16 @@ def test_dagster_run_with_an_impossible_override_fails_at_resource_initialisatio
 
     locations = Locations(sources_dir=PROJECT_ROOT / "sources", warehouse_dir=tmp_path / "warehouse")
     job = build_definitions(locations, default_sql_dir()).resolve_job_def(BUILD_JOB)
-    config = {"sources_dir": str(locations.sources_dir), "warehouse_dir": str(locations.warehouse_dir),
-              "assumption_overrides": {"pue": -1}}
-    result = job.execute_in_process(run_config={"resources": {"flopcast": {"config": config}}},
-                                    instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    config = {
+        "sources_dir": str(locations.sources_dir),
+        "warehouse_dir": str(locations.warehouse_dir),
+        "assumption_overrides": {"pue": -1},
+    }
+    result = job.execute_in_process(
+        run_config={"resources": {"flopcast": {"config": config}}},
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
     assert not result.success
     assert result.get_step_success_events() == [] and result.get_asset_materialization_events() == []
     failures = [e for e in result.all_events if e.event_type_value == "RESOURCE_INIT_FAILURE"]

@@ -22,8 +22,10 @@ from tests.e2e.cdp import CHROMIUM, Chromium
 # on a developer's machine without Chromium these tests are skipped with the reason.
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not Path(CHROMIUM).exists() and os.environ.get("FLOPCAST_REQUIRE_BROWSER") != "1",
-                       reason=f"{CHROMIUM} is not installed (apt-get install chromium); CI requires it"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() and os.environ.get("FLOPCAST_REQUIRE_BROWSER") != "1",
+        reason=f"{CHROMIUM} is not installed (apt-get install chromium); CI requires it",
+    ),
 ]
 
 # For every <img>: what it is, whether it decoded, where it landed and whether CSS hides it.
@@ -49,13 +51,17 @@ def image_problems(images: list[dict]) -> list[str]:
     for img in images:
         name = img["id"] or img["alt"] or img["src"]
         if not (img["complete"] and img["naturalWidth"] > 0 and img["naturalHeight"] > 0):
-            problems.append(f"{name}: not decoded (complete={img['complete']}, "
-                            f"natural size {img['naturalWidth']}x{img['naturalHeight']})")
+            problems.append(
+                f"{name}: not decoded (complete={img['complete']}, "
+                f"natural size {img['naturalWidth']}x{img['naturalHeight']})"
+            )
         if img["box"]["width"] <= 0 or img["box"]["height"] <= 0:
             problems.append(f"{name}: laid out with zero size {img['box']}")
         if img["display"] == "none" or img["visibility"] != "visible" or img["opacity"] == 0 or not img["visible"]:
-            problems.append(f"{name}: hidden (display={img['display']}, visibility={img['visibility']}, "
-                            f"opacity={img['opacity']}, checkVisibility={img['visible']})")
+            problems.append(
+                f"{name}: hidden (display={img['display']}, visibility={img['visibility']}, "
+                f"opacity={img['opacity']}, checkVisibility={img['visible']})"
+            )
     return problems
 
 
@@ -168,7 +174,9 @@ def test_without_javascript_the_png_charts_show(built, tmp_path):
     charts = [img for img in images if img["src"].startswith("data:image/png;base64,")]
     assert sorted(img["id"] for img in charts) == sorted(f"chart-{name}" for name in CHARTS), (charts, shot)
     problems = image_problems(images)
-    assert problems == [], f"images a reader without JavaScript would not see (screenshot: {shot}):\n" + "\n".join(problems)
+    assert problems == [], f"images a reader without JavaScript would not see (screenshot: {shot}):\n" + "\n".join(
+        problems
+    )
     assert plotted == 0  # scripts really were off
 
 

@@ -15,20 +15,44 @@ from tests.conftest import build, manifest, published_state
 pytestmark = pytest.mark.integration
 
 CONTRACT_COLUMNS = {
-    "model_id", "model", "organization", "country", "domain", "publication_date", "parameters",
-    "training_compute_flop", "training_tokens", "training_cost_usd", "training_power_w",
-    "training_hardware", "hardware_quantity", "training_time_hours", "is_frontier", "is_large_scale",
-    "source", "source_version",
+    "model_id",
+    "model",
+    "organization",
+    "country",
+    "domain",
+    "publication_date",
+    "parameters",
+    "training_compute_flop",
+    "training_tokens",
+    "training_cost_usd",
+    "training_power_w",
+    "training_hardware",
+    "hardware_quantity",
+    "training_time_hours",
+    "is_frontier",
+    "is_large_scale",
+    "source",
+    "source_version",
 }
 
 
 def test_publishes_contract_tables_with_parquet_and_manifest(built):
     info = manifest(built)
-    assert {"marts.training_runs", "marts.frontier_runs", "marts.compute_records", "marts.yearly_summary",
-            "quarantine.rejected_rows", "quarantine.rejected_cells"} <= set(info["tables"])
+    assert {
+        "marts.training_runs",
+        "marts.frontier_runs",
+        "marts.compute_records",
+        "marts.yearly_summary",
+        "quarantine.rejected_rows",
+        "quarantine.rejected_cells",
+    } <= set(info["tables"])
     with duckdb.connect(str(built.published_db), read_only=True) as con:
-        columns = {c for (c,) in con.execute(
-            "select column_name from information_schema.columns where table_schema='marts' and table_name='training_runs'").fetchall()}
+        columns = {
+            c
+            for (c,) in con.execute(
+                "select column_name from information_schema.columns where table_schema='marts' and table_name='training_runs'"
+            ).fetchall()
+        }
         assert CONTRACT_COLUMNS <= columns
         for name, table in info["tables"].items():
             assert con.execute(f"select count(*) from {name}").fetchone()[0] == table["rows"]
@@ -43,9 +67,16 @@ def test_every_raw_row_is_clean_or_quarantined_with_reasons(built):
     with duckdb.connect(str(built.published_db), read_only=True) as con:
         for spec in SOURCES:
             raw = con.execute(f"select count(*) from raw.{spec.name}").fetchone()[0]
-            quarantined = con.execute("select count(*) from quarantine.rejected_rows where source = ?", [spec.name]).fetchone()[0]
-            table = {"epoch_notable_models": "notable_models", "epoch_ml_hardware": "ml_hardware", "epoch_gpu_clusters": "gpu_clusters",
-                     "fred_ppi_data_processing": "price_index", "ember_country_electricity": "country_electricity"}[spec.name]
+            quarantined = con.execute(
+                "select count(*) from quarantine.rejected_rows where source = ?", [spec.name]
+            ).fetchone()[0]
+            table = {
+                "epoch_notable_models": "notable_models",
+                "epoch_ml_hardware": "ml_hardware",
+                "epoch_gpu_clusters": "gpu_clusters",
+                "fred_ppi_data_processing": "price_index",
+                "ember_country_electricity": "country_electricity",
+            }[spec.name]
             clean = con.execute(f"select count(*) from clean.{table}").fetchone()[0]
             assert raw == clean + quarantined, spec.name
         # Every quarantined row says why, and points back at its raw record.
@@ -56,15 +87,20 @@ def test_every_raw_row_is_clean_or_quarantined_with_reasons(built):
         """).fetchone()[0]
         assert missing == 0
         # Models without a compute estimate stay in the mart (they are usable, just not for compute fits).
-        assert con.execute("select count(*) from marts.training_runs where training_compute_flop is null").fetchone()[0] > 0
+        assert (
+            con.execute("select count(*) from marts.training_runs where training_compute_flop is null").fetchone()[0]
+            > 0
+        )
 
 
 def test_an_unreadable_optional_cell_loses_the_cell_not_the_run(built):
     """Masked Autoencoders ViT-H, EfficientNetV2-XL and AbLang have two numbers in 'Training dataset size
     (total)': that cell is null and in quarantine.rejected_cells, the runs (and their compute) are kept."""
     with duckdb.connect(str(built.published_db), read_only=True) as con:
-        runs = dict(con.execute("""select model, training_compute_flop from marts.training_runs
-            where model in ('Masked Autoencoders ViT-H', 'EfficientNetV2-XL', 'AbLang (heavy sequences)')""").fetchall())
+        runs = dict(
+            con.execute("""select model, training_compute_flop from marts.training_runs
+            where model in ('Masked Autoencoders ViT-H', 'EfficientNetV2-XL', 'AbLang (heavy sequences)')""").fetchall()
+        )
         assert runs.keys() == {"Masked Autoencoders ViT-H", "EfficientNetV2-XL", "AbLang (heavy sequences)"}
         assert runs["Masked Autoencoders ViT-H"] == pytest.approx(4.6e20) and runs["EfficientNetV2-XL"] > 0
         cells = con.execute("""select c.row_number, c.source_column, c.field, c.raw_value, r."Model",
@@ -76,22 +112,35 @@ def test_an_unreadable_optional_cell_loses_the_cell_not_the_run(built):
         assert [(model, value) for _, _, _, value, model, _, _ in cells] == [
             ("AbLang (heavy sequences)", "2260275840,2290000001"),
             ("Masked Autoencoders ViT-H", "327978752,192851506176"),
-            ("EfficientNetV2-XL", "14180000,14180000")]
+            ("EfficientNetV2-XL", "14180000,14180000"),
+        ]
         for _, column, field, value, _, raw_value, clean_value in cells:
             assert (column, field, clean_value) == ("Training dataset size (total)", "training_dataset_size", None)
             assert raw_value == value
         # Only rows without a usable date are rejected whole in the bundled snapshot.
-        assert con.execute("select distinct reasons from quarantine.rejected_rows").fetchall() == [(["publication_date: missing"],)]
+        assert con.execute("select distinct reasons from quarantine.rejected_rows").fetchall() == [
+            (["publication_date: missing"],)
+        ]
 
 
 def test_models_whose_names_differ_by_a_symbol_are_distinct(built):
     with duckdb.connect(str(built.published_db), read_only=True) as con:
-        ids = dict(con.execute("""select model, model_id from marts.training_runs
-            where model in ('DeepLabV3', 'DeepLabV3+', 'PointNet', 'PointNet++', 'RNNsearch-50*')""").fetchall())
-        assert ids == {"DeepLabV3": "deeplabv3", "DeepLabV3+": "deeplabv3-plus", "PointNet": "pointnet",
-                       "PointNet++": "pointnet-plus-plus", "RNNsearch-50*": "rnnsearch-50-star"}
-        kept = {m for (m,) in con.execute("""select model_id from marts.training_runs
-            where model_id in ('gpt-4-mar-2023', 'gpt-3-175b-davinci', 'llama-3-1-405b')""").fetchall()}
+        ids = dict(
+            con.execute("""select model, model_id from marts.training_runs
+            where model in ('DeepLabV3', 'DeepLabV3+', 'PointNet', 'PointNet++', 'RNNsearch-50*')""").fetchall()
+        )
+        assert ids == {
+            "DeepLabV3": "deeplabv3",
+            "DeepLabV3+": "deeplabv3-plus",
+            "PointNet": "pointnet",
+            "PointNet++": "pointnet-plus-plus",
+            "RNNsearch-50*": "rnnsearch-50-star",
+        }
+        kept = {
+            m
+            for (m,) in con.execute("""select model_id from marts.training_runs
+            where model_id in ('gpt-4-mar-2023', 'gpt-3-175b-davinci', 'llama-3-1-405b')""").fetchall()
+        }
         assert kept == {"gpt-4-mar-2023", "gpt-3-175b-davinci", "llama-3-1-405b"}  # ids used elsewhere unchanged
 
 
@@ -172,8 +221,9 @@ def test_reader_holding_the_published_file_never_blocks_or_sees_a_half_build(pub
         assert fresh.execute("select count(*) from marts.training_runs").fetchone()[0] == old_count - 1
         assert fresh.execute("select distinct source_version from marts.training_runs").fetchall() == [("2026-07-20",)]
         # The release diff names exactly the dropped model, against the previous snapshot version.
-        assert fresh.execute("select change, model_id, old_version, new_version from marts.release_diff").fetchall() == [
-            ("removed", "inkling", "2026-07-19", "2026-07-20")]
+        assert fresh.execute(
+            "select change, model_id, old_version, new_version from marts.release_diff"
+        ).fetchall() == [("removed", "inkling", "2026-07-19", "2026-07-20")]
     assert any("removed 1" in line for line in outcome.headline)
     report = (published_copy.report_dir / "index.html").read_text()
     assert "What changed since the previous snapshot" in report and "Inkling" in report

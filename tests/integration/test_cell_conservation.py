@@ -55,20 +55,24 @@ def test_a_dropped_record_is_found(con):
     assert stages.cell_conservation(con, SOURCE).unrecorded == [(row, field)]
 
 
-@pytest.mark.parametrize("tamper", [
-    "update quarantine.rejected_cells set raw_value = raw_value || 'x' where row_number = {row} and field = '{field}'",
-    "update quarantine.rejected_cells set source_column = 'Parameters', field = 'parameters' "
-    "where row_number = {row} and field = '{field}' and field <> 'parameters'",
-    "update quarantine.rejected_cells set row_number = (select min(row_number) from quarantine.rejected_rows) "
-    "where row_number = {row} and field = '{field}'",
-    "update quarantine.rejected_cells set source_version = 'another' where row_number = {row} and field = '{field}'",
-    "insert into quarantine.rejected_cells values ('epoch_notable_models', '{version}', 999999, 'Parameters', "
-    "'parameters', '1', 'parameters: made up')",
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "update quarantine.rejected_cells set raw_value = raw_value || 'x' where row_number = {row} and field = '{field}'",
+        "update quarantine.rejected_cells set source_column = 'Parameters', field = 'parameters' "
+        "where row_number = {row} and field = '{field}' and field <> 'parameters'",
+        "update quarantine.rejected_cells set row_number = (select min(row_number) from quarantine.rejected_rows) "
+        "where row_number = {row} and field = '{field}'",
+        "update quarantine.rejected_cells set source_version = 'another' where row_number = {row} and field = '{field}'",
+        "insert into quarantine.rejected_cells values ('epoch_notable_models', '{version}', 999999, 'Parameters', "
+        "'parameters', '1', 'parameters: made up')",
+    ],
+)
 def test_an_unfounded_record_is_found(con, tamper):
     row, field, version = con.execute(
         "select row_number, field, source_version from quarantine.rejected_cells where field <> 'parameters' "
-        "order by all limit 1").fetchone()
+        "order by all limit 1"
+    ).fetchone()
     con.execute(tamper.format(row=row, field=field, version=version))
     check = stages.cell_conservation(con, SOURCE)
     assert not check.holds and check.unfounded, check

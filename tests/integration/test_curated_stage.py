@@ -27,23 +27,32 @@ def staged(tmp_path):
             stages.materialize_raw(con, sources, source.name)
             stages.materialize_clean(con, sources, source.name)
         con.execute("CREATE SCHEMA staging")
-        con.execute("CREATE TABLE staging.notable_models AS "
-                    + (PROJECT_ROOT / "dbt_like_sql" / "staging" / "notable_models.sql").read_text(encoding="utf-8"))
+        con.execute(
+            "CREATE TABLE staging.notable_models AS "
+            + (PROJECT_ROOT / "dbt_like_sql" / "staging" / "notable_models.sql").read_text(encoding="utf-8")
+        )
         yield sources, con
 
 
 def test_curated_stage_equals_apply_curated_over_every_run(staged):
     sources, con = staged
     (sources / "curated").mkdir()
-    (sources / "curated" / "c.csv").write_text(HEADER
+    (sources / "curated" / "c.csv").write_text(
+        HEADER
         + "correct,gpt-4-mar-2023,,,2.2e25 FLOP,,,https://example.org/a,,ana,2026-08-01\n"
         + "correct,,GPT-3 175B (davinci),2020-06-01,,,,https://example.org/b,,ana,2026-08-01\n"
-        + "add,,Colossus Run X,2026-05-01,4e27 FLOP,2e9 USD,300 MW,https://example.org/c,,ana,2026-08-01\n")
+        + "add,,Colossus Run X,2026-05-01,4e27 FLOP,2e9 USD,300 MW,https://example.org/c,,ana,2026-08-01\n"
+    )
     runs = read_table(con, "staging", "notable_models", order_by="model_id")
     curated, rows, provenance = stages.materialize_curated(con, sources)
-    expected, expected_provenance = apply_curated(runs, load_curated(
-        sources / "curated", dict(zip(runs["model_id"], runs["model"])), display_root=sources.parent), BASELINE)
-    table = pl.from_arrow(con.sql("SELECT * FROM intermediate.notable_models_curated ORDER BY model_id").to_arrow_table())
+    expected, expected_provenance = apply_curated(
+        runs,
+        load_curated(sources / "curated", dict(zip(runs["model_id"], runs["model"])), display_root=sources.parent),
+        BASELINE,
+    )
+    table = pl.from_arrow(
+        con.sql("SELECT * FROM intermediate.notable_models_curated ORDER BY model_id").to_arrow_table()
+    )
     assert rows == table.height == runs.height + 1
     assert table.schema == expected.schema and table.equals(expected)
     assert provenance.equals(expected_provenance) and provenance.height == 6  # 1 + 1 + the new run's 4 fields
@@ -54,6 +63,8 @@ def test_without_curated_files_the_table_is_the_staging_table(staged):
     sources, con = staged
     curated, rows, provenance = stages.materialize_curated(con, sources)
     runs = read_table(con, "staging", "notable_models", order_by="model_id")
-    table = pl.from_arrow(con.sql("SELECT * FROM intermediate.notable_models_curated ORDER BY model_id").to_arrow_table())
+    table = pl.from_arrow(
+        con.sql("SELECT * FROM intermediate.notable_models_curated ORDER BY model_id").to_arrow_table()
+    )
     assert (curated.height, provenance.height, rows) == (0, 0, runs.height)
     assert table.equals(runs)

@@ -134,14 +134,25 @@ def test_dagster_dev_sensor_builds_and_publishes(tmp_path):
 
     started = time.monotonic()
     # Opt in the way a user would: the sensor is STOPPED by default; this stores RUNNING in DAGSTER_HOME.
-    subprocess.run([str(BIN / "dagster"), "sensor", "start", SENSOR_NAME, *target],
-                   cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [str(BIN / "dagster"), "sensor", "start", SENSOR_NAME, *target],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     print(f"sensor started after {time.monotonic() - started:.0f}s", flush=True)
 
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [str(BIN / "dagster"), "dev", *target, "-p", str(free_port()), "-h", "127.0.0.1"],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
     try:
@@ -160,7 +171,10 @@ def test_dagster_dev_sensor_builds_and_publishes(tmp_path):
             elapsed = time.monotonic() - started
             if elapsed >= next_report:
                 state = ", ".join(r.status.value for r in runs) or "no run yet"
-                print(f"  {elapsed:4.0f}s: {BUILD_JOB} runs: {state}; published: {locations.manifest.exists()}", flush=True)
+                print(
+                    f"  {elapsed:4.0f}s: {BUILD_JOB} runs: {state}; published: {locations.manifest.exists()}",
+                    flush=True,
+                )
                 next_report = elapsed + 15
             time.sleep(2)
         assert run is not None, f"nothing published within {PUBLISH_TIMEOUT_SECONDS:.0f}s"

@@ -27,10 +27,17 @@ def test_the_build_is_in_the_instance(built):
         assert any(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
         assert instance.get_latest_materialization_event(dg.AssetKey(["marts", "training_runs"])) is not None
         assert instance.get_latest_materialization_event(dg.AssetKey(["publish"])) is not None
-        checks = instance.get_records_for_run(runs[0].run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+        checks = instance.get_records_for_run(
+            runs[0].run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records
         assert checks, "no check evaluation recorded"
-    listed = subprocess.run([sys.executable, "-m", "dagster", "asset", "list", "-m", "pipelines.definitions"],
-                            capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300)
+    listed = subprocess.run(
+        [sys.executable, "-m", "dagster", "asset", "list", "-m", "pipelines.definitions"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=300,
+    )
     assert "marts/training_runs" in listed.stdout, listed.stderr
 
 

@@ -23,7 +23,9 @@ def test_importing_the_definitions_does_no_work(tmp_path):
     warehouse = tmp_path / "not-created"
     code = "import sys, pipelines.definitions; print('great_expectations' in sys.modules)"
     env = {**os.environ, "FLOPCAST_WAREHOUSE_DIR": str(warehouse)}
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT, env=env
+    )
     assert out.stdout.strip() == "False"
     assert not warehouse.exists()
 
@@ -33,8 +35,14 @@ def test_graph_has_every_stage_and_blocking_checks():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert {f"raw/{s.name}" for s in SOURCES} <= keys
-    assert {"clean/notable_models", "marts/training_runs", "marts/frontier_runs", "marts/compute_records",
-            "marts/yearly_summary", "publish"} <= keys
+    assert {
+        "clean/notable_models",
+        "marts/training_runs",
+        "marts/frontier_runs",
+        "marts/compute_records",
+        "marts/yearly_summary",
+        "publish",
+    } <= keys
     # Lineage inferred from SQL: the mart reads the curated runs (a Python asset) and ranks them itself.
     parents = {p.to_user_string() for p in graph.get(dg.AssetKey(["marts", "training_runs"])).parent_keys}
     assert parents == {"intermediate/notable_models_curated"}
@@ -72,6 +80,11 @@ def test_cycle_fails_when_definitions_load(sql_copy):
 def test_dagster_cli_loads_the_same_definitions():
     dagster = PROJECT_ROOT / ".venv" / "bin" / "dagster"
     executable = str(dagster) if dagster.exists() else "dagster"
-    result = subprocess.run([executable, "definitions", "validate", "-m", "pipelines.definitions"],
-                            capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300)
+    result = subprocess.run(
+        [executable, "definitions", "validate", "-m", "pipelines.definitions"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

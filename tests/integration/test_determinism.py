@@ -24,7 +24,9 @@ def shuffle_sources(sources_dir, seed: int = 7) -> None:
     rng = random.Random(seed)
     for spec in SOURCES:
         snapshot = load_snapshot(sources_dir, spec.name)
-        records = [r for r in csv.reader(io.StringIO(snapshot.data_path.read_text(encoding="utf-8-sig"), newline="")) if r]
+        records = [
+            r for r in csv.reader(io.StringIO(snapshot.data_path.read_text(encoding="utf-8-sig"), newline="")) if r
+        ]
         header, body = records[0], records[1:]
         rng.shuffle(body)
         out = io.StringIO()
@@ -38,8 +40,21 @@ def shuffle_sources(sources_dir, seed: int = 7) -> None:
 
 def cli_build(sources_dir, warehouse_dir, **env) -> dict:
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.cli", "build", "--sources-dir", str(sources_dir), "--warehouse-dir", str(warehouse_dir)],
-        capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=900, env={**os.environ, **env},
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "build",
+            "--sources-dir",
+            str(sources_dir),
+            "--warehouse-dir",
+            str(warehouse_dir),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=900,
+        env={**os.environ, **env},
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return json.loads((warehouse_dir / "manifest.json").read_text())
@@ -50,14 +65,18 @@ def table_hashes(manifest: dict) -> dict[str, tuple[int, str]]:
 
 
 def test_one_thread_and_another_hash_seed_give_the_same_content(built, tmp_path):
-    manifest = cli_build(built.sources_dir, tmp_path / "w1", PYTHONHASHSEED="0", POLARS_MAX_THREADS="1", FLOPCAST_DUCKDB_THREADS="1")
+    manifest = cli_build(
+        built.sources_dir, tmp_path / "w1", PYTHONHASHSEED="0", POLARS_MAX_THREADS="1", FLOPCAST_DUCKDB_THREADS="1"
+    )
     assert manifest == json.loads(built.manifest.read_text())
 
 
 def test_shuffled_sources_two_threads_and_another_hash_seed_give_the_same_content(built, tmp_path):
     sources = copy_sources(tmp_path / "sources")
     shuffle_sources(sources)
-    manifest = cli_build(sources, tmp_path / "w2", PYTHONHASHSEED="12345", POLARS_MAX_THREADS="2", FLOPCAST_DUCKDB_THREADS="2")
+    manifest = cli_build(
+        sources, tmp_path / "w2", PYTHONHASHSEED="12345", POLARS_MAX_THREADS="2", FLOPCAST_DUCKDB_THREADS="2"
+    )
     expected = table_hashes(json.loads(built.manifest.read_text()))
     differing = {name for name, value in table_hashes(manifest).items() if expected.get(name) != value}
     assert differing == set(), f"content differs after shuffling: {sorted(differing)}"

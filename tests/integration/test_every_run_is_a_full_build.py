@@ -54,8 +54,9 @@ def test_a_run_of_the_job_starts_fresh_so_a_deleted_models_table_never_leaks(war
     published = _tables(locations)
     assert LEAKED not in published
     # Exactly the graph's tables, with the same content as the CLI build of the same sources.
-    assert {name: t["content_hash"] for name, t in published.items()} == \
-        {name: t["content_hash"] for name, t in _tables(built).items()}
+    assert {name: t["content_hash"] for name, t in published.items()} == {
+        name: t["content_hash"] for name, t in _tables(built).items()
+    }
     assert set(published) == graph_tables(_asset_keys(locations))
     assert not list((locations.warehouse_dir / "releases").glob(".staging-*"))  # the half-written release is gone
 
@@ -64,16 +65,23 @@ def test_publish_refuses_a_table_that_no_asset_of_the_graph_makes(warehouse_with
     """A run of selected assets keeps the private database (to redo a step): its publish must not
     carry the leftover table into a release."""
     locations = warehouse_with_leftovers
-    before = (locations.published_db.read_bytes(), locations.manifest.read_bytes(),
-              sorted(p.name for p in (locations.warehouse_dir / "releases").iterdir()))
-    result = _job(locations).execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
-                                                asset_selection=[dg.AssetKey(["publish"])])
+    before = (
+        locations.published_db.read_bytes(),
+        locations.manifest.read_bytes(),
+        sorted(p.name for p in (locations.warehouse_dir / "releases").iterdir()),
+    )
+    result = _job(locations).execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=[dg.AssetKey(["publish"])]
+    )
     assert not result.success
     (failure,) = result.get_step_failure_events()
     message = failure.step_failure_data.error.to_string()
     assert "UnexpectedTables" in message and LEAKED in message and "no asset of this graph makes" in message
-    after = (locations.published_db.read_bytes(), locations.manifest.read_bytes(),
-             sorted(p.name for p in (locations.warehouse_dir / "releases").iterdir() if not p.name.startswith(".")))
+    after = (
+        locations.published_db.read_bytes(),
+        locations.manifest.read_bytes(),
+        sorted(p.name for p in (locations.warehouse_dir / "releases").iterdir() if not p.name.startswith(".")),
+    )
     assert after == (before[0], before[1], [n for n in before[2] if not n.startswith(".")])
 
 
@@ -83,8 +91,9 @@ def test_publish_refuses_when_a_table_of_the_graph_is_missing(warehouse_with_lef
         con.execute(f"DROP TABLE {LEAKED}")
         con.execute("DROP TABLE marts.roadblocks")
     manifest = locations.manifest.read_bytes()
-    result = _job(locations).execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
-                                                asset_selection=[dg.AssetKey(["publish"])])
+    result = _job(locations).execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False, asset_selection=[dg.AssetKey(["publish"])]
+    )
     assert not result.success
     message = result.get_step_failure_events()[0].step_failure_data.error.to_string()
     assert "missing: marts.roadblocks" in message

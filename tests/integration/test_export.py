@@ -16,11 +16,15 @@ pytestmark = pytest.mark.integration
 
 
 def test_parquet_and_csv_to_a_local_folder(built, tmp_path):
-    done = export_tables(built, str(tmp_path / "out"), tables=["marts.trend_fits", "marts.seed_claims"], formats=("parquet", "csv"))
+    done = export_tables(
+        built, str(tmp_path / "out"), tables=["marts.trend_fits", "marts.seed_claims"], formats=("parquet", "csv")
+    )
     assert len(done) == 4
     manifest = json.loads(built.manifest.read_text())
     parquet = tmp_path / "out/marts/trend_fits.parquet"
-    assert parquet.read_bytes() == (built.warehouse_dir / manifest["tables"]["marts.trend_fits"]["parquet"]).read_bytes()
+    assert (
+        parquet.read_bytes() == (built.warehouse_dir / manifest["tables"]["marts.trend_fits"]["parquet"]).read_bytes()
+    )
     rows = list(csv.DictReader(io.StringIO((tmp_path / "out/marts/trend_fits.csv").read_text())))
     assert len(rows) == manifest["tables"]["marts.trend_fits"]["rows"]
     frame = pl.read_parquet(parquet)
@@ -37,7 +41,10 @@ def test_fsspec_uri_destination(built):
     assert [item.target for item in done] == [f"{dest}/marts/training_runs.parquet"]  # printed with its scheme
     fs = fsspec.filesystem("memory")
     with fs.open("/flopcast-export-test/marts/training_runs.parquet", "rb") as handle:
-        assert pl.read_parquet(handle).height == json.loads(built.manifest.read_text())["tables"]["marts.training_runs"]["rows"]
+        assert (
+            pl.read_parquet(handle).height
+            == json.loads(built.manifest.read_text())["tables"]["marts.training_runs"]["rows"]
+        )
     assert fs.exists("/flopcast-export-test/manifest.json")
     fs.rm("/flopcast-export-test", recursive=True)
 
@@ -83,7 +90,9 @@ def test_published_parquet_and_views_describe_themselves(built, tmp_path):
     assert runs.field("training_compute_flop").metadata[b"unit"] == b"FLOP"
     summary = pq.read_schema(built.warehouse_dir / manifest["tables"]["marts.yearly_summary"]["parquet"])
     assert str(summary.field("n_frontier").type) == "int64" and str(summary.field("n_large_scale").type) == "int64"
-    reasons = pq.read_schema(built.warehouse_dir / manifest["tables"]["quarantine.rejected_rows"]["parquet"]).field("reasons")
+    reasons = pq.read_schema(built.warehouse_dir / manifest["tables"]["quarantine.rejected_rows"]["parquet"]).field(
+        "reasons"
+    )
     assert str(reasons.type) == "list<element: string>"
 
     views = tmp_path / "views.duckdb"
@@ -91,8 +100,10 @@ def test_published_parquet_and_views_describe_themselves(built, tmp_path):
     with duckdb.connect(str(views), read_only=True) as con:
         (comment,) = con.execute("SELECT comment FROM duckdb_views() WHERE view_name = 'training_runs'").fetchone()
         assert comment.startswith(TABLE_DOCS["marts.training_runs"])
-        (column_comment,) = con.execute("SELECT comment FROM duckdb_columns() WHERE table_name = 'training_runs' "
-                                        "AND column_name = 'training_compute_flop'").fetchone()
+        (column_comment,) = con.execute(
+            "SELECT comment FROM duckdb_columns() WHERE table_name = 'training_runs' "
+            "AND column_name = 'training_compute_flop'"
+        ).fetchone()
         assert column_comment.startswith("[FLOP] ")
 
 

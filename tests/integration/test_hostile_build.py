@@ -18,7 +18,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.build import run_build
+from pipelines.cli.build import run_build
 from pipelines.lib.sources import MANIFEST_NAME, SOURCES_BY_NAME, load_snapshot, write_snapshot
 from pipelines.lib.warehouse import Locations
 from tests.conftest import published_state
@@ -53,7 +53,7 @@ def column(table: Table, name: str) -> list[str]:
 
 def rows_with(table: Table, name: str, count: int, skip: int = 0) -> list[int]:
     """Indexes of the first rows (after `skip`) with a value in that column."""
-    return [i for i, value in enumerate(column(table, name)) if value][skip:skip + count]
+    return [i for i, value in enumerate(column(table, name)) if value][skip : skip + count]
 
 
 def write_version(locations: Locations, data: bytes) -> str:
@@ -72,8 +72,12 @@ def write_version(locations: Locations, data: bytes) -> str:
         folder.mkdir(parents=True)
         name = SOURCES_BY_NAME[SOURCE].file_name
         (folder / name).write_bytes(data)
-        manifest = {"source": SOURCE, "version": VERSION, "origin": origin,
-                    "file": {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data), "rows": None}}
+        manifest = {
+            "source": SOURCE,
+            "version": VERSION,
+            "origin": origin,
+            "file": {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data), "rows": None},
+        }
         (folder / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return str(folder / name)
 
@@ -82,7 +86,9 @@ def conservation(locations: Locations) -> tuple[int, int, int]:
     with duckdb.connect(str(locations.published_db), read_only=True) as con:
         raw = con.execute(f"select count(*) from raw.{SOURCE}").fetchone()[0]
         clean = con.execute("select count(*) from clean.notable_models").fetchone()[0]
-        quarantined = con.execute("select count(*) from quarantine.rejected_rows where source = ?", [SOURCE]).fetchone()[0]
+        quarantined = con.execute(
+            "select count(*) from quarantine.rejected_rows where source = ?", [SOURCE]
+        ).fetchone()[0]
     return raw, clean, quarantined
 
 
@@ -97,14 +103,19 @@ def build_hostile(locations: Locations, name: str, data: bytes):
         assert raw == clean + quarantined, (name, raw, clean, quarantined)
         with duckdb.connect(str(locations.published_db), read_only=True) as con:
             assert con.execute(f"select distinct _source_version from raw.{SOURCE}").fetchall() == [(VERSION,)]
-            unexplained = con.execute("""select count(*) from quarantine.rejected_rows
+            unexplained = con.execute(
+                """select count(*) from quarantine.rejected_rows
                 where source = ? and (len(reasons) = 0
                    or len(list_filter(reasons, r -> not regexp_matches(r, '^([a-z0-9_]+: |duplicate model: )'))) > 0)""",
-                                      [SOURCE]).fetchone()[0]
+                [SOURCE],
+            ).fetchone()[0]
             assert unexplained == 0, name
             # Cell conservation (also a blocking check of the build): rejected cells point at clean rows.
-            stray = con.execute("""select count(*) from quarantine.rejected_cells c where c.source = ?
-                and c.row_number not in (select source_row_number from clean.notable_models)""", [SOURCE]).fetchone()[0]
+            stray = con.execute(
+                """select count(*) from quarantine.rejected_cells c where c.source = ?
+                and c.row_number not in (select source_row_number from clean.notable_models)""",
+                [SOURCE],
+            ).fetchone()[0]
             assert stray == 0, name
     else:
         assert not outcome.published
@@ -132,6 +143,7 @@ def assert_located_failure(outcome, path: str, failure: str, *words: str) -> Non
 
 
 # --- builds that must succeed ---------------------------------------------------------------------
+
 
 def _times_ten(text: str) -> str:
     mantissa, _, exponent = text.lower().partition("e")
@@ -168,11 +180,15 @@ def test_lenient_spellings_bom_crlf_nul_and_quoted_newlines_build_the_same_clean
     outcome, _, failure = build_hostile(published_copy, "respelled numbers + BOM + CRLF + NUL + quoted newlines", data)
     assert outcome.success, outcome.summary(0)
     query = "select * exclude (source_version) from clean.notable_models order by model_id"
-    with duckdb.connect(str(built.published_db), read_only=True) as old, \
-            duckdb.connect(str(published_copy.published_db), read_only=True) as new:
+    with (
+        duckdb.connect(str(built.published_db), read_only=True) as old,
+        duckdb.connect(str(published_copy.published_db), read_only=True) as new,
+    ):
         before = pl.from_arrow(old.sql(query).to_arrow_table())
         after = pl.from_arrow(new.sql(query).to_arrow_table())
-        assert new.execute(f'select "Authors" from raw.{SOURCE} where _row_number = 2').fetchone()[0] == "Someone\x00Else"
+        assert (
+            new.execute(f'select "Authors" from raw.{SOURCE} where _row_number = 2').fetchone()[0] == "Someone\x00Else"
+        )
     assert after.equals(before)
 
 
@@ -194,9 +210,21 @@ def test_refused_values_are_rejected_cells_and_bad_dates_and_a_duplicate_are_qua
     bad = {**bad_rows, **bad_cells}
     raw_before, clean_before, quarantined_before = conservation(built)
     with duckdb.connect(str(built.published_db), read_only=True) as con:
-        already = {n for (n,) in con.execute("select row_number from quarantine.rejected_rows where source = ?", [SOURCE]).fetchall()}
-        already |= {n for (n,) in con.execute("select row_number from quarantine.rejected_cells where source = ?", [SOURCE]).fetchall()}
-        cells_before = con.execute("select count(*) from quarantine.rejected_cells where source = ?", [SOURCE]).fetchone()[0]
+        already = {
+            n
+            for (n,) in con.execute(
+                "select row_number from quarantine.rejected_rows where source = ?", [SOURCE]
+            ).fetchall()
+        }
+        already |= {
+            n
+            for (n,) in con.execute(
+                "select row_number from quarantine.rejected_cells where source = ?", [SOURCE]
+            ).fetchall()
+        }
+        cells_before = con.execute(
+            "select count(*) from quarantine.rejected_cells where source = ?", [SOURCE]
+        ).fetchone()[0]
     targets = [i for i in range(len(table[1])) if i + 1 not in already][: len(bad)]
     for row, (name, value) in zip(targets, bad):
         table = set_cell(table, row, name, value)
@@ -204,11 +232,24 @@ def test_refused_values_are_rejected_cells_and_bad_dates_and_a_duplicate_are_qua
     outcome, _, _ = build_hostile(published_copy, "refused values + dates + duplicate row", to_bytes(*table))
     assert outcome.success, outcome.summary(0)
     raw, clean, quarantined = conservation(published_copy)
-    assert (raw, clean, quarantined) == (raw_before + 1, clean_before - len(bad_rows), quarantined_before + len(bad_rows) + 1)
+    assert (raw, clean, quarantined) == (
+        raw_before + 1,
+        clean_before - len(bad_rows),
+        quarantined_before + len(bad_rows) + 1,
+    )
     with duckdb.connect(str(published_copy.published_db), read_only=True) as con:
-        reasons = dict(con.execute("select row_number, reasons from quarantine.rejected_rows where source = ?", [SOURCE]).fetchall())
-        cells = {(row, column): (value, reason) for row, column, value, reason in con.execute(
-            "select row_number, source_column, raw_value, reason from quarantine.rejected_cells where source = ?", [SOURCE]).fetchall()}
+        reasons = dict(
+            con.execute(
+                "select row_number, reasons from quarantine.rejected_rows where source = ?", [SOURCE]
+            ).fetchall()
+        )
+        cells = {
+            (row, column): (value, reason)
+            for row, column, value, reason in con.execute(
+                "select row_number, source_column, raw_value, reason from quarantine.rejected_cells where source = ?",
+                [SOURCE],
+            ).fetchall()
+        }
         kept = {n for (n,) in con.execute("select source_row_number from clean.notable_models").fetchall()}
     assert len(cells) == cells_before + len(bad_cells)
     for row, ((name, value), expected) in zip(targets, bad.items()):
@@ -223,15 +264,24 @@ def test_refused_values_are_rejected_cells_and_bad_dates_and_a_duplicate_are_qua
 
 # --- builds that must fail, naming the file -------------------------------------------------------
 
+
 def _failing_cases() -> dict:
     table = full_table()
     base = to_bytes(*table)
     organization = column(table, "Organization")[0].encode("utf-8")
     return {
-        "invalid UTF-8 in a cell": (base.replace(organization, organization[:3] + b"\xe9" + organization[4:], 1),
-                                    ["row 1", "'Organization'", "not valid UTF-8"]),
-        "10 MB field": (to_bytes(*set_cell(table, 5, "Abstract", "x" * 10_000_000)), ["row 6", "'Abstract'", "131,072"]),
-        "duplicated header": (to_bytes(*duplicate_header(table, "Model", 3)), ["line 1", "'Model'", "duplicates column 1"]),
+        "invalid UTF-8 in a cell": (
+            base.replace(organization, organization[:3] + b"\xe9" + organization[4:], 1),
+            ["row 1", "'Organization'", "not valid UTF-8"],
+        ),
+        "10 MB field": (
+            to_bytes(*set_cell(table, 5, "Abstract", "x" * 10_000_000)),
+            ["row 6", "'Abstract'", "131,072"],
+        ),
+        "duplicated header": (
+            to_bytes(*duplicate_header(table, "Model", 3)),
+            ["line 1", "'Model'", "duplicates column 1"],
+        ),
         "cut off mid-record": (truncate(base, len(base) - 1000), ["row"]),
         "empty file": (b"", ["empty"]),
     }
@@ -263,14 +313,17 @@ def test_value_that_would_break_a_derivation_is_a_rejected_cell(published_copy):
     step: the cell is rejected (null) first, and the run is kept."""
     table = full_table()
     row = rows_with(table, "Hardware quantity", 1)[0]
-    outcome, path, failure = build_hostile(published_copy, "hardware quantity beyond Int64",
-                                           to_bytes(*set_cell(table, row, "Hardware quantity", "3e24")))
+    outcome, path, failure = build_hostile(
+        published_copy, "hardware quantity beyond Int64", to_bytes(*set_cell(table, row, "Hardware quantity", "3e24"))
+    )
     assert outcome.success, failure
     with duckdb.connect(str(published_copy.published_db), read_only=True) as con:
-        assert con.execute("select hardware_quantity from clean.notable_models where source_row_number = ?",
-                           [row + 1]).fetchall() == [(None,)]
-        assert con.execute("select raw_value, reason from quarantine.rejected_cells where row_number = ?", [row + 1]).fetchall() == [
-            ("3e24", "hardware_quantity: 3e+24 is too large for a count")]
+        assert con.execute(
+            "select hardware_quantity from clean.notable_models where source_row_number = ?", [row + 1]
+        ).fetchall() == [(None,)]
+        assert con.execute(
+            "select raw_value, reason from quarantine.rejected_cells where row_number = ?", [row + 1]
+        ).fetchall() == [("3e24", "hardware_quantity: 3e+24 is too large for a count")]
 
 
 def test_the_hostile_files_differ_from_the_real_snapshot_as_intended():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from pipelines.build import run_build
+from pipelines.cli.build import run_build
 from tests.conftest import published_state
 
 pytestmark = pytest.mark.integration
@@ -20,20 +20,28 @@ def test_wrong_values_and_a_baseline_scenario_fail_the_build_naming_each_and_pub
     (curated / "corrections.csv").write_text(
         HEADER
         + "correct,gpt-4-mar-2023,,,2.2e25 FLOP,,https://a,,,\n"
-        + "correct,gpt-4-mar-2023,,,9e25 FLOP,,https://b,,,\n"      # a second, different value: a conflict
+        + "correct,gpt-4-mar-2023,,,9e25 FLOP,,https://b,,,\n"  # a second, different value: a conflict
         + "correct,gpt-3-175b-davinci,,,1e400 FLOP,,https://c,,,\n"  # infinity
-        + "correct,gpt-3-175b-davinci,,,,1e300 GW,https://d,,,\n"    # infinity once converted
-        + "add,,Future Run,2099-01-01,1e25 FLOP,,https://e,,,\n")   # after the snapshot
-    (curated / "dup.csv").write_text("action,model_id,training_compute_flop,training_compute_flop,citation\n"
-                                     "correct,gpt-4-mar-2023,2.2e25 FLOP,9e99 FLOP,ref\n")
+        + "correct,gpt-3-175b-davinci,,,,1e300 GW,https://d,,,\n"  # infinity once converted
+        + "add,,Future Run,2099-01-01,1e25 FLOP,,https://e,,,\n"
+    )  # after the snapshot
+    (curated / "dup.csv").write_text(
+        "action,model_id,training_compute_flop,training_compute_flop,citation\n"
+        "correct,gpt-4-mar-2023,2.2e25 FLOP,9e99 FLOP,ref\n"
+    )
     (curated / "scenarios" / "baseline.csv").write_text(HEADER + "correct,gpt-4-mar-2023,,,9e29 FLOP,,post,,,\n")
     outcome = run_build(published_copy)
     assert not outcome.success
     failure = "\n".join(outcome.failures)
-    for expected in ("corrections.csv: line 2 and", "corrections.csv: line 3, field 'training_compute_flop': two different values",
-                     "corrections.csv: line 4, field 'training_compute_flop'", "corrections.csv: line 5, field 'training_power_w'",
-                     "corrections.csv: line 6, field 'publication_date'", "dup.csv: line 1, column 'training_compute_flop'",
-                     "scenarios/baseline.csv: a scenario may not be named 'baseline'"):
+    for expected in (
+        "corrections.csv: line 2 and",
+        "corrections.csv: line 3, field 'training_compute_flop': two different values",
+        "corrections.csv: line 4, field 'training_compute_flop'",
+        "corrections.csv: line 5, field 'training_power_w'",
+        "corrections.csv: line 6, field 'publication_date'",
+        "dup.csv: line 1, column 'training_compute_flop'",
+        "scenarios/baseline.csv: a scenario may not be named 'baseline'",
+    ):
         assert expected in failure, failure
     assert published_state(published_copy) == before
 
@@ -45,5 +53,7 @@ def test_a_dollar_in_the_largest_runs_name_is_published_and_charted(published_co
     outcome = run_build(published_copy)
     assert outcome.success, outcome.summary(0)
     with duckdb.connect(str(published_copy.published_db), read_only=True) as con:
-        assert con.execute("select training_compute_flop from marts.training_runs where model = 'Big $Run^{ x'").fetchall() == [(9e28,)]
+        assert con.execute(
+            "select training_compute_flop from marts.training_runs where model = 'Big $Run^{ x'"
+        ).fetchall() == [(9e28,)]
     assert (published_copy.report_dir / "index.html").is_file()

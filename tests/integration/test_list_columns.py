@@ -28,13 +28,20 @@ def test_list_columns_are_varchar_lists_in_duckdb_and_parquet(built):
     try:
         for table, columns in LIST_COLUMNS.items():
             schema, name = table.split(".")
-            types = dict(con.execute("select column_name, data_type from information_schema.columns "
-                                     "where table_schema = ? and table_name = ?", [schema, name]).fetchall())
+            types = dict(
+                con.execute(
+                    "select column_name, data_type from information_schema.columns "
+                    "where table_schema = ? and table_name = ?",
+                    [schema, name],
+                ).fetchall()
+            )
             for column in columns:
                 assert types[column] == "VARCHAR[]", (table, column, types[column])
             parquet = pq.read_schema(built.warehouse_dir / "parquet" / schema / f"{name}.parquet")
             for column in columns:
-                assert pa.types.is_list(parquet.field(column).type) or pa.types.is_large_list(parquet.field(column).type)
+                assert pa.types.is_list(parquet.field(column).type) or pa.types.is_large_list(
+                    parquet.field(column).type
+                )
         # No item carries a comma-joined pair or outer blanks, and no list is empty (an empty cell is null).
         bad = con.execute("""select model_id, organization from marts.training_runs
                              where len(organization) = 0
@@ -43,8 +50,13 @@ def test_list_columns_are_varchar_lists_in_duckdb_and_parquet(built):
         several = con.execute("select count(*) from marts.training_runs where len(organization) > 1").fetchone()[0]
         assert several > 0  # the bundled data has co-developed models
         # The list functions work on it: the language flag agrees with the domain list.
-        assert con.execute("select count(*) from marts.training_runs "
-                           "where is_language_model <> coalesce(list_contains(domain, 'Language'), false)").fetchone()[0] == 0
+        assert (
+            con.execute(
+                "select count(*) from marts.training_runs "
+                "where is_language_model <> coalesce(list_contains(domain, 'Language'), false)"
+            ).fetchone()[0]
+            == 0
+        )
     finally:
         con.close()
 

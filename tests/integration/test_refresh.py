@@ -23,10 +23,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pipelines.cli.sources import register
 from pipelines.lib import refresh as refresh_module
 from pipelines.lib.refresh import RefreshRejected, list_sources, refresh_source, verify_sources
 from pipelines.lib.sources import MANIFEST_NAME, SOURCES, list_versions, load_snapshot, verify_snapshot
-from pipelines.sources_cli import register
 from tests.conftest import BUNDLED_SOURCES, copy_sources
 
 pytestmark = pytest.mark.integration
@@ -40,8 +40,15 @@ FAST = {"timeout": 2.0, "retries": 2, "backoff": 0.01}  # retries without slowin
 
 def with_extra_model(name: str) -> bytes:
     """The bundled file plus one model row, so the bytes differ but everything else still holds."""
-    values = {"Model": name, "Organization": "Test Lab", "Publication date": "2026-07-18", "Domain": "Language",
-              "Task": "Language modeling", "Training compute (FLOP)": "1.5e25", "Confidence": "Likely"}
+    values = {
+        "Model": name,
+        "Organization": "Test Lab",
+        "Publication date": "2026-07-18",
+        "Domain": "Language",
+        "Task": "Language modeling",
+        "Training compute (FLOP)": "1.5e25",
+        "Confidence": "Likely",
+    }
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerow([values.get(column, "") for column in HEADER])
     return BUNDLED_BYTES + out.getvalue().encode("utf-8")
@@ -55,15 +62,24 @@ LATIN1 = GOOD.replace(b"Test Model A", "Caf\xe9 Model".encode("latin-1"))
 # The bundled file's last record has a quoted field ("Significant use,Discretionary").
 CUT_IN_QUOTES = BUNDLED_BYTES[: BUNDLED_BYTES.rindex(b'"Significant use') + 8]
 CUT_FIELDS = BUNDLED_BYTES[:-15]  # inside the trailing run of empty fields: too few fields
-HTML_PAGE = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>"
+HTML_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>"
+)
 SLOW_SECONDS = 10.0  # far longer than any timeout a test uses; the fixture wakes the handler at teardown
 
 
 # --- the loopback server -------------------------------------------------------------------------
 
 
-def _send(handler: BaseHTTPRequestHandler, status: int, body: bytes, content_type: str = "text/csv; charset=utf-8",
-          *, length: int | None = None, headers: dict | None = None) -> None:
+def _send(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes,
+    content_type: str = "text/csv; charset=utf-8",
+    *,
+    length: int | None = None,
+    headers: dict | None = None,
+) -> None:
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)
     handler.send_header("Content-Length", str(len(body) if length is None else length))
@@ -83,7 +99,7 @@ def _trickle(handler, stop: threading.Event) -> None:
     for position in range(len(GOOD)):
         if stop.wait(0.05):
             return
-        handler.wfile.write(GOOD[position:position + 1])
+        handler.wfile.write(GOOD[position : position + 1])
         handler.wfile.flush()
 
 
@@ -100,7 +116,9 @@ def _route(handler, path: str, hit: int, stop: threading.Event) -> None:
     elif path == "/flaky.csv":  # 500 once, then fine
         _send(handler, 200, GOOD) if hit > 1 else _send(handler, 500, b"oops", "text/plain")
     elif path == "/throttled.csv":  # 429 once, then fine
-        _send(handler, 200, GOOD) if hit > 1 else _send(handler, 429, b"slow down", "text/plain", headers={"Retry-After": "0"})
+        _send(handler, 200, GOOD) if hit > 1 else _send(
+            handler, 429, b"slow down", "text/plain", headers={"Retry-After": "0"}
+        )
     elif path == "/down.csv":
         _send(handler, 503, b"maintenance", "text/plain")
     elif path == "/html-page.csv":
@@ -223,8 +241,12 @@ def test_a_new_file_becomes_the_newest_version(server, sources):
     assert snapshot.version == today and snapshot.data_path.read_bytes() == GOOD
     manifest = json.loads((snapshot.folder / MANIFEST_NAME).read_text(encoding="utf-8"))
     assert manifest["source"] == SOURCE and manifest["version"] == today
-    assert manifest["file"] == {"name": BUNDLED.manifest["file"]["name"], "sha256": hashlib.sha256(GOOD).hexdigest(),
-                                "size_bytes": len(GOOD), "rows": BUNDLED.manifest["file"]["rows"] + 1}
+    assert manifest["file"] == {
+        "name": BUNDLED.manifest["file"]["name"],
+        "sha256": hashlib.sha256(GOOD).hexdigest(),
+        "size_bytes": len(GOOD),
+        "rows": BUNDLED.manifest["file"]["rows"] + 1,
+    }
     assert verify_snapshot(snapshot) == result.sha256
     origin = manifest["origin"]
     assert origin["url"] == url and origin["retrieved"] == today
@@ -233,7 +255,9 @@ def test_a_new_file_becomes_the_newest_version(server, sources):
     assert "copied_from" not in origin  # the new file was downloaded, not copied from a repository
     note = (snapshot.folder / "PROVENANCE.md").read_text(encoding="utf-8")
     assert url in note and "Last-Modified" in note
-    assert sorted(p.name for p in snapshot.folder.iterdir()) == sorted([MANIFEST_NAME, "PROVENANCE.md", snapshot.data_path.name])
+    assert sorted(p.name for p in snapshot.folder.iterdir()) == sorted(
+        [MANIFEST_NAME, "PROVENANCE.md", snapshot.data_path.name]
+    )
     assert not list(sources.rglob(".incoming-*"))
     assert result.attempts == 1 and server.hits["/good.csv"] == 1
 
@@ -252,7 +276,10 @@ def test_a_second_download_on_the_same_day_gets_a_suffix(server, sources):
     assert (first.version, second.version) == ("2026-08-01", "2026-08-01.2")
     assert list_versions(sources, SOURCE)[-1] == "2026-08-01.2"
     manifest = load_snapshot(sources, SOURCE).manifest
-    assert manifest["origin"]["retrieved"] == "2026-08-01" and manifest["file"]["sha256"] == hashlib.sha256(GOOD_2).hexdigest()
+    assert (
+        manifest["origin"]["retrieved"] == "2026-08-01"
+        and manifest["file"]["sha256"] == hashlib.sha256(GOOD_2).hexdigest()
+    )
 
 
 @pytest.mark.parametrize("path", ["/flaky.csv", "/throttled.csv"])
@@ -298,8 +325,15 @@ def test_a_bad_file_is_rejected_and_nothing_is_written(server, sources, path, fr
 def test_a_slow_server_times_out_within_the_bounds(server, sources):
     timeout, retries, backoff = 0.5, 1, 0.05
     started = time.monotonic()
-    assert_rejected(sources, server.url("/slow.csv"), "timeout", "gave up after 2 attempt(s)",
-                    timeout=timeout, retries=retries, backoff=backoff)
+    assert_rejected(
+        sources,
+        server.url("/slow.csv"),
+        "timeout",
+        "gave up after 2 attempt(s)",
+        timeout=timeout,
+        retries=retries,
+        backoff=backoff,
+    )
     elapsed = time.monotonic() - started
     assert server.hits["/slow.csv"] == retries + 1
     assert elapsed < timeout * (retries + 1) + backoff + 3.0, elapsed  # generous slack; never SLOW_SECONDS
@@ -315,11 +349,15 @@ def test_connection_refused_is_retried_then_rejected(sources):
     with socket.socket() as probe:  # a port nobody listens on once the probe is closed
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    assert_rejected(sources, f"http://127.0.0.1:{port}/x.csv", "gave up after 3 attempt(s)", "connection failed", **FAST)
+    assert_rejected(
+        sources, f"http://127.0.0.1:{port}/x.csv", "gave up after 3 attempt(s)", "connection failed", **FAST
+    )
 
 
 def test_a_version_that_would_not_be_newest_is_rejected(server, sources):
-    assert_rejected(sources, server.url("/good.csv"), "would not sort after", BUNDLED.version, version="2020-01-01", **FAST)
+    assert_rejected(
+        sources, server.url("/good.csv"), "would not sort after", BUNDLED.version, version="2020-01-01", **FAST
+    )
 
 
 def test_an_interrupt_while_writing_leaves_nothing_behind(server, sources, monkeypatch):
@@ -340,13 +378,41 @@ def test_an_interrupt_while_writing_leaves_nothing_behind(server, sources, monke
 
 
 def test_cli_refresh_one_source(server, sources, capsys):
-    code, out, _ = run_cli(["sources", "refresh", SOURCE, "--url", server.url("/good.csv"), "--version", "2026-08-01",
-                            "--timeout", "2", "--retries", "0", "--sources-dir", str(sources)], capsys)
+    code, out, _ = run_cli(
+        [
+            "sources",
+            "refresh",
+            SOURCE,
+            "--url",
+            server.url("/good.csv"),
+            "--version",
+            "2026-08-01",
+            "--timeout",
+            "2",
+            "--retries",
+            "0",
+            "--sources-dir",
+            str(sources),
+        ],
+        capsys,
+    )
     assert code == 0 and out.startswith(SOURCE) and "new version 2026-08-01" in out, out
 
     before = tree(sources)
-    code, out, _ = run_cli(["sources", "refresh", SOURCE, "--url", server.url("/drifted.csv"),
-                            "--retries", "0", "--sources-dir", str(sources)], capsys)
+    code, out, _ = run_cli(
+        [
+            "sources",
+            "refresh",
+            SOURCE,
+            "--url",
+            server.url("/drifted.csv"),
+            "--retries",
+            "0",
+            "--sources-dir",
+            str(sources),
+        ],
+        capsys,
+    )
     assert code == 1 and "rejected" in out and "Training compute (FLOP)" in out, out
     assert tree(sources) == before
 
@@ -362,7 +428,9 @@ def test_cli_refresh_every_source_from_the_manifest_urls(server, sources, capsys
         manifest["origin"]["url"] = url
         path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
-    code, out, _ = run_cli(["sources", "refresh", "--version", "2026-11-01", "--retries", "0", "--sources-dir", str(sources)], capsys)
+    code, out, _ = run_cli(
+        ["sources", "refresh", "--version", "2026-11-01", "--retries", "0", "--sources-dir", str(sources)], capsys
+    )
     lines = {line.split()[0]: line for line in out.splitlines()}
     assert code == 1 and set(lines) == {spec.name for spec in SOURCES}, out
     assert "new version 2026-11-01" in lines[SOURCE]
@@ -374,7 +442,9 @@ def test_cli_refresh_every_source_from_the_manifest_urls(server, sources, capsys
 
 
 def test_cli_refresh_usage_errors(sources, capsys):
-    code, _, err = run_cli(["sources", "refresh", "--url", "http://127.0.0.1/x.csv", "--sources-dir", str(sources)], capsys)
+    code, _, err = run_cli(
+        ["sources", "refresh", "--url", "http://127.0.0.1/x.csv", "--sources-dir", str(sources)], capsys
+    )
     assert code == 2 and "needs a SOURCE" in err
     code, _, err = run_cli(["sources", "refresh", "nope", "--sources-dir", str(sources)], capsys)
     assert code == 2 and "unknown source 'nope'" in err
@@ -388,8 +458,15 @@ def test_cli_list_shows_every_version(server, sources, capsys):
     assert header.split() == ["source", "version", "retrieved", "rows", "sha256"]
     assert len(rows) == len(SOURCES) + 1
     new = [row.split() for row in rows if "2026-08-01" in row]
-    assert new == [[SOURCE, "2026-08-01", "2026-08-01", str(BUNDLED.manifest["file"]["rows"] + 1),
-                    hashlib.sha256(GOOD).hexdigest()[:12]]]
+    assert new == [
+        [
+            SOURCE,
+            "2026-08-01",
+            "2026-08-01",
+            str(BUNDLED.manifest["file"]["rows"] + 1),
+            hashlib.sha256(GOOD).hexdigest()[:12],
+        ]
+    ]
     listed = list_sources(sources)
     assert {(r["source"], r["version"]) for r in listed} >= {(SOURCE, BUNDLED.version), (SOURCE, "2026-08-01")}
     assert all(set(r) == {"source", "version", "retrieved", "rows", "sha256", "size"} for r in listed)

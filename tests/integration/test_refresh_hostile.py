@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.cli.sources import register
 from pipelines.lib.refresh import RefreshRejected, refresh_source
 from pipelines.lib.sources import list_versions, load_snapshot
-from pipelines.sources_cli import register
 from tests.conftest import BUNDLED_SOURCES, copy_sources
 
 pytestmark = pytest.mark.integration
@@ -48,17 +48,44 @@ def whole_records(lines: list[str], keep: int) -> str:
     return out.getvalue()
 
 
-GOOD = BUNDLED_BYTES + record({"Model": "Test Model A", "Organization": "Test Lab", "Publication date": "2026-07-18",
-                               "Domain": "Language", "Training compute (FLOP)": "1.5e25", "Confidence": "Likely"}).encode()
+GOOD = (
+    BUNDLED_BYTES
+    + record(
+        {
+            "Model": "Test Model A",
+            "Organization": "Test Lab",
+            "Publication date": "2026-07-18",
+            "Domain": "Language",
+            "Training compute (FLOP)": "1.5e25",
+            "Confidence": "Likely",
+        }
+    ).encode()
+)
 BUNDLED_ROWS = load_snapshot(BUNDLED_SOURCES, SOURCE).manifest["file"]["rows"]
 CUT_AT_A_LINE = (HEADER_LINE + whole_records(LINES, 460)).encode()  # the probe: 460 of 1,036 rows
 HEADER_ONLY = HEADER_LINE.encode()
 THREE_ROWS = (HEADER_LINE + whole_records(LINES, 3)).encode()
-JUNK = (HEADER_LINE + "".join(record({"Model": f"junk {i}", "Publication date": "soon", "Training compute (FLOP)": "lots"})
-                              for i in range(100_000))).encode()
+JUNK = (
+    HEADER_LINE
+    + "".join(
+        record({"Model": f"junk {i}", "Publication date": "soon", "Training compute (FLOP)": "lots"})
+        for i in range(100_000)
+    )
+).encode()
 # Every row readable, but one model at 1e35 FLOP: the suite's physical range (1..1e30) fails.
-FAILS_SUITE = GOOD + record({"Model": "Impossible Run", "Organization": "Test Lab", "Publication date": "2026-07-18",
-                             "Domain": "Language", "Training compute (FLOP)": "1e35", "Confidence": "Likely"}).encode()
+FAILS_SUITE = (
+    GOOD
+    + record(
+        {
+            "Model": "Impossible Run",
+            "Organization": "Test Lab",
+            "Publication date": "2026-07-18",
+            "Domain": "Language",
+            "Training compute (FLOP)": "1e35",
+            "Confidence": "Likely",
+        }
+    ).encode()
+)
 
 
 def response(body: bytes, *, length: bool = True, extra: str = "") -> bytes:
@@ -167,8 +194,10 @@ def sources(tmp_path) -> Path:
 
 
 def tree(root: Path) -> dict[str, str | None]:
-    return {p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None)
-            for p in sorted(root.rglob("*"))}
+    return {
+        p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None)
+        for p in sorted(root.rglob("*"))
+    }
 
 
 def rejected(sources: Path, url: str, *fragments: str, **options) -> str:
@@ -184,11 +213,15 @@ def rejected(sources: Path, url: str, *fragments: str, **options) -> str:
 
 # --- class 3: one deadline over every phase -----------------------------------------------------
 
-@pytest.mark.parametrize("path, phase", [
-    ("/status-trickle.csv", "status line and headers"),
-    ("/headers-trickle.csv", "status line and headers"),
-    ("/body-trickle.csv", "the body"),
-])
+
+@pytest.mark.parametrize(
+    "path, phase",
+    [
+        ("/status-trickle.csv", "status line and headers"),
+        ("/headers-trickle.csv", "status line and headers"),
+        ("/body-trickle.csv", "the body"),
+    ],
+)
 def test_a_trickle_in_any_phase_is_stopped_at_the_deadline(server, sources, path, phase):
     started = time.monotonic()
     rejected(sources, server.url(path), "deadline", phase, timeout=1.0, retries=0, deadline=2.0)
@@ -204,8 +237,19 @@ def test_the_deadline_holds_across_retries_of_a_silent_server(server, sources):
 def test_the_cli_deadline_holds_for_a_trickled_status_line(server, sources, capsys):
     parser = argparse.ArgumentParser(prog="flopcast")
     register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["sources", "refresh", SOURCE, "--url", server.url("/status-trickle.csv"), "--deadline", "3",
-                              "--sources-dir", str(sources)])
+    args = parser.parse_args(
+        [
+            "sources",
+            "refresh",
+            SOURCE,
+            "--url",
+            server.url("/status-trickle.csv"),
+            "--deadline",
+            "3",
+            "--sources-dir",
+            str(sources),
+        ]
+    )
     started = time.monotonic()
     assert args.func(args) == 1
     assert time.monotonic() - started < 3 + 2.5
@@ -215,7 +259,10 @@ def test_the_cli_deadline_holds_for_a_trickled_status_line(server, sources, caps
 
 # --- class 3: redirects ----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("path, target", [("/to-ftp.csv", "ftp://"), ("/to-file.csv", "file://"), ("/to-data.csv", "data:")])
+
+@pytest.mark.parametrize(
+    "path, target", [("/to-ftp.csv", "ftp://"), ("/to-file.csv", "file://"), ("/to-data.csv", "data:")]
+)
 def test_a_redirect_to_anything_but_http_is_refused(server, sources, path, target):
     message = rejected(sources, server.url(path), target, timeout=2.0, retries=0)
     assert "only http and https redirects are followed" in message or "is not allowed" in message, message
@@ -224,31 +271,48 @@ def test_a_redirect_to_anything_but_http_is_refused(server, sources, path, targe
 def test_a_redirect_loop_is_bounded_and_an_http_redirect_is_followed(server, sources):
     rejected(sources, server.url("/loop.csv"), "HTTP 302", timeout=2.0, retries=0)
     assert server.hits["/loop.csv"] <= 11
-    result = refresh_source(sources, SOURCE, url=server.url("/to-good.csv"), version="2026-08-01", timeout=2.0, retries=0)
+    result = refresh_source(
+        sources, SOURCE, url=server.url("/to-good.csv"), version="2026-08-01", timeout=2.0, retries=0
+    )
     assert result.status == "new" and load_snapshot(sources, SOURCE).data_path.read_bytes() == GOOD
 
 
 # --- class 4: broken downloads never become versions -----------------------------------------------
 
-@pytest.mark.parametrize("path, fragments", [
-    ("/cut-at-a-line.csv", [f"the file has 460 rows where the previous version 2026-07-19 has {BUNDLED_ROWS:,}", "--max-row-loss"]),
-    ("/header-only.csv", ["a header but no rows"]),
-    ("/three-rows.csv", ["3 rows where the previous version", "loses 100%"]),
-    ("/junk.csv", ["none of the 100,000 rows is usable after cleaning"]),
-    ("/fails-suite.csv", ["fail the source's own expectations", "training_compute_flop"]),
-])
+
+@pytest.mark.parametrize(
+    "path, fragments",
+    [
+        (
+            "/cut-at-a-line.csv",
+            [f"the file has 460 rows where the previous version 2026-07-19 has {BUNDLED_ROWS:,}", "--max-row-loss"],
+        ),
+        ("/header-only.csv", ["a header but no rows"]),
+        ("/three-rows.csv", ["3 rows where the previous version", "loses 100%"]),
+        ("/junk.csv", ["none of the 100,000 rows is usable after cleaning"]),
+        ("/fails-suite.csv", ["fail the source's own expectations", "training_compute_flop"]),
+    ],
+)
 def test_a_download_the_build_could_not_use_is_refused_without_a_version(server, sources, path, fragments):
     rejected(sources, server.url(path), *fragments, timeout=5.0, retries=0)
     assert list_versions(sources, SOURCE) == ["2026-07-19"]
 
 
 def test_the_row_loss_share_is_configurable(server, sources):
-    result = refresh_source(sources, SOURCE, url=server.url("/cut-at-a-line.csv"), version="2026-08-01", timeout=5.0,
-                            retries=0, max_row_loss=0.6)
+    result = refresh_source(
+        sources,
+        SOURCE,
+        url=server.url("/cut-at-a-line.csv"),
+        version="2026-08-01",
+        timeout=5.0,
+        retries=0,
+        max_row_loss=0.6,
+    )
     assert result.status == "new" and result.rows == 460
 
 
 # --- class 11: a folder that cannot be written ------------------------------------------------------
+
 
 def test_a_folder_that_cannot_be_written_is_a_one_line_error(server, sources, capsys, monkeypatch, tmp_path):
     import tempfile
@@ -260,15 +324,18 @@ def test_a_folder_that_cannot_be_written_is_a_one_line_error(server, sources, ca
     parser = argparse.ArgumentParser(prog="flopcast")
     register(parser.add_subparsers(dest="command", required=True))
     before = tree(sources)
-    args = parser.parse_args(["sources", "refresh", SOURCE, "--url", server.url("/good.csv"), "--sources-dir", str(sources)])
+    args = parser.parse_args(
+        ["sources", "refresh", SOURCE, "--url", server.url("/good.csv"), "--sources-dir", str(sources)]
+    )
     assert args.func(args) == 1
     out = capsys.readouterr().out
     assert "rejected: cannot write under" in out and "Permission denied" in out and out.count("\n") == 1
     assert tree(sources) == before
     monkeypatch.undo()
     # A folder the kernel refuses outright (as root too): /sys does not take new folders.
-    args = parser.parse_args(["sources", "refresh", SOURCE, "--url", server.url("/good.csv"),
-                              "--sources-dir", "/sys/flopcast-refresh-test"])
+    args = parser.parse_args(
+        ["sources", "refresh", SOURCE, "--url", server.url("/good.csv"), "--sources-dir", "/sys/flopcast-refresh-test"]
+    )
     assert args.func(args) == 1
     out = capsys.readouterr().out
     assert "cannot write under /sys/flopcast-refresh-test" in out and out.count("\n") == 1

@@ -55,9 +55,14 @@ def test_executor_follows_the_variable(monkeypatch):
 
 
 def test_unknown_executor_stops_dagster_loading_the_definitions():
-    result = subprocess.run([str(BIN / "dagster"), "definitions", "validate", "-m", "pipelines.definitions"],
-                            capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=300,
-                            env=clean_env(**{EXECUTOR_ENV: "threads"}))
+    result = subprocess.run(
+        [str(BIN / "dagster"), "definitions", "validate", "-m", "pipelines.definitions"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=300,
+        env=clean_env(**{EXECUTOR_ENV: "threads"}),
+    )
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert "FLOPCAST_EXECUTOR='threads' is not a known executor" in output, tail(output)
@@ -79,12 +84,24 @@ def test_multiprocess_executor_runs_each_step_in_its_own_process_one_at_a_time_a
     dagster_home = tmp_path / "dagster_home"
     dagster_home.mkdir()
     (dagster_home / "dagster.yaml").write_text(
-        f"storage:\n  sqlite:\n    base_dir: {json.dumps(str(dagster_home))}\ntelemetry:\n  enabled: false\n", encoding="utf-8")
+        f"storage:\n  sqlite:\n    base_dir: {json.dumps(str(dagster_home))}\ntelemetry:\n  enabled: false\n",
+        encoding="utf-8",
+    )
     warehouse = tmp_path / "warehouse"
-    env = clean_env(DAGSTER_HOME=str(dagster_home), FLOPCAST_SOURCES_DIR=str(built.sources_dir),
-                    FLOPCAST_WAREHOUSE_DIR=str(warehouse), **{EXECUTOR_ENV: "multiprocess"})
-    result = subprocess.run([str(BIN / "dagster"), "job", "execute", "-m", "pipelines.definitions", "-j", BUILD_JOB],
-                            capture_output=True, text=True, cwd=PROJECT_ROOT, env=env, timeout=RUN_TIMEOUT_SECONDS)
+    env = clean_env(
+        DAGSTER_HOME=str(dagster_home),
+        FLOPCAST_SOURCES_DIR=str(built.sources_dir),
+        FLOPCAST_WAREHOUSE_DIR=str(warehouse),
+        **{EXECUTOR_ENV: "multiprocess"},
+    )
+    result = subprocess.run(
+        [str(BIN / "dagster"), "job", "execute", "-m", "pipelines.definitions", "-j", BUILD_JOB],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=env,
+        timeout=RUN_TIMEOUT_SECONDS,
+    )
     assert result.returncode == 0, tail(result.stdout + result.stderr)
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
@@ -114,17 +131,23 @@ def test_multiprocess_executor_runs_each_step_in_its_own_process_one_at_a_time_a
     assert published["tables"] == manifest(built)["tables"]
     assert published["sources"] == manifest(built)["sources"]
     with duckdb.connect(str(warehouse / "flopcast.duckdb"), read_only=True) as con:
-        assert con.execute("SELECT count(*) FROM marts.training_runs").fetchone()[0] == published["tables"]["marts.training_runs"]["rows"]
+        assert (
+            con.execute("SELECT count(*) FROM marts.training_runs").fetchone()[0]
+            == published["tables"]["marts.training_runs"]["rows"]
+        )
 
 
 # --- warehouse location -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value, says", [
-    ("md:flopcast", "MotherDuck"),
-    ("motherduck:flopcast", "MotherDuck"),
-    ("s3://bucket/warehouse", "cannot write to s3://"),
-])
+@pytest.mark.parametrize(
+    "value, says",
+    [
+        ("md:flopcast", "MotherDuck"),
+        ("motherduck:flopcast", "MotherDuck"),
+        ("s3://bucket/warehouse", "cannot write to s3://"),
+    ],
+)
 def test_warehouse_dir_must_be_a_local_folder(tmp_path, monkeypatch, capsys, value, says):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("FLOPCAST_WAREHOUSE_DIR", value)
@@ -150,8 +173,19 @@ def test_export_to_a_file_uri_with_views_that_query_the_parquet(built, tmp_path,
     dest = f"file://{tmp_path}/lake"
     views = tmp_path / "flopcast_views.duckdb"
     tables = ["marts.training_runs", "marts.trend_fits", "quarantine.rejected_rows"]
-    code = flopcast(["export", "--to", dest, "--tables", ",".join(tables), "--views-db", str(views),
-                     "--warehouse-dir", str(built.warehouse_dir)])
+    code = flopcast(
+        [
+            "export",
+            "--to",
+            dest,
+            "--tables",
+            ",".join(tables),
+            "--views-db",
+            str(views),
+            "--warehouse-dir",
+            str(built.warehouse_dir),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     published = manifest(built)
     for table in tables:
@@ -161,11 +195,15 @@ def test_export_to_a_file_uri_with_views_that_query_the_parquet(built, tmp_path,
 
     with duckdb.connect(str(views), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchone()[0] == 0  # views only, no data copied
-        assert sorted(f"{s}.{v}" for s, v in con.execute(
-            "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()) == sorted(tables)
+        assert sorted(
+            f"{s}.{v}"
+            for s, v in con.execute("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        ) == sorted(tables)
         for table in tables:
             through_view = con.sql(f"SELECT * FROM {table}").pl()
-            assert through_view.equals(pl.read_parquet(built.warehouse_dir / published["tables"][table]["parquet"])), table
+            assert through_view.equals(pl.read_parquet(built.warehouse_dir / published["tables"][table]["parquet"])), (
+                table
+            )
     # The views read the files at query time: new rows in the Parquet file show up without rewriting the views.
     runs = tmp_path / "lake" / "marts" / "training_runs.parquet"
     frame = pl.read_parquet(runs)
@@ -177,13 +215,17 @@ def test_export_to_a_file_uri_with_views_that_query_the_parquet(built, tmp_path,
 def test_views_db_is_refused_before_anything_is_exported_where_duckdb_cannot_read(built, tmp_path):
     fs = fsspec.filesystem("memory")
     with pytest.raises(ExportError, match="DuckDB cannot read memory://"):
-        export_tables(built, "memory://flopcast-views-test", tables=["marts.roadblocks"], views_db=tmp_path / "v.duckdb")
+        export_tables(
+            built, "memory://flopcast-views-test", tables=["marts.roadblocks"], views_db=tmp_path / "v.duckdb"
+        )
     assert not fs.exists("/flopcast-views-test")
     assert not (tmp_path / "v.duckdb").exists()
     with pytest.raises(ExportError, match="local file path"):
         export_tables(built, str(tmp_path / "out"), tables=["marts.roadblocks"], views_db="md:flopcast_views")
     with pytest.raises(ExportError, match="needs the Parquet files"):
-        export_tables(built, str(tmp_path / "out"), tables=["marts.roadblocks"], formats=("csv",), views_db=tmp_path / "v.duckdb")
+        export_tables(
+            built, str(tmp_path / "out"), tables=["marts.roadblocks"], formats=("csv",), views_db=tmp_path / "v.duckdb"
+        )
     assert not (tmp_path / "out").exists()
 
 
@@ -193,7 +235,9 @@ def test_views_db_is_not_overwritten_without_force(built, tmp_path):
     with pytest.raises(ExportError, match="already exists"):
         export_tables(built, str(tmp_path / "b"), tables=["marts.roadblocks"], views_db=views)
     assert not (tmp_path / "b").exists()
-    export_tables(built, str(tmp_path / "b"), tables=["marts.roadblocks", "marts.assumptions"], views_db=views, force=True)
+    export_tables(
+        built, str(tmp_path / "b"), tables=["marts.roadblocks", "marts.assumptions"], views_db=views, force=True
+    )
     with duckdb.connect(str(views), read_only=True) as con:
         comments = dict(con.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
     # Each view is described as its table is, and says which file it reads (the second export's, after --force).

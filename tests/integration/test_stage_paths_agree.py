@@ -37,20 +37,32 @@ def _assert_batches_do_not_matter(sources_dir, db_path, monkeypatch, batch_rows)
                 result = stages.materialize_clean(con, sources_dir, source.name)
             # clean.* holds the rows in the source's order (written once, as the batches come);
             # clean_frame gives them by key.
-            table = pl.from_arrow(con.sql(f"SELECT * FROM clean.{spec.table} ORDER BY {', '.join(spec.key)}").to_arrow_table())
-            quarantined = pl.from_arrow(con.sql(
-                "SELECT * FROM quarantine.rejected_rows WHERE source = ? ORDER BY row_number", params=[source.name]
-            ).to_arrow_table())
-            stored_raw = pl.from_arrow(con.sql(f'SELECT * FROM raw."{source.name}" ORDER BY _row_number').to_arrow_table())
+            table = pl.from_arrow(
+                con.sql(f"SELECT * FROM clean.{spec.table} ORDER BY {', '.join(spec.key)}").to_arrow_table()
+            )
+            quarantined = pl.from_arrow(
+                con.sql(
+                    "SELECT * FROM quarantine.rejected_rows WHERE source = ? ORDER BY row_number", params=[source.name]
+                ).to_arrow_table()
+            )
+            stored_raw = pl.from_arrow(
+                con.sql(f'SELECT * FROM raw."{source.name}" ORDER BY _row_number').to_arrow_table()
+            )
             assert stored_raw.schema == raw.schema and stored_raw.equals(raw), source.name
             assert table.schema == clean.schema and table.equals(clean), source.name
-            rejected_cells = pl.from_arrow(con.sql(
-                "SELECT * FROM quarantine.rejected_cells WHERE source = ?", params=[source.name]
-            ).to_arrow_table()).sort(pl.all())
+            rejected_cells = pl.from_arrow(
+                con.sql(
+                    "SELECT * FROM quarantine.rejected_cells WHERE source = ?", params=[source.name]
+                ).to_arrow_table()
+            ).sort(pl.all())
             assert quarantined.schema == rejected.schema and quarantined.equals(rejected), source.name
             assert rejected_cells.schema == cells.schema and rejected_cells.equals(cells.sort(pl.all())), source.name
             assert (result.raw_rows, result.clean_rows, result.rejected_rows, result.rejected_cells) == (
-                raw.height, clean.height, rejected.height, cells.height)
+                raw.height,
+                clean.height,
+                rejected.height,
+                cells.height,
+            )
             assert clean.height + rejected.height == raw.height, source.name
             assert stages.row_conservation(con, source.name).holds, source.name
             cell_check = stages.cell_conservation(con, source.name)

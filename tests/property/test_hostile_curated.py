@@ -24,7 +24,9 @@ from pipelines.lib.curated import FIELDS, CuratedError, field_ranges, load_curat
 
 KNOWN = {"gpt-4-mar-2023": "GPT-4 (Mar 2023)", "gpt-3-175b-davinci": "GPT-3 175B (davinci)"}
 SNAPSHOT = dt.date(2026, 7, 19)
-EXAMPLES = int(os.environ.get("FLOPCAST_HOSTILE_EXAMPLES", "100"))  # 100 in `make test` too: the probe table counts them
+EXAMPLES = int(
+    os.environ.get("FLOPCAST_HOSTILE_EXAMPLES", "100")
+)  # 100 in `make test` too: the probe table counts them
 OUTCOMES: dict[str, int] = {"valid": 0, "refused": 0}
 
 
@@ -35,19 +37,42 @@ def write(root: Path, data: bytes, name: str, scenario: bool) -> Path:
     return root / "curated"
 
 
-_HOSTILE = ["", "0 FLOP", "1e-400 FLOP", "1e400 FLOP", "1e300 GW", "-3 W", "nan FLOP", "2099-01-01", "2026-07-20",
-            "=HYPERLINK(\"x\")", "\x1b[2J", "a\x00b", "1e26", "9e99 FLOP", "25 MW", "$1e8", "correct", "gpt-4-mar-2023"]
+_HOSTILE = [
+    "",
+    "0 FLOP",
+    "1e-400 FLOP",
+    "1e400 FLOP",
+    "1e300 GW",
+    "-3 W",
+    "nan FLOP",
+    "2099-01-01",
+    "2026-07-20",
+    '=HYPERLINK("x")',
+    "\x1b[2J",
+    "a\x00b",
+    "1e26",
+    "9e99 FLOP",
+    "25 MW",
+    "$1e8",
+    "correct",
+    "gpt-4-mar-2023",
+]
 # Valid cells per column, so that many generated files pass and their values are checked too.
 _VALID = {
     "model_id": ["gpt-4-mar-2023", "gpt-3-175b-davinci", ""],
     "model": ["", "GPT-4 (Mar 2023)", "New Run", "Big $Run^{"],
     "publication_date": ["", "2020-05-28", "2026-07-19", "1999-12-31"],
-    "organization": ["", "OpenAI", "Lab, Inc."], "country": ["", "United States of America"], "domain": ["", "Language"],
+    "organization": ["", "OpenAI", "Lab, Inc."],
+    "country": ["", "United States of America"],
+    "domain": ["", "Language"],
     "training_compute_flop": ["", "2.2e25 FLOP", "3.8×10^24 FLOP", "~1e26 FLOPs", "1 FLOP", "1e30 FLOP"],
     "training_cost_usd": ["", "1e8 USD", "$1e8", "1,200,000 USD"],
-    "training_tokens": ["", "15e12 tokens"], "parameters": ["", "405e9 parameters"],
+    "training_tokens": ["", "15e12 tokens"],
+    "parameters": ["", "405e9 parameters"],
     "training_power_w": ["", "25 MW", "300 kW", "10 GW"],
-    "citation": ["https://example.org/a", "paper, p. 3"], "note": ["", "multi\nline note"], "author": ["", "ana"],
+    "citation": ["https://example.org/a", "paper, p. 3"],
+    "note": ["", "multi\nline note"],
+    "author": ["", "ana"],
     "date": ["", "2026-08-01"],
 }
 _TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
@@ -86,8 +111,12 @@ def curated_files(draw):
     return data
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=curated_files(), scenario=st.booleans())
 def test_any_curated_file_gives_sound_values_or_located_problems(tmp_path, data, scenario):
     shutil.rmtree(tmp_path / "curated", ignore_errors=True)
@@ -118,5 +147,7 @@ def test_any_curated_file_gives_sound_values_or_located_problems(tmp_path, data,
 
 def test_report_the_outcomes():
     """Printed under `make reliability` (-s): how many generated files were valid or refused."""
-    print(f"\ncurated property: {sum(OUTCOMES.values())} generated files, {OUTCOMES['valid']} valid, {OUTCOMES['refused']} refused "
-          "with file and line")
+    print(
+        f"\ncurated property: {sum(OUTCOMES.values())} generated files, {OUTCOMES['valid']} valid, {OUTCOMES['refused']} refused "
+        "with file and line"
+    )

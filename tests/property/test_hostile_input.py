@@ -67,22 +67,96 @@ NUMBER_HEADERS = [c.source for c in NOTABLE_MODELS.columns if c.kind in ("number
 
 NUMBER_SPELLINGS = [
     # accepted
-    "1.2e25 FLOP", "3e24 FLOPs", "~3e24", "≈3e24", "approx. 3e24", "3.8×10^24", "3.8x10^24", "3.8*10^24",
-    "3.8 × 10^24", "3.8e+24", "10^24", "1,200,000", "$1,200,000", "1,200.5", " 7 ", "500 W", "100 hours",
+    "1.2e25 FLOP",
+    "3e24 FLOPs",
+    "~3e24",
+    "≈3e24",
+    "approx. 3e24",
+    "3.8×10^24",
+    "3.8x10^24",
+    "3.8*10^24",
+    "3.8 × 10^24",
+    "3.8e+24",
+    "10^24",
+    "1,200,000",
+    "$1,200,000",
+    "1,200.5",
+    " 7 ",
+    "500 W",
+    "100 hours",
     # refused
-    "NaN", "nan", "inf", "-inf", "Infinity", "-1e24", "-0.5", "1e24-3e24", "1e24 or 3e24", "between 1e24 and 3e24",
-    "lots", "unknown", "1,200", "1.200.000", "1e400", "0x10", "3e24 FLOP/s", "1e24 FLOPS", "175B", "²", "١٢٣",
-    "1e24\x00", "=1+1", "N/A", "-", "?", "1e24 (est.)", "3e24;4e24",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "-1e24",
+    "-0.5",
+    "1e24-3e24",
+    "1e24 or 3e24",
+    "between 1e24 and 3e24",
+    "lots",
+    "unknown",
+    "1,200",
+    "1.200.000",
+    "1e400",
+    "0x10",
+    "3e24 FLOP/s",
+    "1e24 FLOPS",
+    "175B",
+    "²",
+    "١٢٣",
+    "1e24\x00",
+    "=1+1",
+    "N/A",
+    "-",
+    "?",
+    "1e24 (est.)",
+    "3e24;4e24",
 ]
 DATE_SPELLINGS = [
-    "2099-01-01", "2026-07-20", "2026-07-19", "2027", "2026-08", "next year", "March 2024", "2024-02-30",
-    "2024-13", "0001-01-01", "9999-12-31", "2024-03-05T10:00:00", "05/03/2024", "2024-1-5", " 2024 ",
-    "2024-03-05 ", "20240305", "Q1 2024", "",
+    "2099-01-01",
+    "2026-07-20",
+    "2026-07-19",
+    "2027",
+    "2026-08",
+    "next year",
+    "March 2024",
+    "2024-02-30",
+    "2024-13",
+    "0001-01-01",
+    "9999-12-31",
+    "2024-03-05T10:00:00",
+    "05/03/2024",
+    "2024-1-5",
+    " 2024 ",
+    "2024-03-05 ",
+    "20240305",
+    "Q1 2024",
+    "",
 ]
 TEXT_VALUES = [
-    "line one\nline two", "line one\r\nline two", "\n", '"quoted"', 'a "b" c', "a,b,c", "   ", "\t",
-    "Jülich ☃ 東京", "\u200b", "\ufeffModel", "nul\x00byte", "=HYPERLINK(\"x\")", "\\N", "NULL", "None",
-    "yes", "maybe", "1.0", "Language,Language,,", ",",
+    "line one\nline two",
+    "line one\r\nline two",
+    "\n",
+    '"quoted"',
+    'a "b" c',
+    "a,b,c",
+    "   ",
+    "\t",
+    "Jülich ☃ 東京",
+    "\u200b",
+    "\ufeffModel",
+    "nul\x00byte",
+    '=HYPERLINK("x")',
+    "\\N",
+    "NULL",
+    "None",
+    "yes",
+    "maybe",
+    "1.0",
+    "Language,Language,,",
+    ",",
 ]
 HUGE_SIZES = [100_000, 131_072, 131_073, 1_000_000, 10_000_000]
 
@@ -97,8 +171,13 @@ def huge_values(draw) -> str:
 def _float_spelling(value: float, style: str) -> str:
     mantissa, exponent = f"{value:.6e}".split("e") if math.isfinite(value) else (repr(value), "0")
     return {
-        "repr": repr(value), "e": f"{value:e}", "E": f"{value:E}", "times": f"{mantissa}×10^{int(exponent)}",
-        "x": f"{mantissa}x10^{int(exponent)}", "approx": f"~{value!r}", "unit": f"{value!r} FLOP",
+        "repr": repr(value),
+        "e": f"{value:e}",
+        "E": f"{value:E}",
+        "times": f"{mantissa}×10^{int(exponent)}",
+        "x": f"{mantissa}x10^{int(exponent)}",
+        "approx": f"~{value!r}",
+        "unit": f"{value!r} FLOP",
     }[style]
 
 
@@ -107,8 +186,11 @@ cell_values = st.one_of(
     st.sampled_from(DATE_SPELLINGS),
     st.sampled_from(TEXT_VALUES),
     st.text(max_size=40),
-    st.builds(_float_spelling, st.floats(allow_nan=True, allow_infinity=True),
-              st.sampled_from(["repr", "e", "E", "times", "x", "approx", "unit"])),
+    st.builds(
+        _float_spelling,
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.sampled_from(["repr", "e", "E", "times", "x", "approx", "unit"]),
+    ),
     st.dates().map(dt.date.isoformat),
     huge_values(),
 )
@@ -133,7 +215,7 @@ def real_table(picks: list[int]) -> Table:
 def drop_column(table: Table, name: str) -> Table:
     header, rows = table
     i = header.index(name)
-    return header[:i] + header[i + 1:], [row[:i] + row[i + 1:] for row in rows]
+    return header[:i] + header[i + 1 :], [row[:i] + row[i + 1 :] for row in rows]
 
 
 def drop_header_name(table: Table, name: str) -> Table:
@@ -219,14 +301,27 @@ def hostile_files(draw) -> HostileFile:
     result.steps.append(f"real rows {picks}")
     for _ in range(draw(st.integers(0, 4))):
         header = table[0]
-        kind = draw(st.sampled_from(
-            ["set_cell"] * 6 + ["drop_column", "drop_header_name", "duplicate_header", "rename_header",
-                                "duplicate_row", "add_column", "shuffle_columns"]))
+        kind = draw(
+            st.sampled_from(
+                ["set_cell"] * 6
+                + [
+                    "drop_column",
+                    "drop_header_name",
+                    "duplicate_header",
+                    "rename_header",
+                    "duplicate_row",
+                    "add_column",
+                    "shuffle_columns",
+                ]
+            )
+        )
         target = draw(st.one_of(st.sampled_from(MAPPED), st.sampled_from(header)))
         if target not in header:  # dropped or renamed by an earlier step
             target = header[0]
         if kind == "set_cell":
-            target = draw(st.one_of(st.just(target), st.sampled_from([h for h in NUMBER_HEADERS if h in header] or header)))
+            target = draw(
+                st.one_of(st.just(target), st.sampled_from([h for h in NUMBER_HEADERS if h in header] or header))
+            )
             value = draw(cell_values)
             row = draw(st.integers(0, 9))
             table = set_cell(table, row, target, value)
@@ -242,10 +337,26 @@ def hostile_files(draw) -> HostileFile:
             table = duplicate_header(table, target, position)
             result.steps.append(f"duplicate_header({target!r}, at {position})")
         elif kind == "rename_header":
-            new = draw(st.one_of(
-                st.sampled_from(["", " ", f"{target}s", target.lower(), f" {target} ", f"\ufeff{target}", f"{target}\n",
-                                 "_row_number", "_source", "Model", "source"]),
-                st.text(max_size=12)))
+            new = draw(
+                st.one_of(
+                    st.sampled_from(
+                        [
+                            "",
+                            " ",
+                            f"{target}s",
+                            target.lower(),
+                            f" {target} ",
+                            f"\ufeff{target}",
+                            f"{target}\n",
+                            "_row_number",
+                            "_source",
+                            "Model",
+                            "source",
+                        ]
+                    ),
+                    st.text(max_size=12),
+                )
+            )
             table = rename_header(table, target, new)
             result.steps.append(f"rename_header({target!r} -> {new!r})")
         elif kind == "duplicate_row":
@@ -275,8 +386,24 @@ def hostile_files(draw) -> HostileFile:
             data = with_bom(data, count)
             result.steps.append(f"with_bom({count})")
         elif kind == "inject":
-            junk = draw(st.sampled_from([b"\xff", b"\xe9", b"\xc3", b"\xe2\x80", b"\x00", b'"', b'""', b"\r", b"\n",
-                                         b",", b"\xef\xbb\xbf", b"\xed\xa0\x80"]))
+            junk = draw(
+                st.sampled_from(
+                    [
+                        b"\xff",
+                        b"\xe9",
+                        b"\xc3",
+                        b"\xe2\x80",
+                        b"\x00",
+                        b'"',
+                        b'""',
+                        b"\r",
+                        b"\n",
+                        b",",
+                        b"\xef\xbb\xbf",
+                        b"\xed\xa0\x80",
+                    ]
+                )
+            )
             offset = draw(st.integers(0, 1 << 16))
             data = inject(data, offset, junk)
             result.steps.append(f"inject({offset}, {junk!r})")
@@ -334,7 +461,10 @@ def check_file(path: Path, snapshot_date: dt.date = SNAPSHOT_DATE) -> str:
         assert json.loads(raw_row).keys() == {c for c in raw.columns if not c.startswith("_")}
     # Cell conservation: every rejected cell is a raw cell of a clean row, null there, with a reason.
     clean_by_row = {row["source_row_number"]: row for row in clean.iter_rows(named=True)}
-    raw_by_row = {row["_row_number"]: row for row in raw.filter(pl.col("_row_number").is_in(cells["row_number"].implode())).iter_rows(named=True)}
+    raw_by_row = {
+        row["_row_number"]: row
+        for row in raw.filter(pl.col("_row_number").is_in(cells["row_number"].implode())).iter_rows(named=True)
+    }
     for cell in cells.iter_rows(named=True):
         assert cell["row_number"] in clean_by_row, cell
         assert clean_by_row[cell["row_number"]][cell["field"]] is None, cell
@@ -361,7 +491,11 @@ def report_outcomes():
 # `make reliability` raises the count (FLOPCAST_HOSTILE_EXAMPLES=1000); `make test` runs tests/budget.py's share of 250.
 HOSTILE_EXAMPLES = int(os.environ.get("FLOPCAST_HOSTILE_EXAMPLES", str(examples(250))))
 HOSTILE = settings(
-    derandomize=True, database=None, deadline=None, max_examples=HOSTILE_EXAMPLES, print_blob=False,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=HOSTILE_EXAMPLES,
+    print_blob=False,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
 )
 
@@ -377,6 +511,7 @@ def test_hostile_file_is_conserved_or_refused_with_a_located_message(work_dir, c
 
 
 # --- hand-picked files that every run tries, whatever hypothesis draws ------------------------------
+
 
 def _cells(**values: str) -> Table:
     table = real_table([0, 1, 2])
@@ -397,22 +532,46 @@ def handpicked() -> dict[str, tuple[bytes, str | tuple[str, ...]]]:
         "double bom": (with_bom(base, 2), "cleaned"),
         "bare cr line ends": (to_bytes(*real_table([0, 1, 2]), terminator="\r"), "cleaned"),
         "missing required header": (to_bytes(*drop_column(real_table([0, 1]), "Publication date")), "missing columns"),
-        "renamed required header": (to_bytes(*rename_header(real_table([0, 1]), "Training compute (FLOP)", "Training compute (FLOPs)")),
-                                    "missing columns"),
+        "renamed required header": (
+            to_bytes(*rename_header(real_table([0, 1]), "Training compute (FLOP)", "Training compute (FLOPs)")),
+            "missing columns",
+        ),
         "duplicated header": (to_bytes(*duplicate_header(real_table([0, 1]), "Model", 5)), "raw format error"),
         "empty header name": (to_bytes(*rename_header(real_table([0, 1]), "Task", "")), "raw format error"),
         "header lost a name": (to_bytes(*drop_header_name(real_table([0, 1]), "Task")), "raw format error"),
-        "invalid utf-8 in a cell": (to_bytes(*real_table([0, 1])).replace(b"Thinking Machines", b"Thinking Mach\xefnes"),
-                                    "raw format error"),
+        "invalid utf-8 in a cell": (
+            to_bytes(*real_table([0, 1])).replace(b"Thinking Machines", b"Thinking Mach\xefnes"),
+            "raw format error",
+        ),
         "cp1252 file": (latin1(_cells(Organization="Jülich")), "raw format error"),
         "nul byte in a cell": (to_bytes(*_cells(Organization="Think\x00ing")), "cleaned"),
         "quoted newlines": (to_bytes(*_cells(Model="Inkling\nv2", Domain="Language\r\nVision")), "cleaned"),
-        "lenient numbers": (to_bytes(*_cells(**{"Training compute (FLOP)": "1.2e25 FLOP", "Parameters": "~3e11",
-                                                "Training power draw (W)": "3.8×10^6 W",
-                                                "Training compute cost (2023 USD)": "$1,200,000"})), "cleaned"),
-        "refused numbers": (to_bytes(*_cells(**{"Training compute (FLOP)": "NaN", "Parameters": "inf",
-                                                "Training dataset size (total)": "-5", "Hardware quantity": "1e24-3e24"})),
-                            "cleaned"),
+        "lenient numbers": (
+            to_bytes(
+                *_cells(
+                    **{
+                        "Training compute (FLOP)": "1.2e25 FLOP",
+                        "Parameters": "~3e11",
+                        "Training power draw (W)": "3.8×10^6 W",
+                        "Training compute cost (2023 USD)": "$1,200,000",
+                    }
+                )
+            ),
+            "cleaned",
+        ),
+        "refused numbers": (
+            to_bytes(
+                *_cells(
+                    **{
+                        "Training compute (FLOP)": "NaN",
+                        "Parameters": "inf",
+                        "Training dataset size (total)": "-5",
+                        "Hardware quantity": "1e24-3e24",
+                    }
+                )
+            ),
+            "cleaned",
+        ),
         "future date": (to_bytes(*_cells(**{"Publication date": "2099-01-01"})), "cleaned"),
         "free-text date": (to_bytes(*_cells(**{"Publication date": "sometime in spring"})), "cleaned"),
         "huge unquoted field": (to_bytes(*_cells(Abstract="x" * 10_000_000)), "raw format error"),
@@ -473,14 +632,20 @@ def test_handpicked_lenient_and_refused_values(work_dir):
     clean, rejected, _ = clean_frame(raw, NOTABLE_MODELS, CleanContext(str(path), SNAPSHOT_DATE))
     row = clean.filter(pl.col("source_row_number") == 1).row(0, named=True)
     assert (row["training_compute_flop"], row["parameters"], row["training_power_w"], row["training_cost_usd"]) == (
-        1.2e25, 3e11, 3.8e6, 1.2e6)
+        1.2e25,
+        3e11,
+        3.8e6,
+        1.2e6,
+    )
     path.write_bytes(HANDPICKED["refused numbers"][0])
     raw = read_text_table(path, source="epoch_notable_models", version="2026-07-20")
     # Refused values of optional columns reject those cells only: the row is kept with them null.
     clean, rejected, cells = clean_frame(raw, NOTABLE_MODELS, CleanContext(str(path), SNAPSHOT_DATE))
     assert 1 not in rejected["row_number"].to_list()
     row = clean.filter(pl.col("source_row_number") == 1).row(0, named=True)
-    assert [row[f] for f in ("hardware_quantity", "parameters", "training_compute_flop", "training_dataset_size")] == [None] * 4
+    assert [row[f] for f in ("hardware_quantity", "parameters", "training_compute_flop", "training_dataset_size")] == [
+        None
+    ] * 4
     assert sorted(cells.filter(pl.col("row_number") == 1)["reason"].to_list()) == [
         "hardware_quantity: cannot read '1e24-3e24' as a number",
         "parameters: 'inf' is not a finite number",
@@ -491,23 +656,34 @@ def test_handpicked_lenient_and_refused_values(work_dir):
 
 # --- number spellings, without files -----------------------------------------------------------------
 
+
 def _parse(values: list[str], column: str = "training_compute_flop") -> list[tuple]:
     value, problem = parsing.number(pl.col("cell"), column, min_value=0)
     return pl.DataFrame({"cell": values}, schema={"cell": pl.String}).select(value, problem).rows()
 
 
 SPELLINGS = {
-    "plain": lambda m, e: f"{m}e{e}", "plus": lambda m, e: f"{m}e+{e}" if e >= 0 else f"{m}e{e}",
-    "times": lambda m, e: f"{m}×10^{e}", "spaced times": lambda m, e: f"{m} × 10^{e}", "x": lambda m, e: f"{m}x10^{e}",
-    "star": lambda m, e: f"{m}*10^{e}", "tilde": lambda m, e: f"~{m}e{e}", "approx": lambda m, e: f"≈{m}e{e}",
-    "approx.": lambda m, e: f"approx. {m}e{e}", "unit": lambda m, e: f"{m}e{e} FLOP", "units": lambda m, e: f"{m}e{e} FLOPs",
+    "plain": lambda m, e: f"{m}e{e}",
+    "plus": lambda m, e: f"{m}e+{e}" if e >= 0 else f"{m}e{e}",
+    "times": lambda m, e: f"{m}×10^{e}",
+    "spaced times": lambda m, e: f"{m} × 10^{e}",
+    "x": lambda m, e: f"{m}x10^{e}",
+    "star": lambda m, e: f"{m}*10^{e}",
+    "tilde": lambda m, e: f"~{m}e{e}",
+    "approx": lambda m, e: f"≈{m}e{e}",
+    "approx.": lambda m, e: f"approx. {m}e{e}",
+    "unit": lambda m, e: f"{m}e{e} FLOP",
+    "units": lambda m, e: f"{m}e{e} FLOPs",
     "all": lambda m, e: f"~ {m} × 10^{e} FLOPs",
 }
 
 
 @settings(derandomize=True, database=None, deadline=None, max_examples=examples(150))
-@given(mantissa=st.decimals(min_value=1, max_value=Decimal("9.999"), places=3), exponent=st.integers(-20, 40),
-       spelling=st.sampled_from(sorted(SPELLINGS)))
+@given(
+    mantissa=st.decimals(min_value=1, max_value=Decimal("9.999"), places=3),
+    exponent=st.integers(-20, 40),
+    spelling=st.sampled_from(sorted(SPELLINGS)),
+)
 def test_accepted_spellings_read_the_same_value(mantissa, exponent, spelling):
     text = SPELLINGS[spelling](mantissa, exponent)
     [(value, problem)] = _parse([text])
@@ -522,8 +698,28 @@ def test_thousands_separators_when_unambiguous(number, fraction):
     assert problem is None and value == parsing.normalize_float_artefacts(float(f"{number}{fraction}"))
 
 
-REFUSED = ["NaN", "inf", "-inf", "-3e24", "1e24-3e24", "1e24 to 3e24", "1e24 or 2e24", "two", "3e24 FLOP/s", "1e24 FLOPS",
-           "1,200", "12,00,000", "1.200.000", "3.8×10^", "×10^24", "~", "FLOP", "1e24 FLOP FLOP", "~~3e24", "3e24 kFLOP"]
+REFUSED = [
+    "NaN",
+    "inf",
+    "-inf",
+    "-3e24",
+    "1e24-3e24",
+    "1e24 to 3e24",
+    "1e24 or 2e24",
+    "two",
+    "3e24 FLOP/s",
+    "1e24 FLOPS",
+    "1,200",
+    "12,00,000",
+    "1.200.000",
+    "3.8×10^",
+    "×10^24",
+    "~",
+    "FLOP",
+    "1e24 FLOP FLOP",
+    "~~3e24",
+    "3e24 kFLOP",
+]
 
 
 @settings(derandomize=True, database=None, deadline=None, max_examples=examples(100))
@@ -543,8 +739,12 @@ def test_any_text_is_a_value_a_reason_or_absent(texts):
     number_value, number_problem = parsing.number(pl.col("cell"), "training_compute_flop", min_value=0)
     day, precision, date_problem = parsing.date_with_precision(pl.col("cell"), "publication_date")
     out = frame.select(
-        pl.col("cell").str.strip_chars().alias("stripped"), number_value.alias("n"), number_problem.alias("np"),
-        day.alias("d"), precision.alias("p"), date_problem.alias("dp"),
+        pl.col("cell").str.strip_chars().alias("stripped"),
+        number_value.alias("n"),
+        number_problem.alias("np"),
+        day.alias("d"),
+        precision.alias("p"),
+        date_problem.alias("dp"),
     )
     for stripped, n, n_problem, d, p, d_problem in out.rows():
         blank = stripped in (None, "")

@@ -17,8 +17,21 @@ from tests.conftest import PROJECT_ROOT
 def start_build(sources_dir: Path, warehouse_dir: Path, *extra: str, log: Path) -> subprocess.Popen:
     handle = open(log, "wb")
     return subprocess.Popen(
-        [sys.executable, "-m", "pipelines.cli", "build", "--sources-dir", str(sources_dir), "--warehouse-dir", str(warehouse_dir), *extra],
-        stdout=handle, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        [
+            sys.executable,
+            "-m",
+            "pipelines.cli",
+            "build",
+            "--sources-dir",
+            str(sources_dir),
+            "--warehouse-dir",
+            str(warehouse_dir),
+            *extra,
+        ],
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
 

@@ -69,21 +69,39 @@ def test_readers_never_fail_or_see_a_mix_while_builds_publish(built, tmp_path):
     warehouse = tmp_path / "warehouse"
     shutil.copytree(built.warehouse_dir, warehouse, symlinks=True, ignore=shutil.ignore_patterns(".build"))
     current = load_snapshot(sources, "epoch_notable_models")
-    write_snapshot(sources, "epoch_notable_models", "2026-07-20",
-                   drop_first_model(current.data_path.read_text(encoding="utf-8")).encode("utf-8"),
-                   dict(current.manifest["origin"], retrieved="2026-07-20"))
+    write_snapshot(
+        sources,
+        "epoch_notable_models",
+        "2026-07-20",
+        drop_first_model(current.data_path.read_text(encoding="utf-8")).encode("utf-8"),
+        dict(current.manifest["origin"], retrieved="2026-07-20"),
+    )
 
     # What the two builds publish: the bundled snapshot, and the same less its first record (a usable run).
     with duckdb.connect(str(built.published_db), read_only=True) as con:
         (raw_rows,) = con.execute("select count(*) from raw.epoch_notable_models").fetchone()
         (clean_rows,) = con.execute("select count(*) from clean.notable_models").fetchone()
-    expected = {(raw_rows, clean_rows, clean_rows, "2026-07-19"), (raw_rows - 1, clean_rows - 1, clean_rows - 1, "2026-07-20")}
+    expected = {
+        (raw_rows, clean_rows, clean_rows, "2026-07-19"),
+        (raw_rows - 1, clean_rows - 1, clean_rows - 1, "2026-07-20"),
+    }
 
     stop = tmp_path / "stop"
     script = tmp_path / "reader.py"
     script.write_text(READER)
-    readers = [subprocess.Popen([sys.executable, str(script), str(warehouse / "flopcast.duckdb"), str(stop), str(tmp_path / f"reader-{i}.json")],
-                                cwd=PROJECT_ROOT) for i in range(READERS)]
+    readers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(script),
+                str(warehouse / "flopcast.duckdb"),
+                str(stop),
+                str(tmp_path / f"reader-{i}.json"),
+            ],
+            cwd=PROJECT_ROOT,
+        )
+        for i in range(READERS)
+    ]
     try:
         # Alternate between the two versions so consecutive builds publish different content.
         for i, pin in enumerate(["2026-07-20", "2026-07-19", "2026-07-20"]):
@@ -107,5 +125,7 @@ def test_readers_never_fail_or_see_a_mix_while_builds_publish(built, tmp_path):
     # After the last publish a new connection sees the last build.
     manifest = json.loads((warehouse / "manifest.json").read_text())
     assert manifest["sources"]["epoch_notable_models"]["version"] == "2026-07-20"
-    print(f"\nconcurrent readers: {READERS} readers served {queries} queries during 3 builds, "
-          f"{len(states)} distinct consistent states, 0 errors")
+    print(
+        f"\nconcurrent readers: {READERS} readers served {queries} queries during 3 builds, "
+        f"{len(states)} distinct consistent states, 0 errors"
+    )

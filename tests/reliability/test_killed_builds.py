@@ -53,6 +53,8 @@ def test_sigkill_at_many_moments_never_damages_the_published_warehouse(built, tm
     run_build(sources, warehouse, log=tmp_path / "after.log")
     assert verify_published(warehouse) == published
     assert not list((warehouse / "releases").glob(".staging-*"))
-    print(f"\nkilled builds: {survived} kills survived ({finished_first} builds finished before their kill moment), "
-          f"build time {duration:.1f}s")
+    print(
+        f"\nkilled builds: {survived} kills survived ({finished_first} builds finished before their kill moment), "
+        f"build time {duration:.1f}s"
+    )
     assert Locations(sources, warehouse).published_db.is_file()

@@ -26,27 +26,30 @@ def test_every_default_and_its_plausible_range_are_allowed(assumption):
         assert bound is None or bound in assumption.allowed, assumption.name
 
 
-@pytest.mark.parametrize("name, bad, good, words", [
-    ("pue", -1, 1.0, ">= 1"),
-    ("pue", 0.9, 1.58, ">= 1"),
-    ("server_overhead_factor", 0.5, 1.0, ">= 1"),
-    ("hardware_utilization", 0, 1.0, "in (0, 1]"),
-    ("hardware_utilization", 1.2, 0.05, "in (0, 1]"),
-    ("training_duration_days", 0, 1.0, "> 0"),
-    ("training_duration_days", -30, 365.0, "> 0"),
-    ("tokens_per_parameter", -20, 200.0, "> 0"),
-    ("flop_per_parameter_token", 0, 2.0, "> 0"),
-    ("data_stock_tokens", -1e14, 1e13, "> 0"),
-    ("post_internet_tokens", 0, 1e12, "> 0"),
-    ("nuclear_reactor_gw", 0, 0.5, "> 0"),
-    ("largest_us_power_station_gw", -6.8, 10.0, "> 0"),
-    ("money_binding_usd", -1e11, 1e12, "> 0"),
-    ("money_reference_1b_usd", 0, 1.0, "> 0"),
-    ("money_reference_10b_usd", -1, 1e10, "> 0"),
-    ("confidence_factor_confident", 0.5, 1.0, ">= 1"),
-    ("confidence_factor_likely", 0, 3.0, ">= 1"),
-    ("confidence_factor_speculative", -30, 100.0, ">= 1"),
-])
+@pytest.mark.parametrize(
+    "name, bad, good, words",
+    [
+        ("pue", -1, 1.0, ">= 1"),
+        ("pue", 0.9, 1.58, ">= 1"),
+        ("server_overhead_factor", 0.5, 1.0, ">= 1"),
+        ("hardware_utilization", 0, 1.0, "in (0, 1]"),
+        ("hardware_utilization", 1.2, 0.05, "in (0, 1]"),
+        ("training_duration_days", 0, 1.0, "> 0"),
+        ("training_duration_days", -30, 365.0, "> 0"),
+        ("tokens_per_parameter", -20, 200.0, "> 0"),
+        ("flop_per_parameter_token", 0, 2.0, "> 0"),
+        ("data_stock_tokens", -1e14, 1e13, "> 0"),
+        ("post_internet_tokens", 0, 1e12, "> 0"),
+        ("nuclear_reactor_gw", 0, 0.5, "> 0"),
+        ("largest_us_power_station_gw", -6.8, 10.0, "> 0"),
+        ("money_binding_usd", -1e11, 1e12, "> 0"),
+        ("money_reference_1b_usd", 0, 1.0, "> 0"),
+        ("money_reference_10b_usd", -1, 1e10, "> 0"),
+        ("confidence_factor_confident", 0.5, 1.0, ">= 1"),
+        ("confidence_factor_likely", 0, 3.0, ">= 1"),
+        ("confidence_factor_speculative", -30, 100.0, ">= 1"),
+    ],
+)
 def test_physical_ranges(name, bad, good, words):
     with pytest.raises(InvalidAssumption) as caught:
         resolve_assumptions({name: bad})

@@ -49,8 +49,10 @@ def test_dirty_rows_are_present(synthetic):
     assert frame["Model"].n_unique() < ROWS  # duplicated names
     assert dates.null_count() > 0  # missing dates
     assert (dates.drop_nulls().str.slice(0, 10) > generate.VERSION).any()  # future dates
-    assert compute.drop_nulls().cast(pl.Float64, strict=False).null_count() > 0 or \
-        frame["Parameters"].drop_nulls().cast(pl.Float64, strict=False).null_count() > 0  # unparsable numbers
+    assert (
+        compute.drop_nulls().cast(pl.Float64, strict=False).null_count() > 0
+        or frame["Parameters"].drop_nulls().cast(pl.Float64, strict=False).null_count() > 0
+    )  # unparsable numbers
     assert frame["Domain"].value_counts(sort=True)["Domain"][0] == "Language"
 
 
@@ -95,7 +97,11 @@ def test_pipeline_bench_runs_every_stage_in_process(synthetic, tmp_path):
 
 
 def test_measure_reports_timeouts_instead_of_crashing(tmp_path):
-    done = run.measure([sys.executable, "-c", "x = bytearray(50_000_000)"], log=tmp_path / "ok.log", timeout=60, mem_cap=8e9)
+    done = run.measure(
+        [sys.executable, "-c", "x = bytearray(50_000_000)"], log=tmp_path / "ok.log", timeout=60, mem_cap=8e9
+    )
     assert done["status"] == "ok" and done["peak_rss_bytes"] > 50_000_000
-    slow = run.measure([sys.executable, "-c", "import time; time.sleep(30)"], log=tmp_path / "slow.log", timeout=0.5, mem_cap=8e9)
+    slow = run.measure(
+        [sys.executable, "-c", "import time; time.sleep(30)"], log=tmp_path / "slow.log", timeout=0.5, mem_cap=8e9
+    )
     assert slow["status"] == "timeout" and slow["wall_seconds"] < 10

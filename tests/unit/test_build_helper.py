@@ -41,12 +41,19 @@ def frame() -> pl.DataFrame:
     )
 
 
-SUITE = Suite("models", (
-    not_null("model_id"), unique("model_id", why="one row per model"),
-    between("params", min_value=1, why="positive"), between("published", max_value=dt.date(2025, 1, 1)),
-    in_set("domain", {"language", "vision"}), compound_unique(["model_id", "domain"]), not_null("ghost"),
-    Expectation("ExpectColumnMeanToBeBetween", {"column": "params", "max_value": 10}),
-))
+SUITE = Suite(
+    "models",
+    (
+        not_null("model_id"),
+        unique("model_id", why="one row per model"),
+        between("params", min_value=1, why="positive"),
+        between("published", max_value=dt.date(2025, 1, 1)),
+        in_set("domain", {"language", "vision"}),
+        compound_unique(["model_id", "domain"]),
+        not_null("ghost"),
+        Expectation("ExpectColumnMeanToBeBetween", {"column": "params", "max_value": 10}),
+    ),
+)
 
 
 @pytest.fixture(scope="module")
@@ -60,13 +67,17 @@ def test_suites_in_the_helper_give_the_in_process_result_request_after_request(h
     expected = run_arrow_suite(frame().to_arrow(), SUITE, table="clean.models")
     assert not expected.success and expected.failed >= 5  # the suite exercises failures of every kind
     for rows in (frame(), frame().reverse(), frame().head(0)):  # several requests over the same pipes
-        assert helper.run_suite(rows, SUITE, table="clean.models") == run_arrow_suite(rows.to_arrow(), SUITE, table="clean.models")
+        assert helper.run_suite(rows, SUITE, table="clean.models") == run_arrow_suite(
+            rows.to_arrow(), SUITE, table="clean.models"
+        )
     assert helper.run_suite(frame(), SUITE, table="clean.models") == expected
 
 
 def test_a_suite_that_cannot_be_built_raises_the_same_error(helper):
     with pytest.raises(ValueError, match="ExpectColumnToBeAwesome"):
-        helper.run_suite(frame(), Suite("bad", (Expectation("ExpectColumnToBeAwesome", {"column": "model_id"}),)), table="t")
+        helper.run_suite(
+            frame(), Suite("bad", (Expectation("ExpectColumnToBeAwesome", {"column": "model_id"}),)), table="t"
+        )
     assert helper.run_suite(frame(), Suite("ok", (not_null("model_id"),)), table="t").success  # the helper lives on
 
 
@@ -102,8 +113,10 @@ def test_work_falls_back_to_this_process_when_the_helper_dies(monkeypatch, capfd
 
 
 def test_the_helper_ends_with_a_build_killed_while_it_imports():
-    code = ("import sys; from pipelines.lib.build_helper import BuildHelper; h = BuildHelper(); "
-            "print(h._process.pid, flush=True); import time; time.sleep(60)")
+    code = (
+        "import sys; from pipelines.lib.build_helper import BuildHelper; h = BuildHelper(); "
+        "print(h._process.pid, flush=True); import time; time.sleep(60)"
+    )
     parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
     helper_pid = int(parent.stdout.readline())
     os.kill(parent.pid, signal.SIGKILL)

@@ -108,8 +108,11 @@ def test_a_dagster_launched_run_is_refused_while_another_build_holds_the_warehou
     result = _job(other_process_lock).execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
-    errors = " ".join(e.event_specific_data.error.to_string() for e in result.all_events
-                      if getattr(e.event_specific_data, "error", None) is not None)
+    errors = " ".join(
+        e.event_specific_data.error.to_string()
+        for e in result.all_events
+        if getattr(e.event_specific_data, "error", None) is not None
+    )
     assert "another flopcast build is running" in errors, failure
     assert private.read_text() == "the running build's database"  # nothing deleted
     assert not result.get_step_success_events()

@@ -41,12 +41,28 @@ def real_header() -> list[str]:
 HEADER = real_header()
 
 GOOD = [
-    {"Model": "GPT-X", "Publication date": "2023-03-14", "Domain": "Language", "Organization": "OpenAI,OpenAI",
-     "Training compute (FLOP)": "2.1e25", "Training dataset size (total)": "1.3e13", "Parameters": "1e12"},
-    {"Model": "ResNet-152", "Publication date": "2015-12", "Domain": "Vision",
-     "Training compute (FLOP)": "1.1e19", "Training dataset size (total)": "1280000"},
-    {"Model": "Flamingo", "Publication date": "2022", "Domain": "Multimodal,Language,Vision",
-     "Training dataset size (total)": "4.3e9"},
+    {
+        "Model": "GPT-X",
+        "Publication date": "2023-03-14",
+        "Domain": "Language",
+        "Organization": "OpenAI,OpenAI",
+        "Training compute (FLOP)": "2.1e25",
+        "Training dataset size (total)": "1.3e13",
+        "Parameters": "1e12",
+    },
+    {
+        "Model": "ResNet-152",
+        "Publication date": "2015-12",
+        "Domain": "Vision",
+        "Training compute (FLOP)": "1.1e19",
+        "Training dataset size (total)": "1280000",
+    },
+    {
+        "Model": "Flamingo",
+        "Publication date": "2022",
+        "Domain": "Multimodal,Language,Vision",
+        "Training dataset size (total)": "4.3e9",
+    },
 ]
 BAD = [
     {"Model": "NoDate", "Training compute (FLOP)": "1e20"},
@@ -58,12 +74,19 @@ BAD = [
 # Same model_id 'deeplabv3'; the second row has more values and must win in any order.
 DUPLICATES = [
     {"Model": "DeepLabV3", "Publication date": "2017-06-17", "Domain": "Vision"},
-    {"Model": "DeepLabv3\n", "Publication date": "2017-06-17", "Domain": "Vision", "Parameters": "4e7",
-     "Training compute (FLOP)": "1e18"},
+    {
+        "Model": "DeepLabv3\n",
+        "Publication date": "2017-06-17",
+        "Domain": "Vision",
+        "Parameters": "4e7",
+        "Training compute (FLOP)": "1e18",
+    },
 ]
 
 
-def write_csv(tmp_path: Path, rows: list[dict], header: list[str] = HEADER, name: str = "notable_ai_models.csv") -> Path:
+def write_csv(
+    tmp_path: Path, rows: list[dict], header: list[str] = HEADER, name: str = "notable_ai_models.csv"
+) -> Path:
     unknown = {key for row in rows for key in row} - set(header)
     assert not unknown, unknown
     buffer = io.StringIO()
@@ -76,7 +99,9 @@ def write_csv(tmp_path: Path, rows: list[dict], header: list[str] = HEADER, name
     return path
 
 
-def clean(tmp_path: Path, rows: list[dict], header: list[str] = HEADER) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def clean(
+    tmp_path: Path, rows: list[dict], header: list[str] = HEADER
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     path = write_csv(tmp_path, rows, header)
     raw = read_text_table(path, source="epoch_notable_models", version="2026-07-19")
     clean_rows, rejected, _ = clean_frame(raw, NOTABLE_MODELS, CleanContext(str(path), SNAPSHOT_DATE))
@@ -107,7 +132,9 @@ def test_real_header_is_used():
 
 
 def test_every_raw_row_is_either_clean_or_rejected(tmp_path):
-    raw, clean_rows, rejected = clean(tmp_path, [BAD[0], GOOD[0], *DUPLICATES, BAD[1], GOOD[1], BAD[2], GOOD[2], BAD[3]])
+    raw, clean_rows, rejected = clean(
+        tmp_path, [BAD[0], GOOD[0], *DUPLICATES, BAD[1], GOOD[1], BAD[2], GOOD[2], BAD[3]]
+    )
     assert raw.height == 9
     assert_conserved(raw, clean_rows, rejected)
     assert rejected.height == 4  # three rows without a usable date and the losing duplicate (BadCompute is kept)
@@ -120,23 +147,38 @@ def test_bad_rows_are_quarantined_with_every_reason(tmp_path):
     reasons = reasons_by_model(rejected)
     assert reasons["NoDate"] == ["publication_date: missing"]
     assert len(reasons["FromTheFuture"]) == 1
-    assert "2027-01-01" in reasons["FromTheFuture"][0] and "after the snapshot date 2026-07-19" in reasons["FromTheFuture"][0]
+    assert (
+        "2027-01-01" in reasons["FromTheFuture"][0]
+        and "after the snapshot date 2026-07-19" in reasons["FromTheFuture"][0]
+    )
     assert "BadCompute" not in reasons
     # A rejected row lists its row reasons, then the reasons of its unreadable cells.
-    assert reasons["TwoProblems"] == ["publication_date: missing", "training_compute_flop: cannot read 'lots' as a number"]
+    assert reasons["TwoProblems"] == [
+        "publication_date: missing",
+        "training_compute_flop: cannot read 'lots' as a number",
+    ]
 
 
 def test_rejected_rows_carry_source_version_and_row_number(tmp_path):
     _, _, rejected = clean(tmp_path, [GOOD[0], BAD[0]])
-    assert rejected.select("source", "source_version", "row_number").rows() == [("epoch_notable_models", "2026-07-19", 2)]
+    assert rejected.select("source", "source_version", "row_number").rows() == [
+        ("epoch_notable_models", "2026-07-19", 2)
+    ]
 
 
 # --- cell-level quarantine ----------------------------------------------------------------------
 
+
 def test_unreadable_optional_cell_is_nulled_and_recorded_and_the_row_kept(tmp_path):
-    two_numbers = {"Model": "Masked Autoencoders ViT-H", "Publication date": "2021-11-11", "Domain": "Vision",
-                   "Training compute (FLOP)": "4.6e20", "Training dataset size (total)": "327978752,192851506176",
-                   "Hardware utilization (MFU)": "1.7", "Frontier model": "maybe"}
+    two_numbers = {
+        "Model": "Masked Autoencoders ViT-H",
+        "Publication date": "2021-11-11",
+        "Domain": "Vision",
+        "Training compute (FLOP)": "4.6e20",
+        "Training dataset size (total)": "327978752,192851506176",
+        "Hardware utilization (MFU)": "1.7",
+        "Frontier model": "maybe",
+    }
     raw, cleaned = clean_all(tmp_path, [GOOD[0], two_numbers, BAD[0]])
     assert_conserved(raw, cleaned.clean, cleaned.rejected_rows)
     kept = cleaned.clean.filter(pl.col("model") == "Masked Autoencoders ViT-H").row(0, named=True)
@@ -146,12 +188,33 @@ def test_unreadable_optional_cell_is_nulled_and_recorded_and_the_row_kept(tmp_pa
     assert kept["is_epoch_frontier"] is None  # unreadable flag: unknown, not "not flagged"
     assert dict(cleaned.rejected_cells.schema) == REJECTED_CELLS_SCHEMA
     assert cleaned.rejected_cells.rows() == [
-        ("epoch_notable_models", "2026-07-19", 2, "Training dataset size (total)", "training_dataset_size",
-         "327978752,192851506176", "training_dataset_size: cannot read '327978752,192851506176' as a number"),
-        ("epoch_notable_models", "2026-07-19", 2, "Hardware utilization (MFU)", "hardware_utilization_mfu",
-         "1.7", "hardware_utilization_mfu: 1.7 is above 1"),
-        ("epoch_notable_models", "2026-07-19", 2, "Frontier model", "is_epoch_frontier",
-         "maybe", "is_epoch_frontier: cannot read 'maybe' as yes/no"),
+        (
+            "epoch_notable_models",
+            "2026-07-19",
+            2,
+            "Training dataset size (total)",
+            "training_dataset_size",
+            "327978752,192851506176",
+            "training_dataset_size: cannot read '327978752,192851506176' as a number",
+        ),
+        (
+            "epoch_notable_models",
+            "2026-07-19",
+            2,
+            "Hardware utilization (MFU)",
+            "hardware_utilization_mfu",
+            "1.7",
+            "hardware_utilization_mfu: 1.7 is above 1",
+        ),
+        (
+            "epoch_notable_models",
+            "2026-07-19",
+            2,
+            "Frontier model",
+            "is_epoch_frontier",
+            "maybe",
+            "is_epoch_frontier: cannot read 'maybe' as yes/no",
+        ),
     ]
     assert cleaned.rejected_rows["row_number"].to_list() == [3]  # NoDate: no date is still a whole-row problem
 
@@ -161,17 +224,23 @@ def test_rejected_cells_only_point_at_clean_rows(tmp_path):
     no_date = {"Model": "NoDateBadSize", "Training dataset size (total)": "1,2"}
     raw, cleaned = clean_all(tmp_path, [no_date, BAD[2]])
     assert cleaned.rejected_rows["reasons"].to_list() == [
-        ["publication_date: missing", "training_dataset_size: cannot read '1,2' as a number"]]
-    assert cleaned.rejected_cells.select("row_number", "field", "raw_value").rows() == [(2, "training_compute_flop", "lots")]
+        ["publication_date: missing", "training_dataset_size: cannot read '1,2' as a number"]
+    ]
+    assert cleaned.rejected_cells.select("row_number", "field", "raw_value").rows() == [
+        (2, "training_compute_flop", "lots")
+    ]
     assert set(cleaned.rejected_cells["row_number"]) <= set(cleaned.clean["source_row_number"])
 
 
 def test_not_null_column_unreadable_rejects_the_row(tmp_path):
     _, cleaned = clean_all(tmp_path, [{"Model": "BadDate", "Publication date": "spring 2020", "Parameters": "x"}])
     assert cleaned.clean.height == 0
-    assert cleaned.rejected_rows["reasons"].to_list() == [[
-        "publication_date: cannot read 'spring 2020' as a date (YYYY-MM-DD, YYYY-MM or YYYY)",
-        "parameters: cannot read 'x' as a number"]]
+    assert cleaned.rejected_rows["reasons"].to_list() == [
+        [
+            "publication_date: cannot read 'spring 2020' as a date (YYYY-MM-DD, YYYY-MM or YYYY)",
+            "parameters: cannot read 'x' as a number",
+        ]
+    ]
     assert cleaned.rejected_cells.height == 0
 
 
@@ -180,21 +249,30 @@ def test_hardware_release_date_after_the_snapshot_is_a_rejected_cell(tmp_path):
     from pipelines.lib.clean_sources import ML_HARDWARE
 
     header = [c.source for c in ML_HARDWARE.columns]
-    path = write_csv(tmp_path, [{"Hardware name": "Chip A", "Release date": "2030-05", "TDP (W)": "700"},
-                                {"Hardware name": "Chip B", "Release date": "2020-05", "TDP (W)": "300"}],
-                     header, name="hardware.csv")
+    path = write_csv(
+        tmp_path,
+        [
+            {"Hardware name": "Chip A", "Release date": "2030-05", "TDP (W)": "700"},
+            {"Hardware name": "Chip B", "Release date": "2020-05", "TDP (W)": "300"},
+        ],
+        header,
+        name="hardware.csv",
+    )
     raw = read_text_table(path, source="epoch_ml_hardware", version="2026-07-19")
     cleaned = clean_frame(raw, ML_HARDWARE, CleanContext(str(path), SNAPSHOT_DATE))
     chip = cleaned.clean.filter(pl.col("hardware_name") == "Chip A").row(0, named=True)
     assert chip["release_date"] is None and chip["release_date_precision"] is None and chip["tdp_w"] == 700
     assert cleaned.rejected_cells.select("source_column", "raw_value", "reason").rows() == [
-        ("Release date", "2030-05", "release_date: 2030-05-01 is after the snapshot date 2026-07-19")]
+        ("Release date", "2030-05", "release_date: 2030-05-01 is after the snapshot date 2026-07-19")
+    ]
     assert cleaned.rejected_rows.height == 0
 
 
 def test_duplicate_with_a_rejected_cell_keeps_the_more_complete_row(tmp_path):
-    rows = [{"Model": "Same", "Publication date": "2020-01-01", "Parameters": "1e9", "Training compute (FLOP)": "lots"},
-            {"Model": "same ", "Publication date": "2020-01-01", "Parameters": "1e9", "Training compute (FLOP)": "1e20"}]
+    rows = [
+        {"Model": "Same", "Publication date": "2020-01-01", "Parameters": "1e9", "Training compute (FLOP)": "lots"},
+        {"Model": "same ", "Publication date": "2020-01-01", "Parameters": "1e9", "Training compute (FLOP)": "1e20"},
+    ]
     for order in (rows, rows[::-1]):
         folder = tmp_path / str(len(list(tmp_path.iterdir())))
         folder.mkdir()
@@ -202,7 +280,10 @@ def test_duplicate_with_a_rejected_cell_keeps_the_more_complete_row(tmp_path):
         assert_conserved(raw, cleaned.clean, cleaned.rejected_rows)
         assert cleaned.clean["training_compute_flop"].to_list() == [1e20]
         loser = cleaned.rejected_rows["reasons"][0].to_list()
-        assert loser[0].startswith("duplicate model: ") and loser[1] == "training_compute_flop: cannot read 'lots' as a number"
+        assert (
+            loser[0].startswith("duplicate model: ")
+            and loser[1] == "training_compute_flop: cannot read 'lots' as a number"
+        )
         assert cleaned.rejected_cells.height == 0  # the loser's cell is among its reasons only
 
 
@@ -234,7 +315,9 @@ def test_more_complete_duplicate_is_kept_in_any_order(tmp_path):
         kept_row = kept["source_row_number"][0]
         assert shuffled[kept_row - 1] is DUPLICATES[1]
         loser = rejected.filter(pl.col("row_number") == shuffled.index(DUPLICATES[0]) + 1)
-        assert loser["reasons"][0].to_list() == ["duplicate model: another row with model_id 'deeplabv3' is more complete (or equal and first by value) and is kept"]
+        assert loser["reasons"][0].to_list() == [
+            "duplicate model: another row with model_id 'deeplabv3' is more complete (or equal and first by value) and is kept"
+        ]
         results.append(clean_rows.drop("source_row_number"))
     for other in results[1:]:
         assert other.equals(results[0])
@@ -294,6 +377,7 @@ def test_dropped_required_column_is_named(tmp_path):
 
 # --- the bundled snapshots ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("source", sorted(CLEANING_SPECS))
 def test_bundled_snapshot_cleans_with_row_conservation_and_unique_key(source):
     spec = CLEANING_SPECS[source]
@@ -321,7 +405,8 @@ def test_bundled_main_source_keeps_runs_with_an_unreadable_dataset_size():
     snapshot = load_snapshot(SOURCES_DIR, "epoch_notable_models")
     raw = read_text_table(snapshot.data_path, source=snapshot.source, version=snapshot.version)
     clean_rows, rejected, cells = clean_frame(
-        raw, NOTABLE_MODELS, CleanContext(str(snapshot.data_path), dt.date.fromisoformat(snapshot.retrieved)))
+        raw, NOTABLE_MODELS, CleanContext(str(snapshot.data_path), dt.date.fromisoformat(snapshot.retrieved))
+    )
     kept = dict(clean_rows.select("model", "training_compute_flop").rows())
     assert kept["Masked Autoencoders ViT-H"] == pytest.approx(4.6e20, rel=0.05)
     assert kept["EfficientNetV2-XL"] is not None and "AbLang (heavy sequences)" in kept
@@ -331,17 +416,31 @@ def test_bundled_main_source_keeps_runs_with_an_unreadable_dataset_size():
 
 
 @settings(max_examples=examples(300), deadline=None, derandomize=True, database=None)
-@given(st.lists(st.one_of(st.none(), st.text(max_size=30), st.text(alphabet=st.characters(max_codepoint=127), max_size=30),
-                          st.text(alphabet="aC9 +*#-.\n\uff0b\u00e9", max_size=12)),
-                min_size=1, max_size=20))
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(max_size=30),
+            st.text(alphabet=st.characters(max_codepoint=127), max_size=30),
+            st.text(alphabet="aC9 +*#-.\n\uff0b\u00e9", max_size=12),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_vectorised_slug_ids_match_parsing_slug(names):
     from pipelines.lib.clean_sources import _slug_ids
 
-    got = pl.DataFrame({"name": names}, schema={"name": pl.String}).select(_slug_ids(pl.col("name")).alias("slug"))["slug"].to_list()
+    got = (
+        pl.DataFrame({"name": names}, schema={"name": pl.String})
+        .select(_slug_ids(pl.col("name")).alias("slug"))["slug"]
+        .to_list()
+    )
     assert got == [None if n is None else parsing.slug(n) for n in names]
 
 
 # --- model ids ----------------------------------------------------------------------------------
+
 
 def test_symbols_that_name_a_model_are_part_of_its_id():
     assert parsing.slug("DeepLabV3+") == "deeplabv3-plus"
@@ -359,16 +458,20 @@ def test_ids_other_tables_and_tests_rely_on_do_not_change():
 
 
 def test_distinct_models_stay_distinct_and_real_duplicates_are_still_caught(tmp_path):
-    rows = [{"Model": "DeepLabV3", "Publication date": "2017-06-17"},
-            {"Model": "DeepLabV3+", "Publication date": "2018-02-07", "Parameters": "4e7"},
-            {"Model": "PointNet", "Publication date": "2016-12-02"},
-            {"Model": "PointNet++", "Publication date": "2017-06-07"},
-            # Case, spacing and a trailing newline do not make a different model:
-            {"Model": "deeplabv3 +\n", "Publication date": "2018-02-07"},
-            {"Model": "Pointnet  ++", "Publication date": "2017-06-07"}]
+    rows = [
+        {"Model": "DeepLabV3", "Publication date": "2017-06-17"},
+        {"Model": "DeepLabV3+", "Publication date": "2018-02-07", "Parameters": "4e7"},
+        {"Model": "PointNet", "Publication date": "2016-12-02"},
+        {"Model": "PointNet++", "Publication date": "2017-06-07"},
+        # Case, spacing and a trailing newline do not make a different model:
+        {"Model": "deeplabv3 +\n", "Publication date": "2018-02-07"},
+        {"Model": "Pointnet  ++", "Publication date": "2017-06-07"},
+    ]
     raw, clean_rows, rejected = clean(tmp_path, rows)
     assert_conserved(raw, clean_rows, rejected)
     assert clean_rows["model_id"].to_list() == ["deeplabv3", "deeplabv3-plus", "pointnet", "pointnet-plus-plus"]
-    assert clean_rows.filter(pl.col("model_id") == "deeplabv3-plus")["model"].to_list() == ["DeepLabV3+"]  # more complete
+    assert clean_rows.filter(pl.col("model_id") == "deeplabv3-plus")["model"].to_list() == [
+        "DeepLabV3+"
+    ]  # more complete
     assert sorted(rejected["row_number"].to_list()) == [5, 6]
     assert all(r[0].startswith("duplicate model: ") for r in rejected["reasons"].to_list())

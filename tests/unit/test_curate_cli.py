@@ -37,8 +37,22 @@ def run(capsys, *argv) -> tuple[int, str, str]:
 
 
 def add(capsys, sources, *extra, value="2.2e25 FLOP"):
-    return run(capsys, "curate", "add", "--sources-dir", str(sources), "--model-id", "gpt-4-mar-2023",
-               "--field", "training_compute_flop", "--value", value, "--citation", "https://example.org", *extra)
+    return run(
+        capsys,
+        "curate",
+        "add",
+        "--sources-dir",
+        str(sources),
+        "--model-id",
+        "gpt-4-mar-2023",
+        "--field",
+        "training_compute_flop",
+        "--value",
+        value,
+        "--citation",
+        "https://example.org",
+        *extra,
+    )
 
 
 def files_under(folder: Path) -> dict[str, bytes]:
@@ -53,8 +67,9 @@ def test_a_scenario_name_that_leaves_the_folder_or_shadows_the_baseline_is_refus
     assert files_under(sources.parent) == before
 
 
-@pytest.mark.parametrize("where", ["outside.csv", "sources/notes.txt", "sources/epoch_notable_models/x.csv",
-                                   "sources/curated/sub/x.csv"])
+@pytest.mark.parametrize(
+    "where", ["outside.csv", "sources/notes.txt", "sources/epoch_notable_models/x.csv", "sources/curated/sub/x.csv"]
+)
 def test_file_must_be_a_curated_csv(capsys, sources, monkeypatch, where):
     monkeypatch.chdir(sources.parent)
     before = files_under(sources.parent)
@@ -84,8 +99,24 @@ def test_an_interrupted_add_leaves_the_file_byte_identical_and_no_temporary(caps
 
     monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        main(["curate", "add", "--sources-dir", str(sources), "--model-id", "gpt-3-175b-davinci", "--field",
-              "training_compute_flop", "--value", "3.2e23 FLOP", "--citation", "https://b", "--file", str(curated / "corrections.csv")])
+        main(
+            [
+                "curate",
+                "add",
+                "--sources-dir",
+                str(sources),
+                "--model-id",
+                "gpt-3-175b-davinci",
+                "--field",
+                "training_compute_flop",
+                "--value",
+                "3.2e23 FLOP",
+                "--citation",
+                "https://b",
+                "--file",
+                str(curated / "corrections.csv"),
+            ]
+        )
     assert files_under(curated) == {"corrections.csv": original}
 
 
@@ -106,11 +137,14 @@ def test_add_refuses_a_curated_file_that_is_a_link(capsys, sources, tmp_path):
     assert target.read_text() == "root:x:0:0:SECRET-LINE\n"
 
 
-@pytest.mark.parametrize("content", [
-    HEADER.encode() + b'correct,gpt-4-mar-2023,,,2.2e25 FLOP,"' + b"x" * 10_000_000 + b'"\n',
-    HEADER.encode() + b"add,,Caf\xe9,2020-01-01,1e25 FLOP,ref\n",
-    HEADER.encode() + b"add,,A\x1b[2JB,2020-01-01,1e25 FLOP,ref\n",
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        HEADER.encode() + b'correct,gpt-4-mar-2023,,,2.2e25 FLOP,"' + b"x" * 10_000_000 + b'"\n',
+        HEADER.encode() + b"add,,Caf\xe9,2020-01-01,1e25 FLOP,ref\n",
+        HEADER.encode() + b"add,,A\x1b[2JB,2020-01-01,1e25 FLOP,ref\n",
+    ],
+)
 def test_check_names_the_problem_without_a_traceback(capsys, sources, content):
     (sources / "curated").mkdir()
     (sources / "curated" / "corrections.csv").write_bytes(content)

@@ -31,13 +31,20 @@ from pipelines.lib.publish import build_manifest, table_stats
 
 SOURCES = {
     "epoch_notable_models": {
-        "version": "2026-07-19", "file": "notable_ai_models.csv", "sha256": "a" * 64, "rows": 9,
+        "version": "2026-07-19",
+        "file": "notable_ai_models.csv",
+        "sha256": "a" * 64,
+        "rows": 9,
         "license": "CC BY 4.0",
         "citation": "Epoch AI, 'Data on AI Models'. Published online at epoch.ai. Retrieved from 'https://epoch.ai/data/ai-models' [online resource].",
     },
     "ember_country_electricity": {
-        "version": "2025-05-21", "file": "country_overview_yearly.csv", "sha256": "b" * 64, "rows": 3,
-        "license": "CC BY 4.0", "citation": "Ember (2025), Yearly Electricity Data. https://ember-climate.org/data/global-electricity/",
+        "version": "2025-05-21",
+        "file": "country_overview_yearly.csv",
+        "sha256": "b" * 64,
+        "rows": 3,
+        "license": "CC BY 4.0",
+        "citation": "Ember (2025), Yearly Electricity Data. https://ember-climate.org/data/global-electricity/",
     },
 }
 
@@ -126,12 +133,19 @@ def test_stale_docs_lists_documented_columns_the_database_lacks(con):
 
 def test_apply_comments_sets_table_and_column_comments(con):
     count = apply_comments(con)
-    columns = {(s, t, c): comment for s, t, c, comment in con.execute(
-        "select schema_name, table_name, column_name, comment from duckdb_columns() "
-        "where schema_name in ('clean', 'marts', 'quarantine') and table_name <> 'a_view'").fetchall()}
-    tables = {(s, t): comment for s, t, comment in con.execute(
-        "select schema_name, table_name, comment from duckdb_tables() where schema_name in ('clean', 'marts', 'quarantine')"
-    ).fetchall()}
+    columns = {
+        (s, t, c): comment
+        for s, t, c, comment in con.execute(
+            "select schema_name, table_name, column_name, comment from duckdb_columns() "
+            "where schema_name in ('clean', 'marts', 'quarantine') and table_name <> 'a_view'"
+        ).fetchall()
+    }
+    tables = {
+        (s, t): comment
+        for s, t, comment in con.execute(
+            "select schema_name, table_name, comment from duckdb_tables() where schema_name in ('clean', 'marts', 'quarantine')"
+        ).fetchall()
+    }
     # The view is not a public table: left alone.
     assert con.execute("select comment from duckdb_views() where view_name = 'a_view'").fetchone()[0] is None
     assert tables[("marts", "training_runs")] == TABLE_DOCS["marts.training_runs"]
@@ -150,12 +164,16 @@ def test_apply_comments_sets_table_and_column_comments(con):
 def test_apply_comments_quotes_identifiers_and_text(con, monkeypatch):
     con.execute('create table marts."odd ""name""" ("it\'s ""x""" bigint)')
     monkeypatch.setitem(TABLE_DOCS, 'marts.odd "name"', "A table with 'quotes' in its name")
-    monkeypatch.setitem(COLUMN_DOCS, 'marts.odd "name"', {'it\'s "x"': ("W", "Don't; \"really\"")})
+    monkeypatch.setitem(COLUMN_DOCS, 'marts.odd "name"', {'it\'s "x"': ("W", 'Don\'t; "really"')})
     apply_comments(con)
-    assert con.execute("select comment from duckdb_tables() where table_name = 'odd \"name\"'").fetchone()[0] == \
-        "A table with 'quotes' in its name"
-    assert con.execute("select comment from duckdb_columns() where table_name = 'odd \"name\"'").fetchone()[0] == \
-        "[W] Don't; \"really\""
+    assert (
+        con.execute("select comment from duckdb_tables() where table_name = 'odd \"name\"'").fetchone()[0]
+        == "A table with 'quotes' in its name"
+    )
+    assert (
+        con.execute("select comment from duckdb_columns() where table_name = 'odd \"name\"'").fetchone()[0]
+        == '[W] Don\'t; "really"'
+    )
 
 
 def test_shared_columns_are_written_once():
@@ -171,15 +189,30 @@ def test_shared_columns_are_written_once():
 # --- the data card --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("reason, family", [
-    ("training_dataset_size: cannot read '2260275840,2290000001' as a number", "training_dataset_size: cannot read '…' as a number"),
-    ("training_dataset_size: cannot read 'O'Neil' as a number", "training_dataset_size: cannot read '…' as a number"),
-    ("duplicate model: model_id 'deeplabv3' is also on row 682, which is kept", "duplicate model: model_id '…' is also on row …, which is kept"),
-    ("publication_date: 2027-01-01 is after the snapshot date 2026-07-19", "publication_date: … is after the snapshot date …"),
-    ("hardware_utilization_mfu: 1.5 is above 1", "hardware_utilization_mfu: … is above …"),
-    ("fp16_flop_per_s: '-3' is below the minimum 0", "fp16_flop_per_s: '…' is below the minimum …"),
-    ("publication_date: missing", "publication_date: missing"),
-])
+@pytest.mark.parametrize(
+    "reason, family",
+    [
+        (
+            "training_dataset_size: cannot read '2260275840,2290000001' as a number",
+            "training_dataset_size: cannot read '…' as a number",
+        ),
+        (
+            "training_dataset_size: cannot read 'O'Neil' as a number",
+            "training_dataset_size: cannot read '…' as a number",
+        ),
+        (
+            "duplicate model: model_id 'deeplabv3' is also on row 682, which is kept",
+            "duplicate model: model_id '…' is also on row …, which is kept",
+        ),
+        (
+            "publication_date: 2027-01-01 is after the snapshot date 2026-07-19",
+            "publication_date: … is after the snapshot date …",
+        ),
+        ("hardware_utilization_mfu: 1.5 is above 1", "hardware_utilization_mfu: … is above …"),
+        ("fp16_flop_per_s: '-3' is below the minimum 0", "fp16_flop_per_s: '…' is below the minimum …"),
+        ("publication_date: missing", "publication_date: missing"),
+    ],
+)
 def test_reason_family_removes_values(reason, family):
     assert reason_family(reason) == family
 
@@ -188,8 +221,17 @@ def test_data_card_has_every_section_and_the_attribution(con, tmp_path):
     card_path, package_path = write_data_card(con, _manifest(con), tmp_path)
     assert card_path == tmp_path / DATA_CARD_NAME and package_path == tmp_path / DATAPACKAGE_NAME
     card = card_path.read_text(encoding="utf-8")
-    for heading in ("# flopcast data card", "## Attribution", "## Sources", "## Tables", "## Coverage",
-                    "## Quarantined rows", "## Rejected cells", "## Headline fits", "## Known caveats"):
+    for heading in (
+        "# flopcast data card",
+        "## Attribution",
+        "## Sources",
+        "## Tables",
+        "## Coverage",
+        "## Quarantined rows",
+        "## Rejected cells",
+        "## Headline fits",
+        "## Known caveats",
+    ):
         assert f"\n{heading}\n" in f"\n{card}", heading
     assert EPOCH_ATTRIBUTION == "Epoch AI, 'Data on AI Models'. Published online at epoch.ai."
     assert EPOCH_ATTRIBUTION in card and EMBER_ATTRIBUTION in card and "CC BY 4.0" in card
@@ -213,9 +255,13 @@ def test_data_card_has_every_section_and_the_attribution(con, tmp_path):
     assert "Quarantined rows: 5 (`ember_country_electricity` 1, `epoch_notable_models` 4)." in card
     # Rejected cells (set to null in kept rows), counted and grouped by column and reason family.
     assert "Rejected cells: 3 (`epoch_notable_models` 3)." in card
-    assert ("| `epoch_notable_models` | `training_dataset_size` | training_dataset_size: cannot read '…' as a number | 2 | "
-            "training_dataset_size: cannot read '1,2' as a number |") in card
-    assert "| `epoch_notable_models` | `hardware_utilization_mfu` | hardware_utilization_mfu: … is above … | 1 |" in card
+    assert (
+        "| `epoch_notable_models` | `training_dataset_size` | training_dataset_size: cannot read '…' as a number | 2 | "
+        "training_dataset_size: cannot read '1,2' as a number |"
+    ) in card
+    assert (
+        "| `epoch_notable_models` | `hardware_utilization_mfu` | hardware_utilization_mfu: … is above … | 1 |" in card
+    )
     # No analysis tables here: said so instead of failing.
     assert "are not in this build" in card
     # Caveats, with the counts the build gives.
@@ -227,8 +273,10 @@ def test_data_card_has_every_section_and_the_attribution(con, tmp_path):
 def test_data_card_shows_the_headline_when_the_analysis_tables_exist(con, tmp_path, monkeypatch):
     for table in ("trend_fits", "projections", "roadblocks"):
         con.execute(f"create table marts.{table} (metric varchar)")
-    monkeypatch.setattr("pipelines.lib.headline.headline_lines",
-                        lambda c: ["Frontier training compute grows 4.20x per year (a | pipe)."])
+    monkeypatch.setattr(
+        "pipelines.lib.headline.headline_lines",
+        lambda c: ["Frontier training compute grows 4.20x per year (a | pipe)."],
+    )
     card = write_data_card(con, _manifest(con), tmp_path)[0].read_text(encoding="utf-8")
     assert "```text\nFrontier training compute grows 4.20x per year (a | pipe).\n```" in card
 
@@ -259,8 +307,12 @@ def test_datapackage_has_one_resource_per_table_with_mapped_types(con, tmp_path)
     runs = {f["name"]: f for f in resources["marts.training_runs"]["schema"]["fields"]}
     assert runs["model_id"]["type"] == "string" and "unit" not in runs["model_id"]
     assert runs["training_compute_flop"] == {
-        "name": "training_compute_flop", "type": "number", "unit": "FLOP", "flopcast:duckdb_type": "DOUBLE",
-        "description": COLUMN_DOCS["marts.training_runs"]["training_compute_flop"][1]}
+        "name": "training_compute_flop",
+        "type": "number",
+        "unit": "FLOP",
+        "flopcast:duckdb_type": "DOUBLE",
+        "description": COLUMN_DOCS["marts.training_runs"]["training_compute_flop"][1],
+    }
     assert runs["publication_date"]["type"] == "date" and runs["is_frontier"]["type"] == "boolean"
     summary = {f["name"]: f["type"] for f in resources["marts.yearly_summary"]["schema"]["fields"]}
     assert summary["year"] == "integer" and summary["n_frontier"] == "integer"  # BIGINT, HUGEINT
@@ -273,11 +325,24 @@ def test_datapackage_omits_the_file_hash_when_the_parquet_file_is_absent(con, tm
     assert all("hash" not in r and "bytes" not in r and r["flopcast:content_hash"] for r in package["resources"])
 
 
-@pytest.mark.parametrize("duckdb_type, expected", [
-    ("VARCHAR", "string"), ("DOUBLE", "number"), ("FLOAT", "number"), ("DECIMAL(18,3)", "number"),
-    ("BIGINT", "integer"), ("INTEGER", "integer"), ("HUGEINT", "integer"), ("BOOLEAN", "boolean"), ("DATE", "date"),
-    ("VARCHAR[]", "array"), ("DOUBLE[3]", "array"), ("TIMESTAMP WITH TIME ZONE", "datetime"), ("BLOB", "any"),
-])
+@pytest.mark.parametrize(
+    "duckdb_type, expected",
+    [
+        ("VARCHAR", "string"),
+        ("DOUBLE", "number"),
+        ("FLOAT", "number"),
+        ("DECIMAL(18,3)", "number"),
+        ("BIGINT", "integer"),
+        ("INTEGER", "integer"),
+        ("HUGEINT", "integer"),
+        ("BOOLEAN", "boolean"),
+        ("DATE", "date"),
+        ("VARCHAR[]", "array"),
+        ("DOUBLE[3]", "array"),
+        ("TIMESTAMP WITH TIME ZONE", "datetime"),
+        ("BLOB", "any"),
+    ],
+)
 def test_frictionless_type(duckdb_type, expected):
     assert frictionless_type(duckdb_type) == expected
 

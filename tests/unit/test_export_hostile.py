@@ -19,8 +19,17 @@ from pipelines.cli import main
 from pipelines.lib.export import ExportError, export_tables
 from pipelines.lib.warehouse import Locations
 
-HOSTILE = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1)",
-           "\tindented", "\rreturn", "nul\x00byte", "plain"]
+HOSTILE = [
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://evil.example","click")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\tindented",
+    "\rreturn",
+    "nul\x00byte",
+    "plain",
+]
 
 
 @pytest.fixture
@@ -32,11 +41,21 @@ def warehouse(tmp_path) -> Locations:
     con = duckdb.connect(str(release / "flopcast.duckdb"))
     con.execute("CREATE SCHEMA marts")
     con.execute("CREATE TABLE marts.training_runs (model VARCHAR, training_compute_flop DOUBLE)")
-    con.executemany("INSERT INTO marts.training_runs VALUES (?, ?)", [(m, 1e24 * (i + 1)) for i, m in enumerate(HOSTILE)])
+    con.executemany(
+        "INSERT INTO marts.training_runs VALUES (?, ?)", [(m, 1e24 * (i + 1)) for i, m in enumerate(HOSTILE)]
+    )
     con.execute(f"COPY marts.training_runs TO '{release / 'parquet/marts/training_runs.parquet'}' (FORMAT parquet)")
     con.close()
-    (release / "manifest.json").write_text(json.dumps({"tables": {"marts.training_runs": {
-        "parquet": "parquet/marts/training_runs.parquet", "rows": len(HOSTILE)}}, "sources": {}}))
+    (release / "manifest.json").write_text(
+        json.dumps(
+            {
+                "tables": {
+                    "marts.training_runs": {"parquet": "parquet/marts/training_runs.parquet", "rows": len(HOSTILE)}
+                },
+                "sources": {},
+            }
+        )
+    )
     os.symlink("releases/abc123", root / "current")
     for entry in ("flopcast.duckdb", "parquet", "manifest.json"):
         os.symlink(f"current/{entry}", root / entry)
@@ -55,13 +74,34 @@ def exported_models(path: Path) -> list[str]:
 def test_csv_export_neutralises_formulas_and_drops_nul(warehouse, tmp_path):
     export_tables(warehouse, str(tmp_path / "out"), formats=("csv",))
     assert exported_models(tmp_path / "out/marts/training_runs.csv") == [
-        "'=cmd|' /C calc'!A0", "'=HYPERLINK(\"http://evil.example\",\"click\")", "'+1+1", "'-2+3", "'@SUM(A1)",
-        "'\tindented", "'\rreturn", "nulbyte", "plain"]
+        "'=cmd|' /C calc'!A0",
+        '\'=HYPERLINK("http://evil.example","click")',
+        "'+1+1",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tindented",
+        "'\rreturn",
+        "nulbyte",
+        "plain",
+    ]
 
 
 def test_raw_csv_keeps_the_values_but_still_no_nul(warehouse, tmp_path, capsys):
-    assert main(["export", "--to", str(tmp_path / "out"), "--format", "csv", "--raw-csv",
-                 "--warehouse-dir", str(warehouse.warehouse_dir)]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--to",
+                str(tmp_path / "out"),
+                "--format",
+                "csv",
+                "--raw-csv",
+                "--warehouse-dir",
+                str(warehouse.warehouse_dir),
+            ]
+        )
+        == 0
+    )
     assert exported_models(tmp_path / "out/marts/training_runs.csv") == [m.replace("\x00", "") for m in HOSTILE]
 
 
@@ -85,8 +125,11 @@ def test_to_inside_the_warehouse_is_refused(warehouse):
 def test_to_a_file_or_an_unwritable_place_is_one_line(warehouse, tmp_path, capsys):
     a_file = tmp_path / "notes.txt"
     a_file.write_text("mine")
-    for dest, expected in ((a_file, "is a file, not a folder"), (a_file / "sub", "cannot write to"),
-                           (Path("/sys/flopcast-export-test"), "cannot write to")):
+    for dest, expected in (
+        (a_file, "is a file, not a folder"),
+        (a_file / "sub", "cannot write to"),
+        (Path("/sys/flopcast-export-test"), "cannot write to"),
+    ):
         code = main(["export", "--to", str(dest), "--warehouse-dir", str(warehouse.warehouse_dir)])
         err = capsys.readouterr().err
         assert code == 2 and expected in err and "Traceback" not in err and err.count("\n") == 1, err

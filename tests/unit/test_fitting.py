@@ -14,10 +14,11 @@ def noisy_series(rng: np.random.Generator, *, n: int = 200, slope: float = 0.6, 
     """Values growing `slope` OOM per year from 1e18 at 2010, with log-normal scatter of `sd` OOM."""
     x = np.sort(rng.uniform(2000.0, 2025.0, n))
     log10 = 18.0 + slope * (x - 2010.0) + rng.normal(0.0, sd, n)
-    return x, 10.0 ** log10
+    return x, 10.0**log10
 
 
 # --- exact answers ------------------------------------------------------------------------------
+
 
 def test_noiseless_growth_and_doubling_time():
     x = np.linspace(2012.0, 2024.5, 40)
@@ -39,12 +40,13 @@ def test_doubling_time_of_flat_and_shrinking_trends():
 def test_predict_reproduces_the_line():
     x = np.linspace(1990.0, 2024.0, 35)
     log10 = 10.0 + 0.55 * (x - 1990.0)
-    fit = fit_log_linear(x, 10.0 ** log10, resamples=300)
+    fit = fit_log_linear(x, 10.0**log10, resamples=300)
     np.testing.assert_allclose(fit.predict_log10(x), log10, rtol=1e-12, atol=1e-11)
     np.testing.assert_allclose(fit.intercept + fit.slope * x, log10, rtol=1e-12, atol=1e-9)
 
 
 # --- intervals ----------------------------------------------------------------------------------
+
 
 def test_noisy_intervals_contain_the_true_slope():
     x, values = noisy_series(np.random.default_rng(11), n=200, slope=0.6, sd=0.3)
@@ -69,6 +71,7 @@ def test_standard_error_interval_covers_the_true_slope_about_90_percent():
 
 
 # --- bootstrap ----------------------------------------------------------------------------------
+
 
 def test_bootstrap_is_reproducible_by_seed():
     x, values = noisy_series(np.random.default_rng(5), n=80)
@@ -106,11 +109,12 @@ def test_resamples_with_constant_x_are_dropped():
 
 # --- break search ---------------------------------------------------------------------------
 
+
 def test_find_break_locates_a_planted_break():
     rng = np.random.default_rng(42)
     x = np.sort(rng.uniform(1960.0, 2025.0, 400))
     log10 = 12.0 + np.where(x < 2010.0, 0.2 * (x - 2010.0), 0.6 * (x - 2010.0)) + rng.normal(0.0, 0.1, x.size)
-    result = find_break(x, 10.0 ** log10)
+    result = find_break(x, 10.0**log10)
     assert abs(result.break_year - 2010.0) <= 1.0
     assert result.before.slope == pytest.approx(0.2, abs=0.05)
     assert result.after.slope == pytest.approx(0.6, abs=0.05)
@@ -118,7 +122,7 @@ def test_find_break_locates_a_planted_break():
     assert result.candidates.shape == result.sse_by_candidate.shape
     assert result.sse == result.sse_by_candidate.min()
     # the vectorized SSE agrees with refitting the two segments
-    refit_sse = sum(f.residual_sd ** 2 * (f.n - 2) for f in (result.before, result.after))
+    refit_sse = sum(f.residual_sd**2 * (f.n - 2) for f in (result.before, result.after))
     assert result.sse == pytest.approx(refit_sse, rel=1e-8)
     assert result.before.boot_slopes.size == 0
 
@@ -156,6 +160,7 @@ def test_find_break_ties_go_to_the_earliest_candidate():
 
 # --- input errors -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "x, values, message",
     [
@@ -173,6 +178,7 @@ def test_bad_input_is_refused_with_a_clear_message(x, values, message):
 
 
 # --- Student t quantile -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "p, dof, expected",
@@ -207,11 +213,12 @@ def test_t_quantile_refuses_bad_arguments():
 
 # --- bag of little bootstraps (large n) ------------------------------------------------------
 
+
 def heteroscedastic_series(rng: np.random.Generator, n: int):
     """Scatter that widens over time and has heavy tails: where the pairs bootstrap earns its keep."""
     x = rng.uniform(2010.0, 2026.0, n)
     log10 = 15.0 + 0.6 * (x - 2010.0) + rng.standard_t(3, n) * (0.3 + 0.1 * (x - 2010.0))
-    return x, 10.0 ** log10
+    return x, 10.0**log10
 
 
 def test_small_fits_use_the_pairs_bootstrap_and_large_ones_the_little_bootstraps():

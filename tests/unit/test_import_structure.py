@@ -29,28 +29,37 @@ def imports(path: Path, *, module_level_only: bool = False) -> set[str]:
         if isinstance(node, ast.Import):
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names |= {f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module
-                      for a in node.names}
+            names |= {
+                f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module for a in node.names
+            }
     return names
 
 
 def test_nothing_below_the_entry_point_imports_it():
     """pipelines.definitions imports defs/ (lazily, when Dagster asks for the graph); defs/ and lib/
     importing it back was the cycle definitions <-> defs/schedules (the job now lives in defs/jobs.py)."""
-    offenders = [name for name, path in MODULES.items()
-                 if name.startswith(("pipelines.defs", "pipelines.lib")) and "pipelines.definitions" in imports(path)]
+    offenders = [
+        name
+        for name, path in MODULES.items()
+        if name.startswith(("pipelines.defs", "pipelines.lib")) and "pipelines.definitions" in imports(path)
+    ]
     assert offenders == []
 
 
 def test_lib_imports_neither_dagster_nor_defs():
-    offenders = {name: sorted(n for n in imports(path) if n.split(".")[0] == "dagster" or n.startswith("pipelines.defs"))
-                 for name, path in MODULES.items() if name.startswith("pipelines.lib")}
+    offenders = {
+        name: sorted(n for n in imports(path) if n.split(".")[0] == "dagster" or n.startswith("pipelines.defs"))
+        for name, path in MODULES.items()
+        if name.startswith("pipelines.lib")
+    }
     assert {name: found for name, found in offenders.items() if found} == {}
 
 
 def test_no_two_modules_import_each_other_at_module_level():
-    graph = {name: {n for n in imports(path, module_level_only=True) if n in MODULES and n != name}
-             for name, path in MODULES.items()}
+    graph = {
+        name: {n for n in imports(path, module_level_only=True) if n in MODULES and n != name}
+        for name, path in MODULES.items()
+    }
 
     def reaches(start: str, goal: str) -> bool:
         seen, todo = set(), [start]

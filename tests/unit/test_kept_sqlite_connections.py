@@ -1,11 +1,11 @@
-"""`flopcast build` keeps the Dagster instance's SQLite databases open (pipelines/build.py,
+"""`flopcast build` keeps the Dagster instance's SQLite databases open (pipelines/cli/build.py,
 keep_sqlite_connections): what it records must be what Dagster itself reads from the same files."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.build import keep_sqlite_connections
+from pipelines.cli.build import keep_sqlite_connections
 
 
 @dg.asset
@@ -38,7 +38,8 @@ def test_runs_recorded_through_kept_connections_are_read_by_a_plain_instance(tmp
     assert latest is not None and latest.run_id == result.run_id
     assert latest.asset_materialization.metadata["rows"] == dg.IntMetadataValue(2)
     check = plain.event_log_storage.get_latest_asset_check_execution_by_key(
-        [dg.AssetCheckKey(dg.AssetKey("downstream_table"), "downstream_has_rows")])
+        [dg.AssetCheckKey(dg.AssetKey("downstream_table"), "downstream_has_rows")]
+    )
     assert next(iter(check.values())).run_id == result.run_id
     events = plain.all_logs(result.run_id)
     assert len(events) == len(recording.all_logs(result.run_id)) > 10

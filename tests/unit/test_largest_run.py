@@ -24,13 +24,17 @@ def synthetic_runs(seed: int = 7, first: int = 2008, last: int = 2025, per_year:
             day = dt.date(year, 1 + 2 * k, 15)
             x = lr.year_fraction(day)
             below = 0.0 if k == per_year - 1 else rng.uniform(0.7, 2.0)  # the year's last run is the only record
-            rows.append({
-                "model_id": f"m-{year}-{k}", "publication_date": day, "publication_year_fraction": x,
-                "is_frontier": k >= per_year - 3,
-                "training_compute_flop": 10 ** (20 + math.log10(RATE) * (x - 2010) - below),
-                "training_cost_usd": 10 ** (5 + math.log10(2.5) * (x - 2010) - below),
-                "training_power_w": 10 ** (5 + math.log10(2.0) * (x - 2010) - below),
-            })
+            rows.append(
+                {
+                    "model_id": f"m-{year}-{k}",
+                    "publication_date": day,
+                    "publication_year_fraction": x,
+                    "is_frontier": k >= per_year - 3,
+                    "training_compute_flop": 10 ** (20 + math.log10(RATE) * (x - 2010) - below),
+                    "training_cost_usd": 10 ** (5 + math.log10(2.5) * (x - 2010) - below),
+                    "training_power_w": 10 ** (5 + math.log10(2.0) * (x - 2010) - below),
+                }
+            )
     return pl.DataFrame(rows).sort("model_id")
 
 
@@ -38,7 +42,7 @@ def test_record_trend_recovers_the_known_rate():
     runs = synthetic_runs()
     x = np.array([2026.5, 2027.5])
     path = lr.project(runs, "training_compute_flop", "record_trend", x, dt.date(2025, 12, 31))
-    slope = (path.central[1] - path.central[0])
+    slope = path.central[1] - path.central[0]
     assert 10**slope == pytest.approx(RATE, rel=0.02)
     assert np.all(path.low < path.central) and np.all(path.central < path.high)
 
@@ -61,8 +65,18 @@ def test_a_backtest_never_reads_a_row_after_its_as_of_date():
     # The future made absurd: every run after the cut is a million times larger.
     altered = runs.with_columns(
         pl.when(pl.col("publication_date") > cut).then(pl.col(c) * 1e6).otherwise(pl.col(c)).alias(c)
-        for c in ("training_compute_flop", "training_cost_usd", "training_power_w"))
-    columns = ["metric", "method", "as_of", "horizon_years", "projected_low", "projected_central", "projected_high", "n_fit"]
+        for c in ("training_compute_flop", "training_cost_usd", "training_power_w")
+    )
+    columns = [
+        "metric",
+        "method",
+        "as_of",
+        "horizon_years",
+        "projected_low",
+        "projected_central",
+        "projected_high",
+        "n_fit",
+    ]
     before = lr.backtest(runs, dt.date(2025, 12, 31)).filter(pl.col("as_of") <= cut).select(columns)
     after = lr.backtest(altered, dt.date(2025, 12, 31)).filter(pl.col("as_of") <= cut).select(columns)
     assert before.height > 0
@@ -83,15 +97,31 @@ def test_the_published_method_starts_at_the_record_trend():
 
 def test_selection_uses_the_interval_score_among_continuous_methods_only():
     def row(method, error, score, as_of=dt.date(2015, 7, 1)):
-        return {"metric": "training_compute_flop", "method": method, "as_of": as_of, "horizon_years": 1,
-                "target_date": dt.date(2016, 7, 1), "n_fit": 10, "projected_low": 1.0, "projected_central": 1.0,
-                "projected_high": 1.0, "observed": 1.0, "error_oom": error, "is_covered": True, "interval_score_oom": score}
-    backtests = pl.DataFrame([
-        row("frontier_offset", 0.0, 0.1),  # best, but it jumps at the as-of date: not eligible
-        row("record_trend", 0.2, 1.0),
-        row("record_level_frontier_slope", 0.5, 0.8),
-        row("record_anchored", 0.0, 0.2),
-    ], schema=lr.BACKTESTS_SCHEMA)
+        return {
+            "metric": "training_compute_flop",
+            "method": method,
+            "as_of": as_of,
+            "horizon_years": 1,
+            "target_date": dt.date(2016, 7, 1),
+            "n_fit": 10,
+            "projected_low": 1.0,
+            "projected_central": 1.0,
+            "projected_high": 1.0,
+            "observed": 1.0,
+            "error_oom": error,
+            "is_covered": True,
+            "interval_score_oom": score,
+        }
+
+    backtests = pl.DataFrame(
+        [
+            row("frontier_offset", 0.0, 0.1),  # best, but it jumps at the as-of date: not eligible
+            row("record_trend", 0.2, 1.0),
+            row("record_level_frontier_slope", 0.5, 0.8),
+            row("record_anchored", 0.0, 0.2),
+        ],
+        schema=lr.BACKTESTS_SCHEMA,
+    )
     assert lr.selected_methods(backtests) == {"training_compute_flop": "record_level_frontier_slope"}
     skill = lr.skill_table(backtests)
     assert skill.filter(pl.col("is_selected"))["method"].to_list() == ["record_level_frontier_slope"]
@@ -109,16 +139,22 @@ def test_skill_coverage_counts_the_bands_that_held():
     backtests = lr.backtest(runs, dt.date(2025, 12, 31))
     skill = lr.skill_table(backtests)
     for row in skill.iter_rows(named=True):
-        part = backtests.filter((pl.col("metric") == row["metric"]) & (pl.col("method") == row["method"])
-                                & (pl.col("horizon_years") == row["horizon_years"]))
+        part = backtests.filter(
+            (pl.col("metric") == row["metric"])
+            & (pl.col("method") == row["method"])
+            & (pl.col("horizon_years") == row["horizon_years"])
+        )
         assert row["n_backtests"] == part.height
         assert row["coverage"] == pytest.approx(part["is_covered"].mean())
     assert set(skill.filter(pl.col("is_selected"))["metric"]) == set(lr.START_YEARS)
 
 
 def test_records_are_strictly_increasing_and_ignore_same_size_runs():
-    runs = pl.DataFrame({
-        "model_id": ["a", "b", "c", "d"], "publication_date": [dt.date(2020, 1, 1), dt.date(2020, 6, 1), dt.date(2021, 1, 1), dt.date(2021, 1, 1)],
-        "training_compute_flop": [1e22, 1e22, 5e21, 3e22],
-    })
+    runs = pl.DataFrame(
+        {
+            "model_id": ["a", "b", "c", "d"],
+            "publication_date": [dt.date(2020, 1, 1), dt.date(2020, 6, 1), dt.date(2021, 1, 1), dt.date(2021, 1, 1)],
+            "training_compute_flop": [1e22, 1e22, 5e21, 3e22],
+        }
+    )
     assert lr.record_mask(runs, "training_compute_flop").to_list() == [True, False, False, True]

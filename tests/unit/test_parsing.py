@@ -26,6 +26,7 @@ def one(parser, value: str | None, *args, **kwargs) -> tuple:
 
 # --- float artefacts ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "value, expected",
     [
@@ -49,6 +50,7 @@ def test_number_cleans_artefacts_in_parsed_cells():
 
 
 # --- numbers ------------------------------------------------------------------------------------
+
 
 def test_number_reads_scientific_notation_and_surrounding_blanks():
     assert one(parsing.number, "1e25", "training_compute_flop") == (1e25, None)
@@ -89,6 +91,7 @@ def test_a_huge_offending_cell_is_cut_short_in_the_reason():
 
 # --- integers -----------------------------------------------------------------------------------
 
+
 def test_integer_accepts_whole_number_written_as_float():
     assert one(parsing.integer, "2048.0", "hardware_quantity") == (2048, None)
     assert one(parsing.integer, "2048", "hardware_quantity") == (2048, None)
@@ -107,6 +110,7 @@ def test_integer_output_is_int64():
 
 
 # --- dates --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "text, day, precision",
@@ -163,7 +167,10 @@ def test_year_fraction_is_increasing_within_a_period():
 
 # --- booleans -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, expected", [("yes", True), ("True", True), ("1.0", True), (" No ", False), ("0", False)])
+
+@pytest.mark.parametrize(
+    "text, expected", [("yes", True), ("True", True), ("1.0", True), (" No ", False), ("0", False)]
+)
 def test_boolean_values(text, expected):
     assert one(parsing.boolean, text, "is_epoch_frontier") == (expected, None)
 
@@ -177,18 +184,34 @@ def test_boolean_unreadable_gives_reason_and_absent_is_null():
 
 # --- names, lists, slugs ------------------------------------------------------------------------
 
+
 def clean_names(values: list[str | None]) -> list[str | None]:
-    return pl.DataFrame({"cell": values}, schema={"cell": pl.String}).select(parsing.clean_name(pl.col("cell"))).to_series().to_list()
+    return (
+        pl.DataFrame({"cell": values}, schema={"cell": pl.String})
+        .select(parsing.clean_name(pl.col("cell")))
+        .to_series()
+        .to_list()
+    )
 
 
 def test_clean_name():
     assert clean_names(["DeepLabv3\n", "GPT  4   o", '"Jupiter, Jülich"', "  Gemini 1.5 Pro ", '  ""  ', None]) == [
-        "DeepLabv3", "GPT 4 o", "Jupiter, Jülich", "Gemini 1.5 Pro", None, None,
+        "DeepLabv3",
+        "GPT 4 o",
+        "Jupiter, Jülich",
+        "Gemini 1.5 Pro",
+        None,
+        None,
     ]
 
 
 def distinct_lists(values: list[str | None]) -> list[list[str] | None]:
-    return pl.DataFrame({"cell": values}, schema={"cell": pl.String}).select(parsing.distinct_list(pl.col("cell"))).to_series().to_list()
+    return (
+        pl.DataFrame({"cell": values}, schema={"cell": pl.String})
+        .select(parsing.distinct_list(pl.col("cell")))
+        .to_series()
+        .to_list()
+    )
 
 
 def test_distinct_list():

@@ -15,6 +15,7 @@ def parse(text: str | None, column: str = "training_compute_flop", **kwargs) -> 
 
 # --- accepted -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "text, expected",
     [
@@ -91,6 +92,7 @@ def test_plain_numbers_are_unchanged():
 
 
 # --- refused ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "column, text, words",

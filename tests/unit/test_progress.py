@@ -21,11 +21,16 @@ def a_failing_table() -> None:
 
 
 def test_one_line_per_asset_and_check_and_the_users_error(capsys):
-    job = dg.Definitions(assets=[a_table, a_failing_table], asset_checks=[a_table_is_fine],
-                         jobs=[dg.define_asset_job("all", selection=dg.AssetSelection.all())],
-                         loggers={"progress": progress_logger}, executor=dg.in_process_executor).resolve_job_def("all")
-    result = job.execute_in_process(run_config={"loggers": {"progress": {}}}, instance=dg.DagsterInstance.ephemeral(),
-                                    raise_on_error=False)
+    job = dg.Definitions(
+        assets=[a_table, a_failing_table],
+        asset_checks=[a_table_is_fine],
+        jobs=[dg.define_asset_job("all", selection=dg.AssetSelection.all())],
+        loggers={"progress": progress_logger},
+        executor=dg.in_process_executor,
+    ).resolve_job_def("all")
+    result = job.execute_in_process(
+        run_config={"loggers": {"progress": {}}}, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
     assert not result.success
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("  ok    a_table ") for line in lines), lines

@@ -26,16 +26,29 @@ PATHS = {  # metric: (intercept_log10, slope_oom_per_year) of the largest-run pa
 }
 
 
-def synthetic_fits(spread: float = 0.02, resamples: int = 400, seed: int = 1, fits=FITS) -> tuple[pl.DataFrame, pl.DataFrame]:
+def synthetic_fits(
+    spread: float = 0.02, resamples: int = 400, seed: int = 1, fits=FITS
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     rng = np.random.default_rng(seed)
     fit_rows, boot = [], []
     for (metric, population), (intercept, slope) in fits.items():
-        fit_rows.append({"metric": metric, "population": population, "slope_oom_per_year": slope, "intercept_log10": intercept})
+        fit_rows.append(
+            {"metric": metric, "population": population, "slope_oom_per_year": slope, "intercept_log10": intercept}
+        )
         slopes = slope + rng.normal(0, spread, resamples)
         # Lines pivot around 2020 like real fits pivot around their data's mean year.
         intercepts = intercept + (slope - slopes) * 2020.0
-        boot.append(pl.DataFrame({"metric": metric, "population": population, "resample": np.arange(resamples),
-                                  "slope_oom_per_year": slopes, "intercept_log10": intercepts}))
+        boot.append(
+            pl.DataFrame(
+                {
+                    "metric": metric,
+                    "population": population,
+                    "resample": np.arange(resamples),
+                    "slope_oom_per_year": slopes,
+                    "intercept_log10": intercepts,
+                }
+            )
+        )
     return pl.DataFrame(fit_rows), pl.concat(boot)
 
 
@@ -50,8 +63,9 @@ def synthetic_paths(first: int, horizon: int, half: float = 0.3, offset: float =
 
 def project(overrides=None, first=2026, horizon=2035, fits=FITS, offset=0.0):
     fit_table, boot = synthetic_fits(fits=fits)
-    return compute_projections(fit_table, boot, resolve_assumptions(overrides), first, horizon,
-                               synthetic_paths(first, horizon, offset=offset))
+    return compute_projections(
+        fit_table, boot, resolve_assumptions(overrides), first, horizon, synthetic_paths(first, horizon, offset=offset)
+    )
 
 
 def test_largest_run_projection_is_the_chosen_path():
@@ -61,7 +75,9 @@ def test_largest_run_projection_is_the_chosen_path():
     for year in (2026, 2030, 2035):
         expected = 10 ** (intercept + slope * (year + 0.5))
         assert value_at(projections, "training_compute_flop", None, year) == pytest.approx(expected, rel=1e-9)
-        assert value_at(projections, "training_compute_flop", "record_trend", year, "high") == pytest.approx(expected * 10**0.3)
+        assert value_at(projections, "training_compute_flop", "record_trend", year, "high") == pytest.approx(
+            expected * 10**0.3
+        )
 
 
 def test_a_path_of_the_wrong_length_is_refused():
@@ -73,14 +89,22 @@ def test_a_path_of_the_wrong_length_is_refused():
 def test_power_from_compute_scales_with_compute_only_through_compute():
     base, raised = project(), project(offset=0.5)
     for scenario in ("low", "central", "high"):
-        ratio = value_at(raised, "training_compute_flop", None, 2030, scenario) / value_at(base, "training_compute_flop", None, 2030, scenario)
+        ratio = value_at(raised, "training_compute_flop", None, 2030, scenario) / value_at(
+            base, "training_compute_flop", None, 2030, scenario
+        )
         assert ratio == pytest.approx(10**0.5)
-    assert value_at(raised, "training_power_gw", "from_compute", 2030) / value_at(base, "training_power_gw", "from_compute", 2030) == pytest.approx(10**0.5)
+    assert value_at(raised, "training_power_gw", "from_compute", 2030) / value_at(
+        base, "training_power_gw", "from_compute", 2030
+    ) == pytest.approx(10**0.5)
 
 
 def test_bands_bracket_the_central_path():
     projections = project()
-    for metric, method in (("training_compute_flop", None), ("training_power_gw", "from_compute"), ("cluster_power_gw", "trend")):
+    for metric, method in (
+        ("training_compute_flop", None),
+        ("training_power_gw", "from_compute"),
+        ("cluster_power_gw", "trend"),
+    ):
         for year in (2026, 2035):
             low, central, high = (value_at(projections, metric, method, year, s) for s in ("low", "central", "high"))
             assert low < central < high
@@ -88,8 +112,10 @@ def test_bands_bracket_the_central_path():
 
 def test_power_band_combines_its_factors_in_quadrature_not_worst_case():
     projections = project()
-    compute_width = math.log10(value_at(projections, "training_compute_flop", None, 2030, "high")
-                               / value_at(projections, "training_compute_flop", None, 2030, "central"))
+    compute_width = math.log10(
+        value_at(projections, "training_compute_flop", None, 2030, "high")
+        / value_at(projections, "training_compute_flop", None, 2030, "central")
+    )
     power = [value_at(projections, "training_power_gw", "from_compute", 2030, s) for s in ("low", "central", "high")]
     upper = math.log10(power[2] / power[1])
     # At least the compute band, less than compute + efficiency + duration added end to end.
@@ -121,13 +147,22 @@ def test_power_from_compute_uses_every_constant_and_the_duration_trend():
     a = {k: v.value for k, v in resolve_assumptions().items()}
     intercept, slope = FITS[("training_time_hours", "frontier")]
     days = min(10 ** (intercept + slope * 2030.5) / 24, a["training_duration_max_days"])
-    expected_gw = compute / (_efficiency(2030.5) * a["hardware_utilization"] * days * 86400) \
-        * a["server_overhead_factor"] * a["pue"] / 1e9
+    expected_gw = (
+        compute
+        / (_efficiency(2030.5) * a["hardware_utilization"] * days * 86400)
+        * a["server_overhead_factor"]
+        * a["pue"]
+        / 1e9
+    )
     assert value_at(base, "training_power_gw", "from_compute", 2030) == pytest.approx(expected_gw, rel=1e-9)
     doubled = project({"pue": 2 * a["pue"]})
     assert value_at(doubled, "training_power_gw", "from_compute", 2030) == pytest.approx(2 * expected_gw, rel=1e-9)
     # ...and nothing that does not depend on PUE moves.
-    for metric, method in (("training_compute_flop", None), ("training_power_gw", "power_draw_trend"), ("training_tokens", "compute_optimal")):
+    for metric, method in (
+        ("training_compute_flop", None),
+        ("training_power_gw", "power_draw_trend"),
+        ("training_tokens", "compute_optimal"),
+    ):
         assert value_at(doubled, metric, method, 2030) == value_at(base, metric, method, 2030)
     assert "training_time_hours/frontier" in base.filter(pl.col("method") == "from_compute")["basis"][0]
 
@@ -137,18 +172,31 @@ def test_run_length_is_capped_and_falls_back_to_the_constant_without_a_trend():
     long_runs = {**FITS, ("training_time_hours", "frontier"): (-180.0 + 2.0, 0.09)}  # 100x longer runs: over the cap
     capped = project(fits=long_runs)
     compute = value_at(capped, "training_compute_flop", None, 2030)
-    expected = compute / (_efficiency(2030.5) * a["hardware_utilization"] * a["training_duration_max_days"] * 86400) \
-        * a["server_overhead_factor"] * a["pue"] / 1e9
+    expected = (
+        compute
+        / (_efficiency(2030.5) * a["hardware_utilization"] * a["training_duration_max_days"] * 86400)
+        * a["server_overhead_factor"]
+        * a["pue"]
+        / 1e9
+    )
     assert value_at(capped, "training_power_gw", "from_compute", 2030) == pytest.approx(expected, rel=1e-9)
     no_trend = project(fits={k: v for k, v in FITS.items() if k[0] != "training_time_hours"})
-    expected = compute / (_efficiency(2030.5) * a["hardware_utilization"] * a["training_duration_days"] * 86400) \
-        * a["server_overhead_factor"] * a["pue"] / 1e9
+    expected = (
+        compute
+        / (_efficiency(2030.5) * a["hardware_utilization"] * a["training_duration_days"] * 86400)
+        * a["server_overhead_factor"]
+        * a["pue"]
+        / 1e9
+    )
     assert value_at(no_trend, "training_power_gw", "from_compute", 2030) == pytest.approx(expected, rel=1e-9)
     assert "training_duration_days (constant)" in no_trend.filter(pl.col("method") == "from_compute")["basis"][0]
 
 
 def test_power_from_compute_never_reads_a_coalesced_efficiency_fit():
-    mixed = {**{k: v for k, v in FITS.items() if k[1] != "ml_hardware_tensor_fp16"}, ("flop_per_s_per_w", "ml_hardware"): (-360.0, 0.185)}
+    mixed = {
+        **{k: v for k, v in FITS.items() if k[1] != "ml_hardware_tensor_fp16"},
+        ("flop_per_s_per_w", "ml_hardware"): (-360.0, 0.185),
+    }
     with pytest.raises(LookupError, match="ml_hardware_tensor_fp16"):
         project(fits=mixed)
 

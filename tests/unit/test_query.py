@@ -43,14 +43,21 @@ class QueryResult(tuple):
         return self[1]
 
 
-def run_query(db_path: Path, sql: str, *, limit: int | None = None, timeout: float | None = DEFAULT_TIMEOUT_SECONDS,
-              memory_limit: str | None = None) -> QueryResult:
+def run_query(
+    db_path: Path,
+    sql: str,
+    *,
+    limit: int | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT_SECONDS,
+    memory_limit: str | None = None,
+) -> QueryResult:
     """What `flopcast query` does (open_query, then Limited), collected: the columns and up to
     `limit` rows, `.truncated` when more rows existed."""
     with open_query(db_path, sql, timeout=timeout, memory_limit=memory_limit) as (columns, batches):
         limited = Limited(batches, limit)
         kept = [row for batch in limited for row in batch]
     return QueryResult(columns, kept, limited.truncated)
+
 
 ACCEPTED = [
     "select 1",
@@ -129,6 +136,7 @@ def test_refusal_explains_how_to_change_the_warehouse():
 
 # --- against a real DuckDB file -----------------------------------------------------------------
 
+
 @pytest.fixture()
 def warehouse(tmp_path) -> Path:
     path = tmp_path / "warehouse.duckdb"
@@ -152,8 +160,10 @@ def sha256(path: Path) -> str:
 
 
 def test_run_query_returns_columns_and_rows(warehouse):
-    columns, rows = run_query(warehouse, "select model_id, training_compute_flop, publication_date "
-                                         "from clean.notable_models order by model_id")
+    columns, rows = run_query(
+        warehouse,
+        "select model_id, training_compute_flop, publication_date from clean.notable_models order by model_id",
+    )
     assert columns == ["model_id", "training_compute_flop", "publication_date"]
     assert rows == [
         ("gpt-4", 2.1e25, dt.date(2023, 3, 15)),
@@ -166,7 +176,10 @@ def test_run_query_inspection_statements(warehouse):
     columns, rows = run_query(warehouse, "describe clean.notable_models")
     assert "column_name" in columns
     assert [r[columns.index("column_name")] for r in rows] == [
-        "model_id", "training_compute_flop", "hardware_quantity", "publication_date",
+        "model_id",
+        "training_compute_flop",
+        "hardware_quantity",
+        "publication_date",
     ]
     columns, rows = run_query(warehouse, "summarize clean.notable_models")
     assert len(rows) == 4
@@ -176,7 +189,9 @@ def test_show_tables_lists_every_schema_and_pivot_and_explain_run(warehouse, cap
     columns, rows = run_query(warehouse, "show tables")
     assert columns[:2] == ["schema", "name"]
     assert [r[:2] for r in rows] == [("clean", "notable_models")]
-    columns, rows = run_query(warehouse, "pivot clean.notable_models on model_id using count(*) group by hardware_quantity")
+    columns, rows = run_query(
+        warehouse, "pivot clean.notable_models on model_id using count(*) group by hardware_quantity"
+    )
     assert {"gpt-4", "resnet", "tiny"} <= set(columns)
     columns, rows = run_query(warehouse, "explain select count(*) from clean.notable_models")
     assert columns == ["explain_key", "explain_value"] and rows
@@ -197,12 +212,17 @@ def test_missing_warehouse_says_how_to_build_it(tmp_path):
 
 def test_works_while_another_program_holds_the_warehouse_open(warehouse):
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import duckdb, sys\n"
-         f"con = duckdb.connect({str(warehouse)!r}, read_only=True)\n"
-         "print(con.sql('select count(*) from clean.notable_models').fetchone()[0], flush=True)\n"
-         "sys.stdin.read()\n"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys\n"
+            f"con = duckdb.connect({str(warehouse)!r}, read_only=True)\n"
+            "print(con.sql('select count(*) from clean.notable_models').fetchone()[0], flush=True)\n"
+            "sys.stdin.read()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "3"  # the other connection is open now
@@ -232,13 +252,15 @@ ROWS = [("gpt-4", 2.1e25, dt.date(2023, 3, 15)), ("tiny", None, None)]
 
 
 def test_format_table():
-    assert format_table(COLUMNS, ROWS) == "\n".join([
-        "model_id  flop     date",
-        "--------  -------  ----------",
-        "gpt-4     2.1e+25  2023-03-15",
-        "tiny",
-        "(2 rows)",
-    ])
+    assert format_table(COLUMNS, ROWS) == "\n".join(
+        [
+            "model_id  flop     date",
+            "--------  -------  ----------",
+            "gpt-4     2.1e+25  2023-03-15",
+            "tiny",
+            "(2 rows)",
+        ]
+    )
     assert format_table(["n"], [(1,)]).endswith("(1 row)")
     assert format_table(["n"], []) == "n\n-\n(0 rows)"
 
@@ -259,9 +281,13 @@ def test_format_json():
 
 def test_lists_structs_and_booleans_are_json_and_lowercase():
     """quarantine.rejected_rows.reasons is a VARCHAR[]: a JSON array in every format, never Python's repr."""
-    columns, rows = ["reasons", "flag", "pair"], [(["publication_date: missing", "it's 'quoted'"], True, {"a": [1, None]})]
+    columns, rows = (
+        ["reasons", "flag", "pair"],
+        [(["publication_date: missing", "it's 'quoted'"], True, {"a": [1, None]})],
+    )
     assert json.loads(format_json(columns, rows)) == [
-        {"reasons": ["publication_date: missing", "it's 'quoted'"], "flag": True, "pair": {"a": [1, None]}}]
+        {"reasons": ["publication_date: missing", "it's 'quoted'"], "flag": True, "pair": {"a": [1, None]}}
+    ]
     lines = format_csv(columns, rows).splitlines()
     record = next(csv.reader(io.StringIO(lines[1])))
     assert json.loads(record[0]) == ["publication_date: missing", "it's 'quoted'"]

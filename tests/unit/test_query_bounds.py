@@ -26,9 +26,18 @@ def warehouse(tmp_path) -> Path:
     con = duckdb.connect(str(folder / "flopcast.duckdb"))
     con.execute("CREATE SCHEMA marts")
     con.execute("CREATE TABLE marts.training_runs (model VARCHAR, training_compute_flop DOUBLE)")
-    con.executemany("INSERT INTO marts.training_runs VALUES (?, ?)", [
-        ("Evil\x1b[2J\x1b]0;pwned\x07Name", 1e25), ("nul\x00byte", 2e25), ('=HYPERLINK("http://x","click")', 3e25),
-        ("+cmd|' /C calc'!A0", 4e25), ("@SUM(1)", 5e25), ("-2+3", 6e25), ("plain", 7e25)])
+    con.executemany(
+        "INSERT INTO marts.training_runs VALUES (?, ?)",
+        [
+            ("Evil\x1b[2J\x1b]0;pwned\x07Name", 1e25),
+            ("nul\x00byte", 2e25),
+            ('=HYPERLINK("http://x","click")', 3e25),
+            ("+cmd|' /C calc'!A0", 4e25),
+            ("@SUM(1)", 5e25),
+            ("-2+3", 6e25),
+            ("plain", 7e25),
+        ],
+    )
     con.close()
     return folder
 
@@ -44,8 +53,11 @@ def test_a_spilling_query_uses_a_private_temp_folder_outside_the_release_and_rem
     monkeypatch.setattr(tempfile, "mkdtemp", recording_mkdtemp)
     before = sorted(p.name for p in warehouse.iterdir())
     spilled = []
-    with open_query(warehouse / "flopcast.duckdb", "select range % 1000003 as k, repeat('x', 40) as pad "
-                    "from range(2000000) order by k desc, pad", memory_limit="40MB") as (_, batches):
+    with open_query(
+        warehouse / "flopcast.duckdb",
+        "select range % 1000003 as k, repeat('x', 40) as pad from range(2000000) order by k desc, pad",
+        memory_limit="40MB",
+    ) as (_, batches):
         next(iter(batches))
         spilled = [p for p in made[0].rglob("*") if p.is_file()]
         assert not made[0].is_relative_to(warehouse)
@@ -56,11 +68,14 @@ def test_a_spilling_query_uses_a_private_temp_folder_outside_the_release_and_rem
     assert sorted(p.name for p in warehouse.iterdir()) == before
 
 
-@pytest.mark.parametrize("sql", [
-    "select count(*) from range(10000000000000)",
-    "select count(*) from range(100000) a, range(100000) b, range(100000) c, range(100000) d",
-    "with recursive r(n) as (select 1 union all select n + 1 from r) select count(*) from r",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "select count(*) from range(10000000000000)",
+        "select count(*) from range(100000) a, range(100000) b, range(100000) c, range(100000) d",
+        "with recursive r(n) as (select 1 union all select n + 1 from r) select count(*) from r",
+    ],
+)
 def test_runaway_queries_stop_at_the_timeout(warehouse, sql):
     started = time.monotonic()
     with pytest.raises(QueryTimeout, match="did not finish within 1 s"):
@@ -78,7 +93,7 @@ def test_the_timeout_counts_fetching_too(warehouse):
 
 
 def test_the_connection_has_a_memory_limit(warehouse):
-    (value,), = run_query(warehouse / "flopcast.duckdb", "select current_setting('memory_limit')").rows
+    ((value,),) = run_query(warehouse / "flopcast.duckdb", "select current_setting('memory_limit')").rows
     assert value.replace(" ", "") in ("953.6MiB", "1.0GiB", "1GB", "1000.0MB", "953.6MB")
 
 
@@ -95,7 +110,10 @@ def test_rows_are_limited_with_a_note_and_streamed_without_holding_them(warehous
     # tuples they would take about 30 MB).
     tracemalloc.start()
     written = 0
-    with open_query(warehouse / "flopcast.duckdb", "select range as n, 'some text' as t from range(200000)") as (columns, batches):
+    with open_query(warehouse / "flopcast.duckdb", "select range as n, 'some text' as t from range(200000)") as (
+        columns,
+        batches,
+    ):
         for chunk in csv_lines(columns, batches):
             written += len(chunk)
     _, peak = tracemalloc.get_traced_memory()
@@ -105,7 +123,10 @@ def test_rows_are_limited_with_a_note_and_streamed_without_holding_them(warehous
 
 def test_terminal_output_escapes_control_characters(warehouse, capsys):
     for fmt in ("table", "json"):
-        assert main(["query", "select model from marts.training_runs", "--format", fmt, "--warehouse-dir", str(warehouse)]) == 0
+        assert (
+            main(["query", "select model from marts.training_runs", "--format", fmt, "--warehouse-dir", str(warehouse)])
+            == 0
+        )
         out = capsys.readouterr().out
         assert "\x1b" not in out and "\x00" not in out and "\x07" not in out, (fmt, out)
     table = query.format_table(["model"], [("Evil\x1b[2J",), ("a\x00b",)])
@@ -113,15 +134,38 @@ def test_terminal_output_escapes_control_characters(warehouse, capsys):
 
 
 def test_csv_neutralises_formulas_unless_raw_and_drops_nul(warehouse, capsys):
-    assert main(["query", "select model from marts.training_runs order by training_compute_flop", "--format", "csv",
-                 "--warehouse-dir", str(warehouse)]) == 0
+    assert (
+        main(
+            [
+                "query",
+                "select model from marts.training_runs order by training_compute_flop",
+                "--format",
+                "csv",
+                "--warehouse-dir",
+                str(warehouse),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.endswith("plain\n")  # one newline after the last record, no blank line
     lines = out.splitlines()
     assert lines[3:7] == ['"\'=HYPERLINK(""http://x"",""click"")"', "'+cmd|' /C calc'!A0", "'@SUM(1)", "'-2+3"]
     assert lines[2] == "nulbyte" and lines[7] == "plain"
-    assert main(["query", "select model from marts.training_runs order by training_compute_flop", "--format", "csv",
-                 "--raw-csv", "--warehouse-dir", str(warehouse)]) == 0
+    assert (
+        main(
+            [
+                "query",
+                "select model from marts.training_runs order by training_compute_flop",
+                "--format",
+                "csv",
+                "--raw-csv",
+                "--warehouse-dir",
+                str(warehouse),
+            ]
+        )
+        == 0
+    )
     assert capsys.readouterr().out.splitlines()[4] == "+cmd|' /C calc'!A0"
     assert query.format_csv(["n"], [(-5,), (-2.5,)]) == "n\n-5\n-2.5"  # numbers are data, not formulas
 

@@ -31,6 +31,7 @@ def read_error(path: Path) -> str:
 
 # --- cells stay text ----------------------------------------------------------------------------
 
+
 def test_cells_are_strings_exactly_as_written(tmp_path):
     path = write(tmp_path, b"id,value,code,flop,name\n1,1.0,007,1e25,  padded \n2,2.50,0001,3.14E+23,x\n")
     frame = read(path)
@@ -50,6 +51,7 @@ def test_empty_cells_are_null(tmp_path):
 
 
 # --- lineage ------------------------------------------------------------------------------------
+
 
 def test_lineage_columns_name_source_version_and_1_based_row(tmp_path):
     path = write(tmp_path, b"a\nx\ny\nz\n")
@@ -98,6 +100,7 @@ def test_header_only_file_has_columns_and_no_rows(tmp_path):
 
 
 # --- format errors name file, row/line, column ----------------------------------------------------
+
 
 def test_raw_format_error_is_a_source_error():
     assert issubclass(RawFormatError, SourceError)

@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.diff_cli import register
+from pipelines.cli.diff import register
 from pipelines.lib.release_diff import (
     CHANGES,
     DIFF_COLUMNS,
@@ -87,8 +87,16 @@ def two_versions(tmp_path_factory) -> Path:
     _set(header, records, RESPELLED, compute, "1845000000000000000000000")
     _set(header, records, PADDED, "Model", PADDED + "   ")
     added = dict.fromkeys(header, "")
-    added.update({"Model": ADDED, "Organization": "Flopcast", "Publication date": "2026-07-25",
-                  "Domain": "Language", compute: "1e+24", "Parameters": "7000000000"})
+    added.update(
+        {
+            "Model": ADDED,
+            "Organization": "Flopcast",
+            "Publication date": "2026-07-25",
+            "Domain": "Language",
+            compute: "1e+24",
+            "Parameters": "7000000000",
+        }
+    )
     records.append([added[name] for name in header])
     _write(sources_dir, NEW, header, records, origin)
     return sources_dir
@@ -121,7 +129,9 @@ def test_row_numbers_point_into_each_version(diff, two_versions):
 
 
 def test_respelled_numbers_and_padded_names_are_not_changes(diff):
-    assert not diff.filter(pl.col("model").is_in([RESPELLED, PADDED]) | pl.col("model_id").is_in(["inkling", "chinchilla"])).height
+    assert not diff.filter(
+        pl.col("model").is_in([RESPELLED, PADDED]) | pl.col("model_id").is_in(["inkling", "chinchilla"])
+    ).height
 
 
 def test_summary_counts_by_change_and_column(diff):
@@ -188,11 +198,14 @@ def test_diff_columns_exist_in_the_clean_table():
 
     snapshot = load_snapshot(BUNDLED_SOURCES, SOURCE)
     raw = read_text_table(snapshot.data_path, source=SOURCE, version=snapshot.version).head(5)
-    clean, _, _ = clean_frame(raw, NOTABLE_MODELS, CleanContext(str(snapshot.data_path), dt.date.fromisoformat(snapshot.retrieved)))
+    clean, _, _ = clean_frame(
+        raw, NOTABLE_MODELS, CleanContext(str(snapshot.data_path), dt.date.fromisoformat(snapshot.retrieved))
+    )
     assert set(DIFF_COLUMNS) <= set(clean.columns)
 
 
 # --- flopcast diff ---------------------------------------------------------------------------------
+
 
 def test_cli_defaults_to_the_two_newest_versions(capsys, two_versions):
     code, out, err = _cli(capsys, "--sources-dir", str(two_versions))
@@ -246,4 +259,3 @@ def test_cli_reports_a_tampered_snapshot(capsys, tmp_path, two_versions):
     data.write_bytes(data.read_bytes() + b"\n")
     code, _, err = _cli(capsys, "--sources-dir", str(sources_dir))
     assert code == 1 and "checksum mismatch" in err
-

@@ -43,43 +43,88 @@ def _runs() -> pl.DataFrame:
         log_flop = 15 + 0.18 * (x - 1990) if x < 2010 else 18.6 + 0.48 * (x - 2010)
         flop = 10 ** (log_flop + rng.normal(0, 0.4))
         params = math.sqrt(flop / 120)
-        rows.append({
-            "model_id": f"m{i:03d}", "model": f"Model {i}", "publication_date": day, "publication_year_fraction": x,
-            "training_compute_flop": flop, "parameters": params, "training_tokens": 20 * params,
-            "training_cost_usd": flop / 1e17, "training_power_w": flop / 1e17, "is_frontier": i % 3 == 0 or x > 2022,
-        })
+        rows.append(
+            {
+                "model_id": f"m{i:03d}",
+                "model": f"Model {i}",
+                "publication_date": day,
+                "publication_year_fraction": x,
+                "training_compute_flop": flop,
+                "parameters": params,
+                "training_tokens": 20 * params,
+                "training_cost_usd": flop / 1e17,
+                "training_power_w": flop / 1e17,
+                "is_frontier": i % 3 == 0 or x > 2022,
+            }
+        )
     named = [  # the runs the charts label by name
         ("gpt4", "GPT-4 (Mar 2023)", dt.date(2023, 3, 15), 2.1e25, 5.4e12),
         ("llama", "Llama 3.1-405B", dt.date(2024, 7, 23), 3.8e25, 1.56e13),
         ("evil", EVIL_MODEL, dt.date(2025, 7, 9), 3e27, None),
     ]
     for model_id, model, day, flop, tokens in named:
-        rows.append({
-            "model_id": model_id, "model": model, "publication_date": day, "publication_year_fraction": _year_fraction(day),
-            "training_compute_flop": flop, "parameters": math.sqrt(flop / 120), "training_tokens": tokens,
-            "training_cost_usd": flop / 5e17, "training_power_w": flop / 1e18, "is_frontier": True,
-        })
+        rows.append(
+            {
+                "model_id": model_id,
+                "model": model,
+                "publication_date": day,
+                "publication_year_fraction": _year_fraction(day),
+                "training_compute_flop": flop,
+                "parameters": math.sqrt(flop / 120),
+                "training_tokens": tokens,
+                "training_cost_usd": flop / 5e17,
+                "training_power_w": flop / 1e18,
+                "is_frontier": True,
+            }
+        )
     return pl.DataFrame(rows)
 
 
-def _fit(metric: str, population: str, start: dt.date, end: dt.date, growth: float, log10_at_2020: float, n: int) -> dict:
+def _fit(
+    metric: str, population: str, start: dt.date, end: dt.date, growth: float, log10_at_2020: float, n: int
+) -> dict:
     slope = math.log10(growth)
     return {
-        "metric": metric, "population": population, "unit": "FLOP", "start_date": start, "end_date": end, "n": n,
-        "slope_oom_per_year": slope, "slope_se": 0.02, "intercept_log10": log10_at_2020 - slope * 2020,
-        "growth_per_year": growth, "growth_per_year_low": growth * 0.95, "growth_per_year_high": growth * 1.05,
-        "growth_per_year_boot_low": growth * 0.94, "growth_per_year_boot_high": growth * 1.06,
-        "doubling_time_months": 12 * math.log10(2) / slope, "r2": 0.9, "method": "ols_log10_on_year",
-        "break_year": None, "as_of": dt.date(2026, 7, 15),
+        "metric": metric,
+        "population": population,
+        "unit": "FLOP",
+        "start_date": start,
+        "end_date": end,
+        "n": n,
+        "slope_oom_per_year": slope,
+        "slope_se": 0.02,
+        "intercept_log10": log10_at_2020 - slope * 2020,
+        "growth_per_year": growth,
+        "growth_per_year_low": growth * 0.95,
+        "growth_per_year_high": growth * 1.05,
+        "growth_per_year_boot_low": growth * 0.94,
+        "growth_per_year_boot_high": growth * 1.06,
+        "doubling_time_months": 12 * math.log10(2) / slope,
+        "r2": 0.9,
+        "method": "ols_log10_on_year",
+        "break_year": None,
+        "as_of": dt.date(2026, 7, 15),
     }
 
 
 def _fits() -> pl.DataFrame:
-    return pl.DataFrame([
-        _fit("training_compute_flop", "frontier", dt.date(2010, 1, 1), dt.date(2026, 7, 15), 4.5, 24.0, 40),
-        _fit("training_compute_flop", "notable_since_2010", dt.date(2010, 1, 1), dt.date(2026, 7, 15), 4.0, 23.0, 90),
-        _fit("training_compute_flop", "notable_before_2010", dt.date(1990, 1, 1), dt.date(2009, 12, 31), 1.5, 20.0, 20),
-    ])
+    return pl.DataFrame(
+        [
+            _fit("training_compute_flop", "frontier", dt.date(2010, 1, 1), dt.date(2026, 7, 15), 4.5, 24.0, 40),
+            _fit(
+                "training_compute_flop", "notable_since_2010", dt.date(2010, 1, 1), dt.date(2026, 7, 15), 4.0, 23.0, 90
+            ),
+            _fit(
+                "training_compute_flop",
+                "notable_before_2010",
+                dt.date(1990, 1, 1),
+                dt.date(2009, 12, 31),
+                1.5,
+                20.0,
+                20,
+            ),
+        ]
+    )
 
 
 PROJECTED = (  # (subject, metric, method, unit, value in 2030)
@@ -99,94 +144,236 @@ def _projections() -> pl.DataFrame:
         for year in YEARS:
             central = value * 3.0 ** (year - 2030)
             for scenario, factor in (("low", 0.6), ("central", 1.0), ("high", 1.7)):
-                rows.append({"year": year, "subject": subject, "metric": metric, "method": method,
-                             "scenario": scenario, "value": central * factor, "unit": unit, "basis": "synthetic"})
+                rows.append(
+                    {
+                        "year": year,
+                        "subject": subject,
+                        "metric": metric,
+                        "method": method,
+                        "scenario": scenario,
+                        "value": central * factor,
+                        "unit": unit,
+                        "basis": "synthetic",
+                    }
+                )
     return pl.DataFrame(rows)
 
 
 def _constraints() -> pl.DataFrame:
-    return pl.DataFrame([
-        {"year": 2030, "roadblock": "energy", "subject": "largest_cluster", "metric": "cluster_power_gw", "method": "trend",
-         "scenario": "central", "projected_value": 12.0, "unit": "GW", "reference": "largest_us_power_station",
-         "reference_value": 6.8, "ratio": 12 / 6.8, "binds": True, "n_countries_exceeded": 9,
-         "largest_country_exceeded": "Middleland"},
-        {"year": 2030, "roadblock": "data", "subject": "largest_run", "metric": "training_tokens", "method": "compute_optimal",
-         "scenario": "central", "projected_value": 1e15, "unit": "tokens", "reference": "public_text_stock",
-         "reference_value": 3e14, "ratio": 1e15 / 3e14, "binds": True, "n_countries_exceeded": None,
-         "largest_country_exceeded": None},
-    ])
+    return pl.DataFrame(
+        [
+            {
+                "year": 2030,
+                "roadblock": "energy",
+                "subject": "largest_cluster",
+                "metric": "cluster_power_gw",
+                "method": "trend",
+                "scenario": "central",
+                "projected_value": 12.0,
+                "unit": "GW",
+                "reference": "largest_us_power_station",
+                "reference_value": 6.8,
+                "ratio": 12 / 6.8,
+                "binds": True,
+                "n_countries_exceeded": 9,
+                "largest_country_exceeded": "Middleland",
+            },
+            {
+                "year": 2030,
+                "roadblock": "data",
+                "subject": "largest_run",
+                "metric": "training_tokens",
+                "method": "compute_optimal",
+                "scenario": "central",
+                "projected_value": 1e15,
+                "unit": "tokens",
+                "reference": "public_text_stock",
+                "reference_value": 3e14,
+                "ratio": 1e15 / 3e14,
+                "binds": True,
+                "n_countries_exceeded": None,
+                "largest_country_exceeded": None,
+            },
+        ]
+    )
 
 
 def _roadblocks() -> pl.DataFrame:
     def row(roadblock, subject, metric, method, reference, value, unit, central, earliest, latest):
-        return {"roadblock": roadblock, "subject": subject, "metric": metric, "method": method, "reference": reference,
-                "reference_value": value, "unit": unit, "first_year_central": central, "first_year_earliest": earliest,
-                "first_year_latest": latest, "binds_before_horizon": central is not None, "horizon_year": 2031,
-                "summary": "synthetic"}
-    return pl.DataFrame([
-        row("money", "largest_run", "training_cost_usd", "trend", "largest_company_capex", 1e11, "USD", None, None, None),
-        row("energy", "largest_cluster", "cluster_power_gw", "trend", "largest_us_power_station", 6.8, "GW", 2031, 2030, None),
-        row("data", "largest_run", "training_tokens", "compute_optimal", "public_text_stock", 3e14, "tokens", 2030, 2029, 2031),
-    ])
+        return {
+            "roadblock": roadblock,
+            "subject": subject,
+            "metric": metric,
+            "method": method,
+            "reference": reference,
+            "reference_value": value,
+            "unit": unit,
+            "first_year_central": central,
+            "first_year_earliest": earliest,
+            "first_year_latest": latest,
+            "binds_before_horizon": central is not None,
+            "horizon_year": 2031,
+            "summary": "synthetic",
+        }
+
+    return pl.DataFrame(
+        [
+            row(
+                "money",
+                "largest_run",
+                "training_cost_usd",
+                "trend",
+                "largest_company_capex",
+                1e11,
+                "USD",
+                None,
+                None,
+                None,
+            ),
+            row(
+                "energy",
+                "largest_cluster",
+                "cluster_power_gw",
+                "trend",
+                "largest_us_power_station",
+                6.8,
+                "GW",
+                2031,
+                2030,
+                None,
+            ),
+            row(
+                "data",
+                "largest_run",
+                "training_tokens",
+                "compute_optimal",
+                "public_text_stock",
+                3e14,
+                "tokens",
+                2030,
+                2029,
+                2031,
+            ),
+        ]
+    )
 
 
 def _countries() -> pl.DataFrame:
     powers = [0.01, 0.05, 0.2, 0.8, 1.5, 3.0, 6.0, 9.0, 15.0, 40.0, 120.0, 1100.0]
-    return pl.DataFrame([
-        {"country_or_region": f"Country {i:02d}" if i != 8 else "Middleland", "country_code": f"C{i:02d}",
-         "continent": "Somewhere", "year": 2024, "demand_twh": p * 8.76, "average_power_gw": p,
-         "source_version": "2025-05-21"}
-        for i, p in enumerate(powers)
-    ])
+    return pl.DataFrame(
+        [
+            {
+                "country_or_region": f"Country {i:02d}" if i != 8 else "Middleland",
+                "country_code": f"C{i:02d}",
+                "continent": "Somewhere",
+                "year": 2024,
+                "demand_twh": p * 8.76,
+                "average_power_gw": p,
+                "source_version": "2025-05-21",
+            }
+            for i, p in enumerate(powers)
+        ]
+    )
 
 
 def _claims() -> pl.DataFrame:
     def claim(claim_id, statement, year, value, unit, data, interval, evidence="synthetic evidence"):
-        return {"claim_id": claim_id, "statement": statement, "year": year, "quantity": "q", "subject": "s",
-                "claimed_value": value, "unit": unit, "data_value": data, "data_low": data / 3, "data_high": data * 3,
-                "uncertainty": "confidence_label (Likely)", "basis": "observed", "evidence": evidence,
-                "ratio_claim_to_data": value / data, "verdict": verdict(value, data), "interval_verdict": interval}
-    return pl.DataFrame([
-        claim("growth_rate", "compute grows x10 every 2 years", None, 10**0.5, "x/year", 4.5, "below"),
-        claim("gpt4_compute", "GPT-4 training compute", 2022, 1e26, "FLOP", 2.1e25, "inside",
-              evidence=f"{EVIL_MODEL} (2023-03-15)"),
-        claim("gpt4_cost", "GPT-4 training cost", 2022, 1e8, "USD", 3.7e7, "inside"),
-        claim("frontier_2024_compute", "frontier runs in 2024", 2024, 1e27, "FLOP", 3.8e25, "above"),
-        claim("frontier_2024_cost", "frontier run cost in 2024", 2024, 1e9, "USD", 5.3e7, "above"),
-        claim("cluster_2026_power", "clusters need 1 GW", 2026, 1.0, "GW", 0.36, "inside"),
-        claim("cluster_2028_power", "clusters need 10 GW", 2028, 10.0, "GW", 2.1, "above"),
-        claim("cluster_2028_cost", "cluster price", 2028, 1e11, "USD", 3.7e10, "inside"),
-        claim("llama31_tokens", "Llama-3.1 training data", 2024, 1.5e13, "tokens", 1.56e13, "inside"),
-    ])
+        return {
+            "claim_id": claim_id,
+            "statement": statement,
+            "year": year,
+            "quantity": "q",
+            "subject": "s",
+            "claimed_value": value,
+            "unit": unit,
+            "data_value": data,
+            "data_low": data / 3,
+            "data_high": data * 3,
+            "uncertainty": "confidence_label (Likely)",
+            "basis": "observed",
+            "evidence": evidence,
+            "ratio_claim_to_data": value / data,
+            "verdict": verdict(value, data),
+            "interval_verdict": interval,
+        }
+
+    return pl.DataFrame(
+        [
+            claim("growth_rate", "compute grows x10 every 2 years", None, 10**0.5, "x/year", 4.5, "below"),
+            claim(
+                "gpt4_compute",
+                "GPT-4 training compute",
+                2022,
+                1e26,
+                "FLOP",
+                2.1e25,
+                "inside",
+                evidence=f"{EVIL_MODEL} (2023-03-15)",
+            ),
+            claim("gpt4_cost", "GPT-4 training cost", 2022, 1e8, "USD", 3.7e7, "inside"),
+            claim("frontier_2024_compute", "frontier runs in 2024", 2024, 1e27, "FLOP", 3.8e25, "above"),
+            claim("frontier_2024_cost", "frontier run cost in 2024", 2024, 1e9, "USD", 5.3e7, "above"),
+            claim("cluster_2026_power", "clusters need 1 GW", 2026, 1.0, "GW", 0.36, "inside"),
+            claim("cluster_2028_power", "clusters need 10 GW", 2028, 10.0, "GW", 2.1, "above"),
+            claim("cluster_2028_cost", "cluster price", 2028, 1e11, "USD", 3.7e10, "inside"),
+            claim("llama31_tokens", "Llama-3.1 training data", 2024, 1.5e13, "tokens", 1.56e13, "inside"),
+        ]
+    )
 
 
 def _assumptions() -> pl.DataFrame:
     def item(name, value, unit, low=None, high=None):
-        return {"name": name, "value": value, "low": low, "high": high, "unit": unit, "description": f"{name}.",
-                "citation": f"Citation for {name}.", "is_overridden": False}
-    return pl.DataFrame([
-        item("data_stock_tokens", 3e14, "tokens", 1e14, 1e15),
-        item("post_internet_tokens", 6e13, "tokens"),
-        item("nuclear_reactor_gw", 1.0, "GW"),
-        item("largest_us_power_station_gw", 6.8, "GW"),
-        item("money_binding_usd", 1e11, "USD"),
-        item("money_reference_1b_usd", 1e9, "USD"),
-        item("money_reference_10b_usd", 1e10, "USD"),
-    ])
+        return {
+            "name": name,
+            "value": value,
+            "low": low,
+            "high": high,
+            "unit": unit,
+            "description": f"{name}.",
+            "citation": f"Citation for {name}.",
+            "is_overridden": False,
+        }
+
+    return pl.DataFrame(
+        [
+            item("data_stock_tokens", 3e14, "tokens", 1e14, 1e15),
+            item("post_internet_tokens", 6e13, "tokens"),
+            item("nuclear_reactor_gw", 1.0, "GW"),
+            item("largest_us_power_station_gw", 6.8, "GW"),
+            item("money_binding_usd", 1e11, "USD"),
+            item("money_reference_1b_usd", 1e9, "USD"),
+            item("money_reference_10b_usd", 1e10, "USD"),
+        ]
+    )
 
 
 SOURCES = {
-    "epoch_notable_models": {"version": "2026-07-19", "license": "CC BY 4.0",
-                             "citation": "Epoch AI, 'Data on AI Models'. Published online at epoch.ai."},
-    "ember_country_electricity": {"version": "2025-05-21", "license": "CC BY 4.0",
-                                  "citation": "Ember (2025), Yearly Electricity Data."},
+    "epoch_notable_models": {
+        "version": "2026-07-19",
+        "license": "CC BY 4.0",
+        "citation": "Epoch AI, 'Data on AI Models'. Published online at epoch.ai.",
+    },
+    "ember_country_electricity": {
+        "version": "2025-05-21",
+        "license": "CC BY 4.0",
+        "citation": "Ember (2025), Yearly Electricity Data.",
+    },
 }
 
 
 def synthetic_report_data() -> ReportData:
-    return ReportData(runs=_runs(), fits=_fits(), projections=_projections(), constraints=_constraints(),
-                      roadblocks=_roadblocks(), countries=_countries(), claims=_claims(), assumptions=_assumptions(),
-                      as_of=dt.date(2026, 7, 15), sources=SOURCES)
+    return ReportData(
+        runs=_runs(),
+        fits=_fits(),
+        projections=_projections(),
+        constraints=_constraints(),
+        roadblocks=_roadblocks(),
+        countries=_countries(),
+        claims=_claims(),
+        assumptions=_assumptions(),
+        as_of=dt.date(2026, 7, 15),
+        sources=SOURCES,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -231,8 +418,11 @@ def test_page_needs_no_network(rendered):
     assert page.count("plotly.js v") >= 1 and page.count("<script>/**\n* plotly.js v") == 1
     assert len(scripts) == 1 + len(INTERACTIVE_CHARTS)
     markup = _outside_scripts(page)
-    assert not re.search(r"<(?:img|script|link|iframe|source|video|audio|embed|object)\b[^>]*\b(?:src|href|data)\s*=\s*[\"']?\s*(?:https?:)?//",
-                         markup, re.IGNORECASE)
+    assert not re.search(
+        r"<(?:img|script|link|iframe|source|video|audio|embed|object)\b[^>]*\b(?:src|href|data)\s*=\s*[\"']?\s*(?:https?:)?//",
+        markup,
+        re.IGNORECASE,
+    )
     assert not re.search(r"url\(\s*[\"']?\s*(?:https?:)?//", markup, re.IGNORECASE)
     assert "@import" not in markup and "<link" not in markup.lower()
 
@@ -290,7 +480,10 @@ def test_tables_are_sorted_and_verdicts_coloured(rendered):
     assert re.search(r'class="verdict" style="background:#1b7f3b">about right \(×0.96\)<', claims)
     assert re.search(r'class="verdict" style="background:#b3261e">above<', claims)
     assert re.search(r'class="verdict" style="background:#1b7f3b">inside<', claims)
-    names = re.findall(r"<tr><td><code>([a-z0-9_]+)</code>", re.search(r'<table id="assumptions">(.*?)</table>', page, re.DOTALL).group(1))
+    names = re.findall(
+        r"<tr><td><code>([a-z0-9_]+)</code>",
+        re.search(r'<table id="assumptions">(.*?)</table>', page, re.DOTALL).group(1),
+    )
     assert names == sorted(names) and "data_stock_tokens" in names
 
 
@@ -305,26 +498,50 @@ def test_rendering_twice_gives_identical_bytes(rendered, tmp_path):
 def test_row_order_of_the_input_does_not_change_the_report(rendered, tmp_path):
     paths, _ = rendered
     data = synthetic_report_data()
-    shuffled = ReportData(**{field: (getattr(data, field).reverse() if isinstance(getattr(data, field), pl.DataFrame)
-                                     else getattr(data, field)) for field in data.__dataclass_fields__})
+    shuffled = ReportData(
+        **{
+            field: (
+                getattr(data, field).reverse()
+                if isinstance(getattr(data, field), pl.DataFrame)
+                else getattr(data, field)
+            )
+            for field in data.__dataclass_fields__
+        }
+    )
     assert render_report(shuffled, tmp_path)["index"].read_bytes() == paths["index"].read_bytes()
 
 
 def test_a_build_without_projections_still_renders(tmp_path):
     data = synthetic_report_data()
-    empty = ReportData(**{**{f: getattr(data, f) for f in data.__dataclass_fields__},
-                          "projections": data.projections.clear(), "constraints": data.constraints.clear(),
-                          "roadblocks": data.roadblocks.clear()})
+    empty = ReportData(
+        **{
+            **{f: getattr(data, f) for f in data.__dataclass_fields__},
+            "projections": data.projections.clear(),
+            "constraints": data.constraints.clear(),
+            "roadblocks": data.roadblocks.clear(),
+        }
+    )
     paths = render_report(empty, tmp_path)
     for name in CHARTS:
         assert paths[name].read_bytes().startswith(PNG_MAGIC)
     assert "No roadblock was evaluated" in paths["index"].read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (3.14e26, "3.1e26"), (1e26, "1e26"), (4.813, "4.8"), (0.3647, "0.36"), (1148.0, "1,100"), (12.0, "12"),
-    (0.4, "0.4"), (9.96, "10"), (None, "—"), (float("nan"), "—"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (3.14e26, "3.1e26"),
+        (1e26, "1e26"),
+        (4.813, "4.8"),
+        (0.3647, "0.36"),
+        (1148.0, "1,100"),
+        (12.0, "12"),
+        (0.4, "0.4"),
+        (9.96, "10"),
+        (None, "—"),
+        (float("nan"), "—"),
+    ],
+)
 def test_numbers_are_formatted_for_readers(value, expected):
     assert fmt_number(value) == expected
 

@@ -23,18 +23,39 @@ ESCAPED_EVIL = "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt; Megatron" 
 def curated_data() -> ReportData:
     """The synthetic warehouse with GPT-4's compute replaced by a curated value, as a build records it."""
     data = synthetic_report_data()
-    provenance = pl.DataFrame([{
-        "estimates": "baseline", "model_id": "gpt4", "model": "GPT-4 (Mar 2023)", "field": "training_compute_flop",
-        "status": "override", "source_value": "2.1e+25", "curated_value": "2.2e+25", "citation": EVIL_CITATION,
-        "note": None, "author": "ana", "curated_date": dt.date(2026, 8, 1), "file": "curated/corrections.csv", "line": 2,
-    }])
+    provenance = pl.DataFrame(
+        [
+            {
+                "estimates": "baseline",
+                "model_id": "gpt4",
+                "model": "GPT-4 (Mar 2023)",
+                "field": "training_compute_flop",
+                "status": "override",
+                "source_value": "2.1e+25",
+                "curated_value": "2.2e+25",
+                "citation": EVIL_CITATION,
+                "note": None,
+                "author": "ana",
+                "curated_date": dt.date(2026, 8, 1),
+                "file": "curated/corrections.csv",
+                "line": 2,
+            }
+        ]
+    )
     claims = data.claims.with_columns(
         pl.when(pl.col("claim_id") == "gpt4_compute")
-        .then(pl.lit(f"GPT-4 (Mar 2023) (published 2023-03-15, trained 2022), curated value (sources/curated/, "
-                     f"citation: {EVIL_CITATION}), Epoch confidence Likely: x/÷3"))
-        .otherwise(pl.col("evidence")).alias("evidence"))
-    return ReportData(**{**{f: getattr(data, f) for f in data.__dataclass_fields__}, "provenance": provenance,
-                         "claims": claims})
+        .then(
+            pl.lit(
+                f"GPT-4 (Mar 2023) (published 2023-03-15, trained 2022), curated value (sources/curated/, "
+                f"citation: {EVIL_CITATION}), Epoch confidence Likely: x/÷3"
+            )
+        )
+        .otherwise(pl.col("evidence"))
+        .alias("evidence")
+    )
+    return ReportData(
+        **{**{f: getattr(data, f) for f in data.__dataclass_fields__}, "provenance": provenance, "claims": claims}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -69,13 +90,18 @@ def test_curated_values_are_marked_with_their_citation_wherever_shown(page):
     others = [p for p in _points(figures["compute_trend"]) if p[0] != "GPT-4 (Mar 2023)"]
     assert not any("curated" in p[3] for p in others)
     annotations = [a["text"] for a in figures["projection_fan"]["layout"]["annotations"]]
-    assert any(text.startswith("GPT-4 (Mar 2023): 2.1e25 FLOP (curated: https://example.org/&lt;b&gt;") for text in annotations)
+    assert any(
+        text.startswith("GPT-4 (Mar 2023): 2.1e25 FLOP (curated: https://example.org/&lt;b&gt;") for text in annotations
+    )
     claim_chart = next(t for t in figures["claims"]["data"] if t["name"].startswith("The data"))
     assert sum("curated: " + escaped_citation in text for text in claim_chart["text"]) == 1
     # The page: the claims table's data cell and basis, and the table of curated values.
     claims = re.search(r'<table id="seed-claims">(.*?)</table>', page, re.DOTALL).group(1)
     row = next(r for r in claims.split("<tr>") if "GPT-4 training compute" in r)
-    assert f'<span class="curated" title="value from sources/curated/: {escaped_citation}">curated: {escaped_citation}</span>' in row
+    assert (
+        f'<span class="curated" title="value from sources/curated/: {escaped_citation}">curated: {escaped_citation}</span>'
+        in row
+    )
     assert "observed (curated value)" in row
     assert sum('class="curated"' in r for r in claims.split("<tr>")) == 1
     curated = re.search(r'<table id="curated-values">(.*?)</table>', page, re.DOTALL).group(1)
@@ -106,7 +132,19 @@ def test_every_png_carries_a_source_line_and_an_as_of_line():
 
 def test_power_ticks_share_one_format():
     ticks = [gw_tick(10.0**k) for k in range(-4, 7)]
-    assert ticks == ["100 kW", "1 MW", "10 MW", "100 MW", "1 GW", "10 GW", "100 GW", "1 TW", "10 TW", "100 TW", "1,000 TW"]
+    assert ticks == [
+        "100 kW",
+        "1 MW",
+        "10 MW",
+        "100 MW",
+        "1 GW",
+        "10 GW",
+        "100 GW",
+        "1 TW",
+        "10 TW",
+        "100 TW",
+        "1,000 TW",
+    ]
     assert not any("e" in t.split()[0] for t in ticks)
     # The interactive chart labels its log axis with the same text.
     axis = interactive_charts.figures(synthetic_report_data())["power"]["layout"]["yaxis"]
@@ -126,19 +164,24 @@ def test_power_labels_cover_no_other_line_and_no_other_label():
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     renderer = FigureCanvasAgg(figure).get_renderer()
-    lines = {round(line.get_ydata()[0], 6): ax.transData.transform((0, line.get_ydata()[0]))[1]
-             for line in ax.get_lines() if len(set(line.get_ydata())) == 1 and line.get_linestyle() in ("--", ":")}
+    lines = {
+        round(line.get_ydata()[0], 6): ax.transData.transform((0, line.get_ydata()[0]))[1]
+        for line in ax.get_lines()
+        if len(set(line.get_ydata())) == 1 and line.get_linestyle() in ("--", ":")
+    }
     labels = [t for t in ax.texts if t.get_text().endswith(" GW)") or " country) " in t.get_text()]
     assert len(labels) == len(lines) >= 6
     boxes = {t.get_text(): t.get_window_extent(renderer) for t in labels}
     for text, box in boxes.items():
         own = _value(text)
-        crossed = [value for value, y in lines.items() if box.y0 < y < box.y1 and not math.isclose(value, own, rel_tol=0.06)]
+        crossed = [
+            value for value, y in lines.items() if box.y0 < y < box.y1 and not math.isclose(value, own, rel_tol=0.06)
+        ]
         assert crossed == [], f"{text!r} is drawn across the line(s) at {crossed} GW"
     items = list(boxes.items())
     height = max(box.height for box in boxes.values())
     for i, (a, box_a) in enumerate(items):
-        for b, box_b in items[i + 1:]:
+        for b, box_b in items[i + 1 :]:
             assert not box_a.overlaps(box_b), f"{a!r} and {b!r} overlap"
             # Two lines closer than a label's height: their labels are not one above the other
             # around what reads as one line (the 6.0 GW country and the 6.8 GW power station).

@@ -13,25 +13,33 @@ from pipelines.lib.parquet_views import ViewsError, duckdb_location, views_db_pa
 from pipelines.lib.warehouse import LocationError, local_folder
 
 
-@pytest.mark.parametrize("environ, expected", [
-    ({}, "in_process"),
-    ({"FLOPCAST_EXECUTOR": ""}, "in_process"),
-    ({"FLOPCAST_EXECUTOR": "in_process"}, "in_process"),
-    ({"FLOPCAST_EXECUTOR": " Multiprocess "}, "multiprocess"),
-    ({"FLOPCAST_EXECUTOR": "in-process"}, "in_process"),
-])
+@pytest.mark.parametrize(
+    "environ, expected",
+    [
+        ({}, "in_process"),
+        ({"FLOPCAST_EXECUTOR": ""}, "in_process"),
+        ({"FLOPCAST_EXECUTOR": "in_process"}, "in_process"),
+        ({"FLOPCAST_EXECUTOR": " Multiprocess "}, "multiprocess"),
+        ({"FLOPCAST_EXECUTOR": "in-process"}, "in_process"),
+    ],
+)
 def test_executor_choice(environ, expected):
     assert executor_choice(environ) == expected
 
 
 def test_unknown_executor_names_the_variable_and_the_allowed_values():
-    with pytest.raises(ExecutorChoiceError, match=r"FLOPCAST_EXECUTOR='threads' is not a known executor; "
-                                                  r"expected one of: in_process, multiprocess \(default in_process\)"):
+    with pytest.raises(
+        ExecutorChoiceError,
+        match=r"FLOPCAST_EXECUTOR='threads' is not a known executor; "
+        r"expected one of: in_process, multiprocess \(default in_process\)",
+    ):
         executor_choice({"FLOPCAST_EXECUTOR": "threads"})
 
 
 def test_k8s_executor_says_what_it_needs():
-    with pytest.raises(ExecutorChoiceError, match=r"FLOPCAST_EXECUTOR='k8s' is not available: .*dagster-k8s.*in_process, multiprocess"):
+    with pytest.raises(
+        ExecutorChoiceError, match=r"FLOPCAST_EXECUTOR='k8s' is not available: .*dagster-k8s.*in_process, multiprocess"
+    ):
         executor_choice({"FLOPCAST_EXECUTOR": "k8s"})
 
 
@@ -52,10 +60,16 @@ def test_local_folders(tmp_path):
     assert local_folder("data:2024/wh", "X") == Path("data:2024/wh").resolve()  # no "://": a relative folder
 
 
-@pytest.mark.parametrize("value, says", [
-    ("md:flopcast", "MotherDuck"), ("MD:flopcast", "MotherDuck"), ("motherduck:x", "MotherDuck"),
-    ("s3://bucket/wh", "cannot write to s3://"), ("gs://bucket/wh", "cannot write to gs://"),
-])
+@pytest.mark.parametrize(
+    "value, says",
+    [
+        ("md:flopcast", "MotherDuck"),
+        ("MD:flopcast", "MotherDuck"),
+        ("motherduck:x", "MotherDuck"),
+        ("s3://bucket/wh", "cannot write to s3://"),
+        ("gs://bucket/wh", "cannot write to gs://"),
+    ],
+)
 def test_uris_are_not_local_folders(value, says):
     with pytest.raises(LocationError, match=f"WHERE={value!r}: .*{says}.*SCALING.md"):
         local_folder(value, "WHERE")

@@ -56,8 +56,7 @@ models:
   - name: is_big
     description: Large-scale.
 """
-MODEL = ("select run_id, org, year, flop, flop >= getvariable('large_scale_min_flop') as is_big\n"
-         "from clean.runs")
+MODEL = "select run_id, org, year, flop, flop >= getvariable('large_scale_min_flop') as is_big\nfrom clean.runs"
 
 
 def project(tmp_path: Path, schema: str = SCHEMA, model: str = MODEL) -> Path:
@@ -81,9 +80,10 @@ def failing(con, models, tests) -> dict[str, int]:
 def test_settings_reach_the_sql_as_typed_variables():
     con = duckdb.connect()
     set_sql_variables(con)
-    assert con.execute("select getvariable('frontier_top_n'), typeof(getvariable('frontier_top_n')), "
-                       "getvariable('large_scale_min_flop'), typeof(getvariable('large_scale_min_flop'))").fetchone() == (
-        DEFAULTS.frontier_top_n, "BIGINT", DEFAULTS.large_scale_min_flop, "DOUBLE")
+    assert con.execute(
+        "select getvariable('frontier_top_n'), typeof(getvariable('frontier_top_n')), "
+        "getvariable('large_scale_min_flop'), typeof(getvariable('large_scale_min_flop'))"
+    ).fetchone() == (DEFAULTS.frontier_top_n, "BIGINT", DEFAULTS.large_scale_min_flop, "DOUBLE")
     assert set(sql_variables()) == set(SQL_VARIABLES)
 
 
@@ -94,12 +94,19 @@ def test_cli_resource_and_analysis_defaults_are_the_settings():
 
     args = parser().parse_args(["build"])
     assert (args.horizon, args.resamples, args.seed, args.cluster_start_year) == (
-        DEFAULTS.horizon_year, DEFAULTS.bootstrap_resamples, DEFAULTS.seed, DEFAULTS.cluster_start_year)
+        DEFAULTS.horizon_year,
+        DEFAULTS.bootstrap_resamples,
+        DEFAULTS.seed,
+        DEFAULTS.cluster_start_year,
+    )
     resource = FlopcastResource(sources_dir="s", warehouse_dir="w")
     assert resource.settings == DEFAULTS
     config = AnalysisConfig()
     assert (config.horizon_year, config.bootstrap_resamples, config.seed) == (
-        DEFAULTS.horizon_year, DEFAULTS.bootstrap_resamples, DEFAULTS.seed)
+        DEFAULTS.horizon_year,
+        DEFAULTS.bootstrap_resamples,
+        DEFAULTS.seed,
+    )
     assert FlopcastResource(sources_dir="s", warehouse_dir="w", seed=7).settings.seed == 7
 
 
@@ -113,21 +120,34 @@ def test_unknown_setting_or_a_setting_in_a_view_is_refused(tmp_path):
     with pytest.raises(SqlGraphError, match=r"getvariable\('frontier_top'\): not a setting"):
         load(write_tree(tmp_path / "a", {"marts/x.sql": "select getvariable('frontier_top') as n from clean.runs"}))
     with pytest.raises(SqlGraphError, match="a view cannot read settings"):
-        load(write_tree(tmp_path / "b", {"marts/x.sql": "-- materialized: view\n"
-                                                          "select getvariable('frontier_top_n') as n from clean.runs"}))
+        load(
+            write_tree(
+                tmp_path / "b",
+                {"marts/x.sql": "-- materialized: view\nselect getvariable('frontier_top_n') as n from clean.runs"},
+            )
+        )
 
 
 def test_data_tests_become_assertions_on_their_model(tmp_path):
     models, tests = load(project(tmp_path))
-    assert {t.name for t in tests} == {"unique_run_id", "not_null_run_id", "accepted_values_org",
-                                       "accepted_range_flop", "unique_combination_of_columns_org_year"}
+    assert {t.name for t in tests} == {
+        "unique_run_id",
+        "not_null_run_id",
+        "accepted_values_org",
+        "accepted_range_flop",
+        "unique_combination_of_columns_org_year",
+    }
     assert {t.target for t in tests} == {"marts.runs"}
     good = [("r1", "a", 2020, 1e20), ("r2", "b", 2020, 5e22), ("r3", "a", 2021, None)]
     assert set(failing(database(good), models, tests).values()) == {0}
     bad = [("r1", "a", 2020, 1e20), ("r1", "c", 2021, -1.0), (None, "a", 2020, 1e30)]
     assert failing(database(bad), models, tests) == {
-        "unique_run_id": 1, "not_null_run_id": 1, "accepted_values_org": 1, "accepted_range_flop": 2,
-        "unique_combination_of_columns_org_year": 1}
+        "unique_run_id": 1,
+        "not_null_run_id": 1,
+        "accepted_values_org": 1,
+        "accepted_range_flop": 2,
+        "unique_combination_of_columns_org_year": 1,
+    }
 
 
 def test_descriptions_units_and_settings_in_them(tmp_path):
@@ -137,14 +157,17 @@ def test_descriptions_units_and_settings_in_them(tmp_path):
     assert spec.columns["flop"] == ("FLOP", "How much.") and spec.columns["org"] == (None, "Who ran it.")
 
 
-@pytest.mark.parametrize(("schema", "message"), [
-    (SCHEMA.replace("- name: runs", "- name: walks"), r"describes marts\.walks, but there is no marts/walks\.sql"),
-    (SCHEMA.replace("tests: [unique, not_null]", "tests: [uniq]"), r"unknown test 'uniq'"),
-    (SCHEMA.replace("    description: Who ran it.\n", ""), r"runs\.org: no description"),
-    (SCHEMA.replace("{{ frontier_top_n }}", "{{ top_n }}"), r"top_n \}\} is not a setting"),
-    (SCHEMA.replace("{min_value: 0, max_value", "{low: 0, max_value"), r"accepted_range' takes"),
-    (SCHEMA.replace("version: 2", "version: 1"), r"version: 2"),
-])
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (SCHEMA.replace("- name: runs", "- name: walks"), r"describes marts\.walks, but there is no marts/walks\.sql"),
+        (SCHEMA.replace("tests: [unique, not_null]", "tests: [uniq]"), r"unknown test 'uniq'"),
+        (SCHEMA.replace("    description: Who ran it.\n", ""), r"runs\.org: no description"),
+        (SCHEMA.replace("{{ frontier_top_n }}", "{{ top_n }}"), r"top_n \}\} is not a setting"),
+        (SCHEMA.replace("{min_value: 0, max_value", "{low: 0, max_value"), r"accepted_range' takes"),
+        (SCHEMA.replace("version: 2", "version: 1"), r"version: 2"),
+    ],
+)
 def test_schema_file_mistakes_name_the_file(tmp_path, schema, message):
     with pytest.raises(SqlGraphError, match=message) as error:
         load(project(tmp_path, schema=schema))

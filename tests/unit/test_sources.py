@@ -135,6 +135,7 @@ def test_missing_data_file_is_an_error(tmp_path):
 
 # --- the bundled snapshots ----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("spec", SOURCES, ids=[s.name for s in SOURCES])
 def test_bundled_snapshot_verifies_and_has_origin(spec):
     snapshot = load_snapshot(SOURCES_DIR, spec.name)

@@ -65,7 +65,12 @@ def test_subqueries_and_joins():
         where exists (select 1 from s.exists_src e where e.id = x.id)
     """
     assert table_references(sql) == {
-        "s.scalar_src", "s.derived", "s.lefty", "s.semi_src", "s.anti_src", "s.exists_src",
+        "s.scalar_src",
+        "s.derived",
+        "s.lefty",
+        "s.semi_src",
+        "s.anti_src",
+        "s.exists_src",
     }
 
 
@@ -119,15 +124,18 @@ def test_only_a_single_select_is_accepted(sql, message):
 
 
 def test_loads_models_tests_and_external_tables(tmp_path):
-    root = write_tree(tmp_path, {
-        "staging/models.sql": "select * from clean.notable_models;\n",
-        "marts/summary.sql": "select count(*) as n from staging.models",
-        "tests/no_rejects.sql": "select * from quarantine.rejected_rows",
-        "tests/a_positive.sql": "select * from marts.summary where n < 0",
-        ".hidden/x.sql": "this is not sql",
-        "staging/.scratch.sql": "neither is this",
-        "staging/README.md": "not a model",
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "staging/models.sql": "select * from clean.notable_models;\n",
+            "marts/summary.sql": "select count(*) as n from staging.models",
+            "tests/no_rejects.sql": "select * from quarantine.rejected_rows",
+            "tests/a_positive.sql": "select * from marts.summary where n < 0",
+            ".hidden/x.sql": "this is not sql",
+            "staging/.scratch.sql": "neither is this",
+            "staging/README.md": "not a model",
+        },
+    )
     models, tests = load_sql_project(root, external_tables=EXTERNAL)
 
     assert names(models) == ["staging.models", "marts.summary"]
@@ -148,11 +156,14 @@ def test_loads_models_tests_and_external_tables(tmp_path):
     ],
 )
 def test_unknown_table_names_the_file_and_suggests(tmp_path, reference, suggestion):
-    root = write_tree(tmp_path, {
-        "staging/orders.sql": "select 1 as id",
-        "staging/a.sql": "select 1 as id",  # shares only the schema prefix: never suggested
-        "marts/report.sql": f"select * from {reference}",
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "staging/orders.sql": "select 1 as id",
+            "staging/a.sql": "select 1 as id",  # shares only the schema prefix: never suggested
+            "marts/report.sql": f"select * from {reference}",
+        },
+    )
     with pytest.raises(SqlGraphError) as info:
         load_sql_project(root, external_tables=EXTERNAL)
     hint = f" (did you mean {suggestion}?)" if suggestion else ""
@@ -178,11 +189,14 @@ def test_model_may_not_redefine_an_external_table(tmp_path):
 
 
 def test_cycle_of_two_files_names_both(tmp_path):
-    root = write_tree(tmp_path, {
-        "staging/a.sql": "select * from staging.b",
-        "staging/b.sql": "select * from staging.a",
-        "marts/downstream.sql": "select * from staging.a",  # blocked, but not in the cycle
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "staging/a.sql": "select * from staging.b",
+            "staging/b.sql": "select * from staging.a",
+            "marts/downstream.sql": "select * from staging.a",  # blocked, but not in the cycle
+        },
+    )
     with pytest.raises(SqlGraphError) as info:
         load_sql_project(root, external_tables=EXTERNAL)
     message = str(info.value)
@@ -230,8 +244,12 @@ DIAMOND = {
 def test_topological_order_is_deterministic(tmp_path):
     models, _ = load_sql_project(write_tree(tmp_path, DIAMOND), external_tables=EXTERNAL)
     expected = [
-        "marts.alone", "staging.a_src", "intermediate.left",
-        "staging.b_src", "intermediate.right", "marts.joined",
+        "marts.alone",
+        "staging.a_src",
+        "intermediate.left",
+        "staging.b_src",
+        "intermediate.right",
+        "marts.joined",
     ]
     assert names(models) == expected
     shuffled = list(models)
@@ -246,25 +264,28 @@ def test_topological_order_ignores_external_references():
 
 
 def test_inferred_order_builds_in_duckdb(tmp_path):
-    root = write_tree(tmp_path, {
-        "marts/by_org.sql": """
+    root = write_tree(
+        tmp_path,
+        {
+            "marts/by_org.sql": """
             with per_org as (  -- CTE named like the intermediate model it reads
                 select organization, sum(flop) as flop from intermediate.per_org group by 1
             )
             select * from per_org order by flop desc
         """,
-        "intermediate/per_org.sql": """
+            "intermediate/per_org.sql": """
             select organization, flop from staging.models
             union all
             select 'rejected' as organization, 0.0 as flop
             from quarantine.rejected_rows having count(*) > 0
         """,
-        "staging/models.sql": """
+            "staging/models.sql": """
             select lower(organization) as organization, flop
             from clean.notable_models where flop is not null
         """,
-        "tests/flop_positive.sql": "select * from marts.by_org where flop <= 0",
-    })
+            "tests/flop_positive.sql": "select * from marts.by_org where flop <= 0",
+        },
+    )
     models, tests = load_sql_project(root, external_tables=EXTERNAL)
     assert names(models) == ["staging.models", "intermediate.per_org", "marts.by_org"]
 
@@ -289,19 +310,29 @@ def test_inferred_order_builds_in_duckdb(tmp_path):
 
 
 def test_a_model_is_a_table_unless_its_leading_comments_say_view(tmp_path):
-    root = write_tree(tmp_path, {
-        "staging/models.sql": "-- Pass-through.\n-- Materialized: VIEW  (no copy)\nselect * from clean.notable_models",
-        "staging/late.sql": "select * from clean.notable_models\n-- materialized: view",  # after the query: no effect
-        "marts/m.sql": "select * from staging.models",
-    })
+    root = write_tree(
+        tmp_path,
+        {
+            "staging/models.sql": "-- Pass-through.\n-- Materialized: VIEW  (no copy)\nselect * from clean.notable_models",
+            "staging/late.sql": "select * from clean.notable_models\n-- materialized: view",  # after the query: no effect
+            "marts/m.sql": "select * from staging.models",
+        },
+    )
     models, _ = load_sql_project(root, external_tables=EXTERNAL)
     assert {m.qualified_name: m.materialized for m in models} == {
-        "staging.models": "view", "staging.late": "table", "marts.m": "table"}
+        "staging.models": "view",
+        "staging.late": "table",
+        "marts.m": "table",
+    }
 
 
 def test_an_unknown_materialization_names_file_and_line(tmp_path):
-    root = write_tree(tmp_path, {"staging/m.sql": "-- about\n-- materialized: tabel\nselect * from clean.notable_models"})
-    with pytest.raises(SqlGraphError, match=r"staging/m.sql: line 2: materialized must be one of table, view, got 'tabel'"):
+    root = write_tree(
+        tmp_path, {"staging/m.sql": "-- about\n-- materialized: tabel\nselect * from clean.notable_models"}
+    )
+    with pytest.raises(
+        SqlGraphError, match=r"staging/m.sql: line 2: materialized must be one of table, view, got 'tabel'"
+    ):
         load_sql_project(root, external_tables=EXTERNAL)
 
 

@@ -27,8 +27,20 @@ from pipelines.lib.report.png_charts import STYLE, draw_charts, warm_up_charts
 from pipelines.lib.report.queries import ReportData, load_report_data
 from pipelines.lib.report.text import CHARTS, INTERACTIVE_CHARTS
 
-__all__ = ["CHARTS", "INTERACTIVE_CHARTS", "STYLE", "ReportData", "draw_charts", "fmt_number", "fmt_quantity",
-           "fmt_range", "fmt_usd", "load_report_data", "render_report", "warm_up_charts"]
+__all__ = [
+    "CHARTS",
+    "INTERACTIVE_CHARTS",
+    "STYLE",
+    "ReportData",
+    "draw_charts",
+    "fmt_number",
+    "fmt_quantity",
+    "fmt_range",
+    "fmt_usd",
+    "load_report_data",
+    "render_report",
+    "warm_up_charts",
+]
 
 
 def render_report(data: ReportData, out_dir: Path) -> dict[str, Path]:

@@ -92,10 +92,17 @@ def headline(data: ReportData) -> dict:
     growth = Markup("")
     if fit:
         low, high, kind = sr.fit_interval(fit)
-        growth = Markup("Training compute of frontier runs has grown <strong>{}</strong> (90% {} interval {}) since {}, "
-                        "doubling every <strong>{}</strong> (n = {}).").format(
-            fmt_growth(fit["growth_per_year"]), kind, fmt_interval(low, high, "×"), fit["start_date"].year,
-            fmt_months(fit["doubling_time_months"]), fit["n"])
+        growth = Markup(
+            "Training compute of frontier runs has grown <strong>{}</strong> (90% {} interval {}) since {}, "
+            "doubling every <strong>{}</strong> (n = {})."
+        ).format(
+            fmt_growth(fit["growth_per_year"]),
+            kind,
+            fmt_interval(low, high, "×"),
+            fit["start_date"].year,
+            fmt_months(fit["doubling_time_months"]),
+            fit["n"],
+        )
         post = sr.claim(data, "growth_rate")
         if post and finite(post["claimed_value"]):
             growth += f" The post's ×10 every two years is {fmt_growth(post['claimed_value'])}."
@@ -106,9 +113,13 @@ def headline(data: ReportData) -> dict:
     largest_text = None
     if largest:
         largest_text = Markup("The largest run on record is {} ({} FLOP, published {}){}.").format(
-            largest["model"], fmt_number(largest["training_compute_flop"]), largest["publication_date"],
+            largest["model"],
+            fmt_number(largest["training_compute_flop"]),
+            largest["publication_date"],
             Markup(" ") + curated_badge(sr.curated_citation(data, largest, "training_compute_flop"))
-            if sr.curated_citation(data, largest, "training_compute_flop") else "")
+            if sr.curated_citation(data, largest, "training_compute_flop")
+            else "",
+        )
     projections = None
     if year is not None:
         rows = []
@@ -125,16 +136,25 @@ def headline(data: ReportData) -> dict:
     if data.roadblocks.height:
         rows = []
         for row in data.roadblocks.sort("roadblock", "subject", "metric", "method", "reference").iter_rows(named=True):
-            rows.append([
-                Markup("<strong>{}</strong>").format(row["roadblock"]),
-                f"{label(SUBJECT_LABELS, row['subject'])}: {label(METRIC_LABELS, row['metric'])} "
-                f"({label(METHOD_LABELS, row['method'])})",
-                f"{label(REFERENCE_LABELS, row['reference'])} ({fmt_quantity(row['reference_value'], row['unit'])})",
-                roadblock_when(row),
-            ])
+            rows.append(
+                [
+                    Markup("<strong>{}</strong>").format(row["roadblock"]),
+                    f"{label(SUBJECT_LABELS, row['subject'])}: {label(METRIC_LABELS, row['metric'])} "
+                    f"({label(METHOD_LABELS, row['method'])})",
+                    f"{label(REFERENCE_LABELS, row['reference'])} ({fmt_quantity(row['reference_value'], row['unit'])})",
+                    roadblock_when(row),
+                ]
+            )
         roadblocks = Table(["Roadblock", "Projected quantity", "Reference", "First year it binds"], rows, "roadblocks")
-    return {"lead": lead, "largest": largest_text, "more_countries": countries[1:], "year": year,
-            "projections": projections, "band_note": band_note(data), "roadblocks": roadblocks}
+    return {
+        "lead": lead,
+        "largest": largest_text,
+        "more_countries": countries[1:],
+        "year": year,
+        "projections": projections,
+        "band_note": band_note(data),
+        "roadblocks": roadblocks,
+    }
 
 
 def figures(data: ReportData, drawn: dict[str, tuple[Path, str]], interactive: dict[str, str]) -> list[dict]:
@@ -149,10 +169,21 @@ def figures(data: ReportData, drawn: dict[str, tuple[Path, str]], interactive: d
         png = None
         if name in drawn:
             path, alt = drawn[name]
-            png = {"src": "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii"), "alt": alt,
-                   "width": width, "height": height}
-        shown.append({"name": name, "title": TITLES[name], "caption": CAPTIONS[name], "png": png,
-                      "interactive": Markup(interactive[name]) if name in interactive else None})
+            png = {
+                "src": "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii"),
+                "alt": alt,
+                "width": width,
+                "height": height,
+            }
+        shown.append(
+            {
+                "name": name,
+                "title": TITLES[name],
+                "caption": CAPTIONS[name],
+                "png": png,
+                "interactive": Markup(interactive[name]) if name in interactive else None,
+            }
+        )
     return shown
 
 
@@ -164,15 +195,25 @@ def fits_table(data: ReportData) -> Table:
         note = f" (break at {fit['break_year']:g})" if finite(fit.get("break_year")) else ""
         if fit.get("is_selection_truncated"):
             note += " (selected on the fitted value: not a trend)"
-        rows.append([
-            code(fit["metric"]), code(fit["population"]) + note, str(fit["n"]), window,
-            fmt_growth(fit["growth_per_year"]),
-            fmt_interval(fit.get("growth_per_year_low"), fit.get("growth_per_year_high"), "×"),
-            fmt_interval(fit.get("growth_per_year_boot_low"), fit.get("growth_per_year_boot_high"), "×"),
-            fmt_months(fit["doubling_time_months"]), fmt_number(fit["r2"]),
-        ])
-    return Table(["Metric", "Population", "n", "Window", "Growth", "90% (SE)", "90% (bootstrap)", "Doubling time", "r²"],
-                 rows, "trend-fits", numeric={2, 4, 5, 6, 7, 8})
+        rows.append(
+            [
+                code(fit["metric"]),
+                code(fit["population"]) + note,
+                str(fit["n"]),
+                window,
+                fmt_growth(fit["growth_per_year"]),
+                fmt_interval(fit.get("growth_per_year_low"), fit.get("growth_per_year_high"), "×"),
+                fmt_interval(fit.get("growth_per_year_boot_low"), fit.get("growth_per_year_boot_high"), "×"),
+                fmt_months(fit["doubling_time_months"]),
+                fmt_number(fit["r2"]),
+            ]
+        )
+    return Table(
+        ["Metric", "Population", "n", "Window", "Growth", "90% (SE)", "90% (bootstrap)", "Doubling time", "r²"],
+        rows,
+        "trend-fits",
+        numeric={2, 4, 5, 6, 7, 8},
+    )
 
 
 def claims_table(data: ReportData) -> Table:
@@ -196,11 +237,19 @@ def claims_table(data: ReportData) -> Table:
         basis_cell = Markup("{}<br>{}").format(basis, small(claim.get("evidence") or ""))
         if claim.get("uncertainty"):
             basis_cell += Markup("<br>") + small(f"interval: {claim['uncertainty']}")
-        rows.append([statement, fmt_quantity(claim["claimed_value"], claim["unit"]), data_cell, basis_cell,
-                     verdict_badge(claim.get("verdict")),
-                     verdict_badge(claim.get("interval_verdict")) if "interval_verdict" in claim else ""])
-    return Table(["Claim", "Claimed", "Data (90% interval)", "Basis", "Verdict", "Interval"], rows, "seed-claims",
-                 numeric={1})
+        rows.append(
+            [
+                statement,
+                fmt_quantity(claim["claimed_value"], claim["unit"]),
+                data_cell,
+                basis_cell,
+                verdict_badge(claim.get("verdict")),
+                verdict_badge(claim.get("interval_verdict")) if "interval_verdict" in claim else "",
+            ]
+        )
+    return Table(
+        ["Claim", "Claimed", "Data (90% interval)", "Basis", "Verdict", "Interval"], rows, "seed-claims", numeric={1}
+    )
 
 
 def assumptions_table(data: ReportData) -> Table:
@@ -233,11 +282,19 @@ def release_diff(data: ReportData) -> dict | None:
     diff = data.release_diff
     if diff is None or diff.height == 0:
         return None
-    rows = [[str(v) if v is not None else "" for v in row]
-            for row in diff.select("change", "model", "column", "old_value", "new_value").head(RELEASE_DIFF_LIMIT).iter_rows()]
-    return {"versions": f"{diff['old_version'][0]} → {diff['new_version'][0]}",
-            "summary": format_summary(summarize_diff(diff)), "table": Table(["change", "model", "column", "old", "new"], rows),
-            "total": diff.height, "limit": RELEASE_DIFF_LIMIT}
+    rows = [
+        [str(v) if v is not None else "" for v in row]
+        for row in diff.select("change", "model", "column", "old_value", "new_value")
+        .head(RELEASE_DIFF_LIMIT)
+        .iter_rows()
+    ]
+    return {
+        "versions": f"{diff['old_version'][0]} → {diff['new_version'][0]}",
+        "summary": format_summary(summarize_diff(diff)),
+        "table": Table(["change", "model", "column", "old", "new"], rows),
+        "total": diff.height,
+        "limit": RELEASE_DIFF_LIMIT,
+    }
 
 
 def curated_values_table(data: ReportData) -> Table | None:
@@ -247,8 +304,16 @@ def curated_values_table(data: ReportData) -> Table | None:
         return None
     rows = []
     for row in provenance.filter(pl.col("estimates") == "baseline").sort("model_id", "field").iter_rows(named=True):
-        rows.append([row["model"] or row["model_id"], code(row["field"]), row["status"] or "",
-                     row["source_value"] or "—", row["curated_value"] or "—", row["citation"] or ""])
+        rows.append(
+            [
+                row["model"] or row["model_id"],
+                code(row["field"]),
+                row["status"] or "",
+                row["source_value"] or "—",
+                row["curated_value"] or "—",
+                row["citation"] or "",
+            ]
+        )
     if not rows:
         return None
     return Table(["Model", "Field", "Status", "Source value", "Curated value", "Citation"], rows, "curated-values")
@@ -260,18 +325,33 @@ def curated_values_table(data: ReportData) -> Table | None:
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    return Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
 
 
-def render_html(data: ReportData, drawn: dict[str, tuple[Path, str]], interactive: dict[str, str],
-                plotly_js: str | None) -> str:
+def render_html(
+    data: ReportData, drawn: dict[str, tuple[Path, str]], interactive: dict[str, str], plotly_js: str | None
+) -> str:
     """The whole page. ``interactive`` maps chart names to Plotly divs (no <script src>); ``plotly_js``
     is plotly.js itself, inlined once (None: a page of PNGs without any script)."""
     template = _environment().get_template(TEMPLATE)
     return template.render(
-        as_of=data.as_of.isoformat(), headline=headline(data), figures=figures(data, drawn, interactive),
-        fits=fits_table(data), claims=claims_table(data), assumptions=assumptions_table(data),
-        curated_values=curated_values_table(data), release_diff=release_diff(data), sources=sources_table(data),
-        attribution=ATTRIBUTION, cc_by_url=CC_BY_URL, plotly_js=Markup(plotly_js) if plotly_js else None,
+        as_of=data.as_of.isoformat(),
+        headline=headline(data),
+        figures=figures(data, drawn, interactive),
+        fits=fits_table(data),
+        claims=claims_table(data),
+        assumptions=assumptions_table(data),
+        curated_values=curated_values_table(data),
+        release_diff=release_diff(data),
+        sources=sources_table(data),
+        attribution=ATTRIBUTION,
+        cc_by_url=CC_BY_URL,
+        plotly_js=Markup(plotly_js) if plotly_js else None,
     )

@@ -90,8 +90,6 @@ def _log_axis(ax, formatter=None) -> None:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: (formatter or power_of_ten_tick)(v)))
 
 
-
-
 def _year_axis(ax, start: float, end: float) -> None:
     from matplotlib.ticker import MultipleLocator
 
@@ -127,8 +125,9 @@ def _reference_lines(ax, references: list[tuple], x_axes: float = 0.01) -> None:
     taken: dict[float, list[tuple[float, float]]] = {}
 
     def free(bottom: float, column: float, own: float) -> bool:
-        return (all(bottom + height <= b or bottom >= t for b, t in taken.get(column, []))
-                and all(not (bottom - gap / 2 < y < bottom + height + gap / 2) for y in lines if y != own))
+        return all(bottom + height <= b or bottom >= t for b, t in taken.get(column, [])) and all(
+            not (bottom - gap / 2 < y < bottom + height + gap / 2) for y in lines if y != own
+        )
 
     for reference in sorted(references, key=lambda r: (r[0], r[1])):
         value, text, color, linestyle = reference[:4]
@@ -142,24 +141,52 @@ def _reference_lines(ax, references: list[tuple], x_axes: float = 0.01) -> None:
             while not free(bottom, column, line) and bottom < high:
                 bottom += gap
         taken.setdefault(column, []).append((bottom, bottom + height))
-        ax.text(column, 10**bottom, text, transform=ax.get_yaxis_transform(), fontsize=8, color=color,
-                va="bottom", ha="left" if column < 0.5 else "right", zorder=6,
-                bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+        ax.text(
+            column,
+            10**bottom,
+            text,
+            transform=ax.get_yaxis_transform(),
+            fontsize=8,
+            color=color,
+            va="bottom",
+            ha="left" if column < 0.5 else "right",
+            zorder=6,
+            bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+        )
 
 
 def _post_marker(ax, x: float, y: float, text: str, label: str | None = None) -> None:
     """A star for one of the post's figures, labelled above-left: projections rise to the right."""
-    ax.scatter([x], [y], marker="*", s=170, color=COLORS["post"], edgecolor="white", linewidth=0.6, zorder=7,
-               label=label)
-    ax.annotate(text, (x, y), xytext=(-7, 6), textcoords="offset points", fontsize=8, color=COLORS["post"],
-                ha="right", va="bottom", zorder=7,
-                bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    ax.scatter(
+        [x], [y], marker="*", s=170, color=COLORS["post"], edgecolor="white", linewidth=0.6, zorder=7, label=label
+    )
+    ax.annotate(
+        text,
+        (x, y),
+        xytext=(-7, 6),
+        textcoords="offset points",
+        fontsize=8,
+        color=COLORS["post"],
+        ha="right",
+        va="bottom",
+        zorder=7,
+        bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+    )
 
 
 def _annotate_run(ax, x: float, y: float, text: str, offset=(14, -34)) -> None:
     """A named run, labelled below-right: the space under a rising cloud of points is empty."""
-    ax.annotate(text, (x, y), xytext=offset, textcoords="offset points", fontsize=8, ha="left", va="top",
-                arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.8}, zorder=7)
+    ax.annotate(
+        text,
+        (x, y),
+        xytext=offset,
+        textcoords="offset points",
+        fontsize=8,
+        ha="left",
+        va="top",
+        arrowprops={"arrowstyle": "-", "color": "#555555", "linewidth": 0.8},
+        zorder=7,
+    )
 
 
 def _ylim_from(values: list[float], pad_low: float = 3.0, pad_high: float = 3.0) -> tuple[float, float] | None:
@@ -173,8 +200,6 @@ def _no_data(ax, what: str) -> str:
     ax.text(0.5, 0.5, f"No {what} in this build", transform=ax.transAxes, ha="center", va="center", fontsize=12)
     ax.set_axis_off()
     return f"Empty chart: no {what} in this build."
-
-
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,10 +220,26 @@ def chart_compute_trend(ax, data: ReportData) -> str:
         return _no_data(ax, "training compute estimates")
     frontier = runs.filter(pl.col("is_frontier").fill_null(False))
     others = runs.filter(~pl.col("is_frontier").fill_null(False))
-    ax.scatter(others["publication_year_fraction"], others["training_compute_flop"], s=10, color=COLORS["observed"],
-               alpha=0.55, linewidth=0, label=f"Notable models ({runs.height} with a compute estimate)", zorder=2)
-    ax.scatter(frontier["publication_year_fraction"], frontier["training_compute_flop"], s=16,
-               color=COLORS["frontier"], alpha=0.55, linewidth=0, label="of which frontier at release", zorder=3)
+    ax.scatter(
+        others["publication_year_fraction"],
+        others["training_compute_flop"],
+        s=10,
+        color=COLORS["observed"],
+        alpha=0.55,
+        linewidth=0,
+        label=f"Notable models ({runs.height} with a compute estimate)",
+        zorder=2,
+    )
+    ax.scatter(
+        frontier["publication_year_fraction"],
+        frontier["training_compute_flop"],
+        s=16,
+        color=COLORS["frontier"],
+        alpha=0.55,
+        linewidth=0,
+        label="of which frontier at release",
+        zorder=3,
+    )
     described = []
     for population, name, color, linestyle in COMPUTE_FITS:
         fit = sr.fit(data, "training_compute_flop", population)
@@ -208,8 +249,10 @@ def chart_compute_trend(ax, data: ReportData) -> str:
         # log10 y = intercept + slope * x: a straight line on a log axis.
         y0, y1 = (10 ** (fit["intercept_log10"] + fit["slope_oom_per_year"] * x) for x in (x0, x1))
         low, high, _ = sr.fit_interval(fit)
-        label = (f"{name}, {fit['start_date'].year}–{fit['end_date'].year}: {fmt_growth(fit['growth_per_year'])} "
-                 f"(90% {fmt_interval(low, high, '×')}), n={fit['n']}")
+        label = (
+            f"{name}, {fit['start_date'].year}–{fit['end_date'].year}: {fmt_growth(fit['growth_per_year'])} "
+            f"(90% {fmt_interval(low, high, '×')}), n={fit['n']}"
+        )
         ax.plot([x0, x1], [y0, y1], color=color, linestyle=linestyle, linewidth=2.4, label=label, zorder=4)
         described.append(f"{name.lower()} {fmt_growth(fit['growth_per_year'])}")
     _log_axis(ax)
@@ -218,10 +261,10 @@ def chart_compute_trend(ax, data: ReportData) -> str:
     ax.set_xlabel("Publication date")
     ax.set_ylabel("Training compute (FLOP, log scale)")
     ax.legend(loc="upper left")
-    return (f"Scatter plot, log scale: training compute of {runs.height} notable AI models by publication date, "
-            f"{frontier.height} frontier models highlighted, with fitted trends: " + "; ".join(described) + ".")
-
-
+    return (
+        f"Scatter plot, log scale: training compute of {runs.height} notable AI models by publication date, "
+        f"{frontier.height} frontier models highlighted, with fitted trends: " + "; ".join(described) + "."
+    )
 
 
 def chart_projection_fan(ax, data: ReportData) -> str:
@@ -234,20 +277,41 @@ def chart_projection_fan(ax, data: ReportData) -> str:
     records = sr.records(data, "training_compute_flop")
     if band is None and frontier.height == 0:
         return _no_data(ax, "compute projection")
-    ax.scatter(frontier["publication_year_fraction"], frontier["training_compute_flop"], s=16,
-               color=COLORS["frontier"], alpha=0.35, linewidth=0, label="Observed frontier runs", zorder=2)
+    ax.scatter(
+        frontier["publication_year_fraction"],
+        frontier["training_compute_flop"],
+        s=16,
+        color=COLORS["frontier"],
+        alpha=0.35,
+        linewidth=0,
+        label="Observed frontier runs",
+        zorder=2,
+    )
     shown = records.filter(pl.col("publication_year_fraction") >= since - 2)
     if shown.height:
         # The record is a step: it holds until a larger run is published, up to the as-of date.
         xs = shown["publication_year_fraction"].to_list() + [sr.year_fraction(data.as_of)]
         ys = shown["training_compute_flop"].to_list()
-        ax.step(xs, ys + ys[-1:], where="post", color="#111111", linewidth=1.6, label="Record (largest run so far)", zorder=4)
+        ax.step(
+            xs,
+            ys + ys[-1:],
+            where="post",
+            color="#111111",
+            linewidth=1.6,
+            label="Record (largest run so far)",
+            zorder=4,
+        )
     if fit is not None and band is not None:
         # The record trend over the observed window, so the fan visibly continues the data.
         x0, x1 = since, band.x[0]
-        ax.plot([x0, x1], [10 ** (fit["intercept_log10"] + fit["slope_oom_per_year"] * x) for x in (x0, x1)],
-                color="#111111", linestyle=":", linewidth=1.4,
-                label=f"Trend of the records, {fmt_growth(fit['growth_per_year'])}")
+        ax.plot(
+            [x0, x1],
+            [10 ** (fit["intercept_log10"] + fit["slope_oom_per_year"] * x) for x in (x0, x1)],
+            color="#111111",
+            linestyle=":",
+            linewidth=1.4,
+            label=f"Trend of the records, {fmt_growth(fit['growth_per_year'])}",
+        )
     method, coverage, n_backtests = sr.selected_coverage(data, "training_compute_flop")
     label = "Projected largest run"
     if method and coverage is not None:
@@ -255,31 +319,49 @@ def chart_projection_fan(ax, data: ReportData) -> str:
     _draw_band(ax, band, COLORS["frontier"], label)
     values = frontier["training_compute_flop"].to_list() + (band.low + band.high if band else [])
     post_growth, gpt4_claim = sr.claim(data, "growth_rate"), sr.claim(data, "gpt4_compute")
-    x_end = (band.x[-1] if band else data.as_of.year + 1)
+    x_end = band.x[-1] if band else data.as_of.year + 1
     if gpt4_claim and post_growth and finite(post_growth["claimed_value"]) and finite(gpt4_claim["claimed_value"]):
         # The post's own extrapolation: x10 every two years from its GPT-4 figure.
         x_start = gpt4_claim["year"] + 0.5
         slope = math.log10(post_growth["claimed_value"])
-        ax.plot([x_start, x_end], [gpt4_claim["claimed_value"] * 10 ** (slope * (x - x_start)) for x in (x_start, x_end)],
-                color=COLORS["post"], linestyle="--", linewidth=1.3, alpha=0.8,
-                label=f"The post's path: {fmt_growth(post_growth['claimed_value'])} from 1e26 in 2022")
+        ax.plot(
+            [x_start, x_end],
+            [gpt4_claim["claimed_value"] * 10 ** (slope * (x - x_start)) for x in (x_start, x_end)],
+            color=COLORS["post"],
+            linestyle="--",
+            linewidth=1.3,
+            alpha=0.8,
+            label=f"The post's path: {fmt_growth(post_growth['claimed_value'])} from 1e26 in 2022",
+        )
     for claim_id in ("gpt4_compute", "frontier_2024_compute"):
         claim = sr.claim(data, claim_id)
         if claim and claim["year"] is not None and finite(claim["claimed_value"]):
-            _post_marker(ax, claim["year"] + 0.5, claim["claimed_value"],
-                         f"post, {claim['year']}: {fmt_number(claim['claimed_value'])} FLOP",
-                         label="The post's milestones" if claim_id == "gpt4_compute" else None)
+            _post_marker(
+                ax,
+                claim["year"] + 0.5,
+                claim["claimed_value"],
+                f"post, {claim['year']}: {fmt_number(claim['claimed_value'])} FLOP",
+                label="The post's milestones" if claim_id == "gpt4_compute" else None,
+            )
             values.append(claim["claimed_value"])
     gpt4, largest = sr.named_run(data, sr.GPT4_PATTERN, "training_compute_flop"), sr.largest_run(data)
     if gpt4:
-        _annotate_run(ax, gpt4["publication_year_fraction"], gpt4["training_compute_flop"],
-                      f"{gpt4['model']}: {fmt_number(gpt4['training_compute_flop'])} FLOP{sr.curated_mark(data, gpt4)}",
-                      offset=(22, -52))
+        _annotate_run(
+            ax,
+            gpt4["publication_year_fraction"],
+            gpt4["training_compute_flop"],
+            f"{gpt4['model']}: {fmt_number(gpt4['training_compute_flop'])} FLOP{sr.curated_mark(data, gpt4)}",
+            offset=(22, -52),
+        )
     if largest and (gpt4 is None or largest["model_id"] != gpt4["model_id"]):
-        _annotate_run(ax, largest["publication_year_fraction"], largest["training_compute_flop"],
-                      f"largest observed: {largest['model']}, {fmt_number(largest['training_compute_flop'])} FLOP"
-                      f"{sr.curated_mark(data, largest)}",
-                      offset=(14, -30))
+        _annotate_run(
+            ax,
+            largest["publication_year_fraction"],
+            largest["training_compute_flop"],
+            f"largest observed: {largest['model']}, {fmt_number(largest['training_compute_flop'])} FLOP"
+            f"{sr.curated_mark(data, largest)}",
+            offset=(14, -30),
+        )
     _log_axis(ax)
     limits = _ylim_from(values, 5, 4)
     if limits:
@@ -291,11 +373,15 @@ def chart_projection_fan(ax, data: ReportData) -> str:
     ax.legend(loc="upper left")
     summary = ""
     if band:
-        summary = (f" The projection reaches {fmt_number(band.central[-1])} FLOP in {band.years[-1]} "
-                   f"(90% band {fmt_interval(band.low[-1], band.high[-1])}).")
-    return ("Log-scale chart of the training compute of frontier runs since "
-            f"{math.floor(since)} and the record as a step line, continued by a projected band for the largest run, "
-            "with the seed post's milestones marked as stars." + summary)
+        summary = (
+            f" The projection reaches {fmt_number(band.central[-1])} FLOP in {band.years[-1]} "
+            f"(90% band {fmt_interval(band.low[-1], band.high[-1])})."
+        )
+    return (
+        "Log-scale chart of the training compute of frontier runs since "
+        f"{math.floor(since)} and the record as a step line, continued by a projected band for the largest run, "
+        "with the seed post's milestones marked as stars." + summary
+    )
 
 
 def chart_backtest(ax, data: ReportData) -> str:
@@ -316,11 +402,24 @@ def chart_backtest(ax, data: ReportData) -> str:
     for horizon in sorted(set(rows["horizon_years"].to_list())):
         part = rows.filter(pl.col("horizon_years") == horizon)
         x = [sr.year_fraction(d) for d in part["target_date"].to_list()]
-        central, low, high = part["projected_central"].to_list(), part["projected_low"].to_list(), part["projected_high"].to_list()
+        central, low, high = (
+            part["projected_central"].to_list(),
+            part["projected_low"].to_list(),
+            part["projected_high"].to_list(),
+        )
         held = sum(part["is_covered"].to_list())
-        ax.errorbar(x, central, yerr=[[c - lo for c, lo in zip(central, low)], [hi - c for c, hi in zip(central, high)]],
-                    fmt="o", markersize=4, capsize=2, linewidth=0.9, color=palette.get(horizon, "#555555"), alpha=0.8,
-                    label=f"Projected {horizon} year{'s' if horizon > 1 else ''} ahead (band held {held} of {part.height})")
+        ax.errorbar(
+            x,
+            central,
+            yerr=[[c - lo for c, lo in zip(central, low)], [hi - c for c, hi in zip(central, high)]],
+            fmt="o",
+            markersize=4,
+            capsize=2,
+            linewidth=0.9,
+            color=palette.get(horizon, "#555555"),
+            alpha=0.8,
+            label=f"Projected {horizon} year{'s' if horizon > 1 else ''} ahead (band held {held} of {part.height})",
+        )
         values += low + high
     _log_axis(ax)
     limits = _ylim_from(values, 2, 2)
@@ -334,10 +433,12 @@ def chart_backtest(ax, data: ReportData) -> str:
     skill = data.backtest_skill.filter((pl.col("metric") == "training_compute_flop") & (pl.col("method") == method))
     mae = float((skill["mean_abs_error_oom"] * skill["n_backtests"]).sum() / max(int(skill["n_backtests"].sum()), 1))
     bias = float((skill["mean_error_oom"] * skill["n_backtests"]).sum() / max(int(skill["n_backtests"].sum()), 1))
-    return (f"Log-scale chart: for each year since {first}, the largest-run compute the published method would have "
-            f"projected 1 to 4 years ahead from the data known then, with its 90% band, against the record actually "
-            f"observed. Over {n_backtests} backtests the band held {coverage:.0%} of the time (nominal 90%); the mean "
-            f"absolute error is {mae:.2f} orders of magnitude and the mean error {bias:+.2f}.")
+    return (
+        f"Log-scale chart: for each year since {first}, the largest-run compute the published method would have "
+        f"projected 1 to 4 years ahead from the data known then, with its 90% band, against the record actually "
+        f"observed. Over {n_backtests} backtests the band held {coverage:.0%} of the time (nominal 90%); the mean "
+        f"absolute error is {mae:.2f} orders of magnitude and the mean error {bias:+.2f}."
+    )
 
 
 POWER_SERIES = (  # (metric, method, legend name, colour)
@@ -354,24 +455,39 @@ def chart_power(ax, data: ReportData) -> str:
     observed = sr.observed(data, "training_power_w", since=sr.CONTEXT_SINCE_YEAR, min_flop=sr.CONTEXT_MIN_FLOP)
     if not bands and observed.height == 0:
         return _no_data(ax, "power projection")
-    ax.scatter(observed["publication_year_fraction"], observed["training_power_w"] / 1e9, s=18,
-               color=COLORS["run"], alpha=0.45, linewidth=0, zorder=3,
-               label=f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP (Epoch power draw)")
+    ax.scatter(
+        observed["publication_year_fraction"],
+        observed["training_power_w"] / 1e9,
+        s=18,
+        color=COLORS["run"],
+        alpha=0.45,
+        linewidth=0,
+        zorder=3,
+        label=f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP (Epoch power draw)",
+    )
     for band, name, color in bands:
         _draw_band(ax, band, color, name)
     values = (observed["training_power_w"] / 1e9).to_list() + [v for b, _, _ in bands for v in b.low + b.high]
     for claim_id in ("cluster_2026_power", "cluster_2028_power"):
         claim = sr.claim(data, claim_id)
         if claim and claim["year"] is not None and finite(claim["claimed_value"]):
-            _post_marker(ax, claim["year"] + 0.5, claim["claimed_value"],
-                         f"post: {fmt_number(claim['claimed_value'])} GW cluster ({claim['year']})",
-                         label="The post's cluster claims" if claim_id == "cluster_2026_power" else None)
+            _post_marker(
+                ax,
+                claim["year"] + 0.5,
+                claim["claimed_value"],
+                f"post: {fmt_number(claim['claimed_value'])} GW cluster ({claim['year']})",
+                label="The post's cluster claims" if claim_id == "cluster_2026_power" else None,
+            )
             values.append(claim["claimed_value"])
     # Countries are labelled at the left edge, power plants at the right edge (under the bands): a
     # country as large as a power station (Greece's 6.5 GW beside the 6.8 GW station) no longer puts
     # the two labels one above the other around what looks like one line.
-    references = [(value, text, COLORS["reference"], "--", PLANT_LABEL_X) if kind == "plant"
-                  else (value, text, COLORS["country"], ":") for value, text, kind in sr.power_references(data)]
+    references = [
+        (value, text, COLORS["reference"], "--", PLANT_LABEL_X)
+        if kind == "plant"
+        else (value, text, COLORS["country"], ":")
+        for value, text, kind in sr.power_references(data)
+    ]
     countries = [r for r in references if r[3] == ":"]
     _log_axis(ax, gw_tick)
     limits = _ylim_from(values + [r[0] for r in references], 2, 3)
@@ -385,9 +501,13 @@ def chart_power(ax, data: ReportData) -> str:
     ax.set_ylabel("Power (log scale)")
     ax.legend(loc="lower right")
     year = sr.headline_year(data)
-    summary = "; ".join(f"{name.lower()} {fmt_number(b.at(year)[1])} GW in {year}" for b, name, _ in bands if year and b.at(year))
-    return ("Log-scale chart of projected power with 90% bands, against one nuclear reactor, the largest US power "
-            f"station and the average electricity demand of {len(countries)} countries: " + summary + ".")
+    summary = "; ".join(
+        f"{name.lower()} {fmt_number(b.at(year)[1])} GW in {year}" for b, name, _ in bands if year and b.at(year)
+    )
+    return (
+        "Log-scale chart of projected power with 90% bands, against one nuclear reactor, the largest US power "
+        f"station and the average electricity demand of {len(countries)} countries: " + summary + "."
+    )
 
 
 def chart_data(ax, data: ReportData) -> str:
@@ -396,28 +516,65 @@ def chart_data(ax, data: ReportData) -> str:
     observed = sr.token_runs(data)
     if band is None and observed.height == 0:
         return _no_data(ax, "token projection")
-    ax.scatter(observed["publication_year_fraction"], observed["training_tokens"], s=18, color=COLORS["frontier"],
-               alpha=0.45, linewidth=0, zorder=3, label=f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP (pre-training data)")
+    ax.scatter(
+        observed["publication_year_fraction"],
+        observed["training_tokens"],
+        s=18,
+        color=COLORS["frontier"],
+        alpha=0.45,
+        linewidth=0,
+        zorder=3,
+        label=f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP (pre-training data)",
+    )
     _draw_band(ax, band, COLORS["frontier"], "Compute-optimal tokens of the largest run")
     values = observed["training_tokens"].to_list() + (band.low + band.high if band else [])
     stock = sr.assumption(data, "data_stock_tokens")
     if stock and finite(stock["value"]):
         if finite(stock["low"]) and finite(stock["high"]):
-            ax.axhspan(stock["low"], stock["high"], color=COLORS["stock"], alpha=0.10, linewidth=0, zorder=1,
-                       label=f"Stock of public text, 90% interval ({fmt_tokens(stock['low'])}–{fmt_tokens(stock['high'])})")
+            ax.axhspan(
+                stock["low"],
+                stock["high"],
+                color=COLORS["stock"],
+                alpha=0.10,
+                linewidth=0,
+                zorder=1,
+                label=f"Stock of public text, 90% interval ({fmt_tokens(stock['low'])}–{fmt_tokens(stock['high'])})",
+            )
             values += [stock["low"], stock["high"]]
-        ax.axhline(stock["value"], color=COLORS["stock"], linewidth=1.6, zorder=2,
-                   label=f"Stock of public text, central ({fmt_tokens(stock['value'])})")
+        ax.axhline(
+            stock["value"],
+            color=COLORS["stock"],
+            linewidth=1.6,
+            zorder=2,
+            label=f"Stock of public text, central ({fmt_tokens(stock['value'])})",
+        )
     post = sr.assumption(data, "post_internet_tokens")
     if post and finite(post["value"]):
-        ax.axhline(post["value"], color=COLORS["post"], linewidth=1.3, linestyle="--", zorder=2,
-                   label=f"The post's Internet text ({fmt_tokens(post['value'])})")
+        ax.axhline(
+            post["value"],
+            color=COLORS["post"],
+            linewidth=1.3,
+            linestyle="--",
+            zorder=2,
+            label=f"The post's Internet text ({fmt_tokens(post['value'])})",
+        )
     llama = sr.named_run(data, sr.LLAMA_PATTERN, "training_tokens")
     if llama:
-        ax.scatter([llama["publication_year_fraction"]], [llama["training_tokens"]], s=60, color=COLORS["frontier"],
-                   edgecolor="black", linewidth=0.8, zorder=5)
-        _annotate_run(ax, llama["publication_year_fraction"], llama["training_tokens"],
-                      f"{llama['model']}: {fmt_tokens(llama['training_tokens'])}{sr.curated_mark(data, llama, 'training_tokens')}")
+        ax.scatter(
+            [llama["publication_year_fraction"]],
+            [llama["training_tokens"]],
+            s=60,
+            color=COLORS["frontier"],
+            edgecolor="black",
+            linewidth=0.8,
+            zorder=5,
+        )
+        _annotate_run(
+            ax,
+            llama["publication_year_fraction"],
+            llama["training_tokens"],
+            f"{llama['model']}: {fmt_tokens(llama['training_tokens'])}{sr.curated_mark(data, llama, 'training_tokens')}",
+        )
     _log_axis(ax, tokens_tick)
     limits = _ylim_from(values, 3, 3)
     if limits:
@@ -432,8 +589,10 @@ def chart_data(ax, data: ReportData) -> str:
     summary = ""
     if band and year and band.at(year):
         summary = f" In {year} a compute-optimal largest run would use {fmt_tokens(band.at(year)[1])}."
-    return ("Log-scale chart of compute-optimal training tokens of the largest run with its 90% band, against the "
-            "stock of public text (central line and shaded 90% interval) and the post's 60 trillion tokens." + summary)
+    return (
+        "Log-scale chart of compute-optimal training tokens of the largest run with its 90% band, against the "
+        "stock of public text (central line and shaded 90% interval) and the post's 60 trillion tokens." + summary
+    )
 
 
 COST_SERIES = (  # (metric, method, legend name, colour)
@@ -449,18 +608,34 @@ def chart_cost(ax, data: ReportData) -> str:
     observed = sr.observed(data, "training_cost_usd", since=sr.CONTEXT_SINCE_YEAR, min_flop=sr.CONTEXT_MIN_FLOP)
     if not bands and observed.height == 0:
         return _no_data(ax, "cost projection")
-    ax.scatter(observed["publication_year_fraction"], observed["training_cost_usd"], s=18, color=COLORS["run"],
-               alpha=0.45, linewidth=0, zorder=3, label=f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP")
+    ax.scatter(
+        observed["publication_year_fraction"],
+        observed["training_cost_usd"],
+        s=18,
+        color=COLORS["run"],
+        alpha=0.45,
+        linewidth=0,
+        zorder=3,
+        label=f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP",
+    )
     for band, name, color in bands:
         _draw_band(ax, band, color, name)
     values = observed["training_cost_usd"].to_list() + [v for b, _, _ in bands for v in b.low + b.high]
     first = True
-    for claim_id, what in (("gpt4_cost", "GPT-4 run"), ("frontier_2024_cost", "frontier run"), ("cluster_2028_cost", "cluster")):
+    for claim_id, what in (
+        ("gpt4_cost", "GPT-4 run"),
+        ("frontier_2024_cost", "frontier run"),
+        ("cluster_2028_cost", "cluster"),
+    ):
         claim = sr.claim(data, claim_id)
         if claim and claim["year"] is not None and finite(claim["claimed_value"]):
-            _post_marker(ax, claim["year"] + 0.5, claim["claimed_value"],
-                         f"post: {fmt_usd(claim['claimed_value'])} {what} ({claim['year']})",
-                         label="The post's cost claims" if first else None)
+            _post_marker(
+                ax,
+                claim["year"] + 0.5,
+                claim["claimed_value"],
+                f"post: {fmt_usd(claim['claimed_value'])} {what} ({claim['year']})",
+                label="The post's cost claims" if first else None,
+            )
             first = False
             values.append(claim["claimed_value"])
     references = [(value, text, COLORS["reference"], "--") for value, text in sr.cost_references(data)]
@@ -476,9 +651,13 @@ def chart_cost(ax, data: ReportData) -> str:
     ax.set_ylabel("US dollars (log scale)")
     ax.legend(loc="lower right")
     year = sr.headline_year(data)
-    summary = "; ".join(f"{name.lower()} {fmt_usd(b.at(year)[1])} in {year}" for b, name, _ in bands if year and b.at(year))
-    return ("Log-scale chart of projected run cost and cluster hardware cost with 90% bands, against $1B, $10B and "
-            "$100B reference lines and the seed post's cost claims: " + summary + ".")
+    summary = "; ".join(
+        f"{name.lower()} {fmt_usd(b.at(year)[1])} in {year}" for b, name, _ in bands if year and b.at(year)
+    )
+    return (
+        "Log-scale chart of projected run cost and cluster hardware cost with 90% bands, against $1B, $10B and "
+        "$100B reference lines and the seed post's cost claims: " + summary + "."
+    )
 
 
 CHART_DRAWERS = {
@@ -554,4 +733,3 @@ def warm_up_charts() -> None:
         figure = Figure(figsize=(1, 1), dpi=DPI)
         figure.add_subplot().set_title("warm-up")
         figure.savefig(io.BytesIO(), format="png", dpi=DPI)
-

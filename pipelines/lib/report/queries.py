@@ -58,8 +58,13 @@ def load_report_data(con: duckdb.DuckDBPyConnection, sources: dict) -> ReportDat
         as_of = frames["runs"]["publication_date"].max()
     if as_of is None:
         raise ValueError("cannot date the report: marts.trend_fits and marts.training_runs are both empty")
-    present = {name for (name,) in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()}
-    optional = {field: (con.execute(sql).pl() if table in present else None)
-                for field, (table, sql) in OPTIONAL_QUERIES.items()}
+    present = {
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'"
+        ).fetchall()
+    }
+    optional = {
+        field: (con.execute(sql).pl() if table in present else None) for field, (table, sql) in OPTIONAL_QUERIES.items()
+    }
     return ReportData(**frames, as_of=as_of, sources=dict(sources), **optional)

@@ -15,7 +15,9 @@ from pipelines.lib.report.formatting import finite
 from pipelines.lib.report.queries import ReportData
 from pipelines.lib.settings import DEFAULTS
 
-HEADLINE_YEAR = DEFAULTS.headline_year  # a round year just past the post's last milestone (2028); falls back to the horizon
+HEADLINE_YEAR = (
+    DEFAULTS.headline_year
+)  # a round year just past the post's last milestone (2028); falls back to the horizon
 # Countries drawn on the power chart: the median country, then ever larger ones up to the largest.
 COUNTRY_QUANTILES = (0.5, 0.75, 0.9, 0.975, 1.0)
 # The projection charts show observed frontier runs of at least this size as context: smaller
@@ -74,8 +76,13 @@ def band(data: ReportData, metric: str, method: str | None) -> Band | None:
     wide = rows.pivot(on="scenario", index="year", values="value", aggregate_function="first").sort("year")
     if not {"low", "central", "high"} <= set(wide.columns):
         return None
-    return Band(wide["year"].to_list(), wide["low"].to_list(), wide["central"].to_list(), wide["high"].to_list(),
-                rows.sort("year")["unit"][0])
+    return Band(
+        wide["year"].to_list(),
+        wide["low"].to_list(),
+        wide["central"].to_list(),
+        wide["high"].to_list(),
+        rows.sort("year")["unit"][0],
+    )
 
 
 def assumption(data: ReportData, name: str) -> dict | None:
@@ -105,11 +112,18 @@ def horizon_year(data: ReportData) -> int | None:
     return int(data.projections["year"].max()) if data.projections.height else None
 
 
-def observed(data: ReportData, column: str, *, frontier_only: bool = True, since: float | None = None,
-             min_flop: float | None = None) -> pl.DataFrame:
+def observed(
+    data: ReportData,
+    column: str,
+    *,
+    frontier_only: bool = True,
+    since: float | None = None,
+    min_flop: float | None = None,
+) -> pl.DataFrame:
     """Runs with a positive value of the column (frontier only by default), optionally from a year and above a compute."""
-    runs = data.runs.filter(pl.col(column).is_not_null() & (pl.col(column) > 0)
-                            & pl.col("publication_year_fraction").is_not_null())
+    runs = data.runs.filter(
+        pl.col(column).is_not_null() & (pl.col(column) > 0) & pl.col("publication_year_fraction").is_not_null()
+    )
     if frontier_only:
         runs = runs.filter(pl.col("is_frontier").fill_null(False))
     if since is not None:
@@ -124,8 +138,10 @@ def token_runs(data: ReportData) -> pl.DataFrame:
     model's compute but only their fine-tuning tokens: keep runs whose tokens account for at least a
     tenth of their compute."""
     runs = observed(data, "training_tokens", since=CONTEXT_SINCE_YEAR, min_flop=CONTEXT_MIN_FLOP)
-    return runs.filter(pl.col("parameters").is_null()
-                       | (6 * pl.col("parameters") * pl.col("training_tokens") >= 0.1 * pl.col("training_compute_flop")))
+    return runs.filter(
+        pl.col("parameters").is_null()
+        | (6 * pl.col("parameters") * pl.col("training_tokens") >= 0.1 * pl.col("training_compute_flop"))
+    )
 
 
 def largest_run(data: ReportData) -> dict | None:
@@ -139,8 +155,11 @@ def largest_run(data: ReportData) -> dict | None:
 
 def named_run(data: ReportData, pattern: str, column: str) -> dict | None:
     """The earliest run whose name matches ``pattern`` and has ``column``: e.g. the original GPT-4."""
-    runs = data.runs.filter(pl.col("model").str.contains(pattern) & pl.col(column).is_not_null()
-                            & pl.col("publication_year_fraction").is_not_null())
+    runs = data.runs.filter(
+        pl.col("model").str.contains(pattern)
+        & pl.col(column).is_not_null()
+        & pl.col("publication_year_fraction").is_not_null()
+    )
     return runs.sort("publication_year_fraction", "model_id").row(0, named=True) if runs.height else None
 
 
@@ -171,7 +190,9 @@ def country_rank(quantile: float) -> str:
 
 def records(data: ReportData, column: str) -> pl.DataFrame:
     """Runs that set a new record for `column` (larger than every run before them), in date order."""
-    runs = data.runs.filter(pl.col(column).is_not_null() & (pl.col(column) > 0) & pl.col("publication_year_fraction").is_not_null())
+    runs = data.runs.filter(
+        pl.col(column).is_not_null() & (pl.col(column) > 0) & pl.col("publication_year_fraction").is_not_null()
+    )
     runs = runs.sort("publication_year_fraction", "model_id")
     previous = runs[column].cum_max().shift(1)
     return runs.filter(previous.is_null() | (runs[column] > previous))
@@ -229,15 +250,20 @@ def curated_mark(data: ReportData, run: dict, column: str = "training_compute_fl
 def claim_curated_citations(data: ReportData, claim_row: dict) -> list[str]:
     """The curated citations a claim's data value rests on (its evidence names them)."""
     evidence = claim_row.get("evidence") or ""
-    return sorted({citation for citation in curated_citations(data).values()
-                   if f"citation: {citation}" in evidence})
+    return sorted({citation for citation in curated_citations(data).values() if f"citation: {citation}" in evidence})
 
 
 # --- reference lines ------------------------------------------------------------------------
 
-POWER_PLANTS = (("nuclear_reactor_gw", "one nuclear reactor"), ("largest_us_power_station_gw", "largest US power station"))
-COST_REFERENCES = (("money_reference_1b_usd", ""), ("money_reference_10b_usd", ""),
-                   ("money_binding_usd", " ≈ one company's yearly capex"))
+POWER_PLANTS = (
+    ("nuclear_reactor_gw", "one nuclear reactor"),
+    ("largest_us_power_station_gw", "largest US power station"),
+)
+COST_REFERENCES = (
+    ("money_reference_1b_usd", ""),
+    ("money_reference_10b_usd", ""),
+    ("money_binding_usd", " ≈ one company's yearly capex"),
+)
 
 
 def power_references(data: ReportData) -> list[tuple[float, str, str]]:
@@ -250,9 +276,14 @@ def power_references(data: ReportData) -> list[tuple[float, str, str]]:
         if item and finite(item["value"]):
             references.append((item["value"], f"{text} ({fmt_number(item['value'])} GW)", "plant"))
     for country in countries_for_chart(data):
-        references.append((country["average_power_gw"],
-                           f"{country['country_or_region']} ({country_rank(country['quantile'])} country) "
-                           f"{fmt_number(country['average_power_gw'])} GW", "country"))
+        references.append(
+            (
+                country["average_power_gw"],
+                f"{country['country_or_region']} ({country_rank(country['quantile'])} country) "
+                f"{fmt_number(country['average_power_gw'])} GW",
+                "country",
+            )
+        )
     return references
 
 

@@ -26,13 +26,22 @@ CHARTS = ("compute_trend", "projection_fan", "backtest", "power", "data", "cost"
 # Interactive only: the seed post's claims against the data (its table is in the claims section).
 INTERACTIVE_CHARTS = (*CHARTS, "claims")
 TITLES = {
-    "compute_trend": "Compute trend", "projection_fan": "Projection of the largest run",
+    "compute_trend": "Compute trend",
+    "projection_fan": "Projection of the largest run",
     "backtest": "Backtest: what the method would have projected",
-    "power": "Energy: power vs reactors and countries", "data": "Data: tokens vs the stock of text",
-    "cost": "Money: run and cluster cost", "claims": "The seed post's claims against the data",
+    "power": "Energy: power vs reactors and countries",
+    "data": "Data: tokens vs the stock of text",
+    "cost": "Money: run and cluster cost",
+    "claims": "The seed post's claims against the data",
 }
-VERDICT_COLORS = {"about right": "#1b7f3b", "overstated": "#b3261e", "understated": "#9a6700",
-                  "inside": "#1b7f3b", "above": "#b3261e", "below": "#9a6700"}
+VERDICT_COLORS = {
+    "about right": "#1b7f3b",
+    "overstated": "#b3261e",
+    "understated": "#9a6700",
+    "inside": "#1b7f3b",
+    "above": "#b3261e",
+    "below": "#9a6700",
+}
 ATTRIBUTION = (
     "Data on AI models, machine-learning hardware and GPU clusters: Epoch AI, 'Data on AI Models', "
     "'Data on Machine Learning Hardware' and 'Data on GPU Clusters', published online at epoch.ai, "
@@ -46,11 +55,15 @@ SOURCE_LINES = {  # the first line under each PNG: where its data come from
     "compute_trend": f"Source: {_MODELS}; trend fits: flopcast",
     "projection_fan": f"Source: {_MODELS}; projection: flopcast; stars: the seed post",
     "backtest": f"Source: {_MODELS}; backtests: flopcast",
-    "power": ("Sources: Epoch AI, Data on AI Models and Data on GPU Clusters (CC BY 4.0); Ember, Yearly "
-              "Electricity Data (CC BY 4.0); projections: flopcast"),
+    "power": (
+        "Sources: Epoch AI, Data on AI Models and Data on GPU Clusters (CC BY 4.0); Ember, Yearly "
+        "Electricity Data (CC BY 4.0); projections: flopcast"
+    ),
     "data": f"Sources: {_MODELS}; stock of text: Villalobos et al. (2024); projection: flopcast",
-    "cost": ("Sources: Epoch AI, Data on AI Models, Machine Learning Hardware and GPU Clusters (CC BY 4.0); "
-             "projections: flopcast"),
+    "cost": (
+        "Sources: Epoch AI, Data on AI Models, Machine Learning Hardware and GPU Clusters (CC BY 4.0); "
+        "projections: flopcast"
+    ),
     "claims": f"Sources: the seed post; {_MODELS}; comparison: flopcast",
 }
 
@@ -132,7 +145,9 @@ def first_binding(data: ReportData) -> list[tuple[str, dict]]:
     for row in data.roadblocks.sort("roadblock", "subject", "metric", "method").iter_rows(named=True):
         year = row.get("first_year_central")
         current = best.get(row["roadblock"])
-        if current is None or (year is not None and (current["first_year_central"] is None or year < current["first_year_central"])):
+        if current is None or (
+            year is not None and (current["first_year_central"] is None or year < current["first_year_central"])
+        ):
             best[row["roadblock"]] = row
     never = 10**6
     return sorted(best.items(), key=lambda item: (item[1]["first_year_central"] or never, item[0]))
@@ -149,24 +164,40 @@ def binding_sentence(data: ReportData) -> Markup:
         return Markup("No roadblock binds on the central path before {}.").format(horizon)
     lead_name, lead = binding[0]
     leaders = [name for name, row in binding if row["first_year_central"] == lead["first_year_central"]]
-    what = (f"the {label(METRIC_LABELS, lead['metric'])} of the {label(SUBJECT_LABELS, lead['subject'])} "
-            f"({label(METHOD_LABELS, lead['method'])}) would cross the {label(REFERENCE_LABELS, lead['reference'])} "
-            f"({fmt_quantity(lead['reference_value'], lead['unit'])})")
+    what = (
+        f"the {label(METRIC_LABELS, lead['metric'])} of the {label(SUBJECT_LABELS, lead['subject'])} "
+        f"({label(METHOD_LABELS, lead['method'])}) would cross the {label(REFERENCE_LABELS, lead['reference'])} "
+        f"({fmt_quantity(lead['reference_value'], lead['unit'])})"
+    )
     text = Markup("<strong>{}</strong> {} first: in {} {}.").format(
-        " and ".join(leaders).capitalize(), "binds" if len(leaders) == 1 else "bind", roadblock_when(lead), what)
+        " and ".join(leaders).capitalize(), "binds" if len(leaders) == 1 else "bind", roadblock_when(lead), what
+    )
     later = [(name, row) for name, row in order if name not in leaders]
     if later:
-        text += " Then " + " and ".join(
-            f"{name} ({row['first_year_central']})" if row["first_year_central"] is not None
-            else f"{name} (not before {horizon})" for name, row in later) + "."
+        text += (
+            " Then "
+            + " and ".join(
+                f"{name} ({row['first_year_central']})"
+                if row["first_year_central"] is not None
+                else f"{name} (not before {horizon})"
+                for name, row in later
+            )
+            + "."
+        )
     # Overlapping 90% ranges: the data cannot order these roadblocks with confidence.
     lead_latest = lead.get("first_year_latest") or horizon
-    overlapping = [name for name, row in later
-                   if row.get("first_year_earliest") is not None and lead_latest is not None
-                   and row["first_year_earliest"] <= lead_latest]
+    overlapping = [
+        name
+        for name, row in later
+        if row.get("first_year_earliest") is not None
+        and lead_latest is not None
+        and row["first_year_earliest"] <= lead_latest
+    ]
     if overlapping:
-        text += (f" The 90% range of {lead_name} overlaps those of {' and '.join(overlapping)}, "
-                 "so the data do not settle the order.")
+        text += (
+            f" The 90% range of {lead_name} overlaps those of {' and '.join(overlapping)}, "
+            "so the data do not settle the order."
+        )
     return text
 
 
@@ -174,18 +205,24 @@ def country_sentences(data: ReportData, year: int | None) -> list[Markup]:
     """Sentences saying how many countries the projected power exceeds in the year, for the report."""
     if year is None or data.constraints.height == 0 or "n_countries_exceeded" not in data.constraints.columns:
         return []
-    rows = (data.constraints
-            .filter((pl.col("year") == year) & (pl.col("roadblock") == "energy") & (pl.col("scenario") == "central")
-                    & pl.col("n_countries_exceeded").is_not_null())
-            .unique(["subject", "metric", "method"], keep="first")
-            .sort("subject", "metric", "method", descending=[False, False, False]))
+    rows = (
+        data.constraints.filter(
+            (pl.col("year") == year)
+            & (pl.col("roadblock") == "energy")
+            & (pl.col("scenario") == "central")
+            & pl.col("n_countries_exceeded").is_not_null()
+        )
+        .unique(["subject", "metric", "method"], keep="first")
+        .sort("subject", "metric", "method", descending=[False, False, False])
+    )
     total = data.countries.height
     sentences = []
     for row in rows.iter_rows(named=True):
         what = f"{label(SUBJECT_LABELS, row['subject'])} ({label(METHOD_LABELS, row['method'])})"
-        text = Markup("In {} the {} would draw about <strong>{}</strong>, more than the average electricity demand "
-                      "of {} of {} countries").format(year, what, fmt_quantity(row["projected_value"], row["unit"]),
-                                                      row["n_countries_exceeded"], total)
+        text = Markup(
+            "In {} the {} would draw about <strong>{}</strong>, more than the average electricity demand "
+            "of {} of {} countries"
+        ).format(year, what, fmt_quantity(row["projected_value"], row["unit"]), row["n_countries_exceeded"], total)
         if row.get("largest_country_exceeded"):
             text += f" (the largest of them: {row['largest_country_exceeded']})"
         sentences.append(text + ".")
@@ -206,13 +243,16 @@ HEADLINE_PROJECTIONS = (  # (metric, method, what)
 def band_note(data: ReportData) -> str:
     """What the bands mean, and how often the largest-run bands have held in backtests."""
     method, coverage, n = sr.selected_coverage(data, "training_compute_flop")
-    note = ("The largest run's bands are 90% prediction bands (slope and scatter of the method the backtests chose); "
-            "the clusters' are the 5th-95th percentiles of bootstrap lines (slope uncertainty only, not backtested). ")
+    note = (
+        "The largest run's bands are 90% prediction bands (slope and scatter of the method the backtests chose); "
+        "the clusters' are the 5th-95th percentiles of bootstrap lines (slope uncertainty only, not backtested). "
+    )
     if method and coverage is not None and data.backtests is not None:
         rows = data.backtests.filter((pl.col("metric") == "training_compute_flop") & (pl.col("method") == method))
         bias = float(rows["error_oom"].mean()) if rows.height else math.nan
-        note += (f"In {n} backtests of the compute path (fitted on what was known in each year since 2012, 1-4 years "
-                 f"ahead) the band held {coverage:.0%} of the time, and the central value was on average "
-                 f"{bias:+.2f} orders of magnitude off (positive: too high).")
+        note += (
+            f"In {n} backtests of the compute path (fitted on what was known in each year since 2012, 1-4 years "
+            f"ahead) the band held {coverage:.0%} of the time, and the central value was on average "
+            f"{bias:+.2f} orders of magnitude off (positive: too high)."
+        )
     return note
-

@@ -1,6 +1,6 @@
 """`flopcast sources refresh|list|verify`: the operator's commands for the snapshot folders.
 
-``register(subparsers)`` adds the ``sources`` command to the main parser (pipelines/cli.py). The
+``register(subparsers)`` adds the ``sources`` command to the main parser (pipelines/cli/main.py). The
 work is done by pipelines.lib.refresh; this module only parses, prints and picks exit codes:
 0 all good, 1 a download was rejected or a checksum does not match, 2 a usage error.
 """
@@ -50,7 +50,10 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from pipelines.lib.sources import SOURCES, SOURCES_BY_NAME, SourceError
 
     if args.source and args.source not in SOURCES_BY_NAME:
-        print(f"flopcast sources refresh: unknown source {args.source!r}; known: {', '.join(SOURCES_BY_NAME)}", file=sys.stderr)
+        print(
+            f"flopcast sources refresh: unknown source {args.source!r}; known: {', '.join(SOURCES_BY_NAME)}",
+            file=sys.stderr,
+        )
         return 2
     if args.url and not args.source:
         print("flopcast sources refresh: --url needs a SOURCE (one URL cannot serve every source)", file=sys.stderr)
@@ -61,8 +64,16 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     rejected = 0
     for name in names:
         try:
-            result = refresh_source(sources_dir, name, url=args.url, version=args.version, timeout=args.timeout,
-                                    retries=args.retries, deadline=args.deadline, max_row_loss=args.max_row_loss)
+            result = refresh_source(
+                sources_dir,
+                name,
+                url=args.url,
+                version=args.version,
+                timeout=args.timeout,
+                retries=args.retries,
+                deadline=args.deadline,
+                max_row_loss=args.max_row_loss,
+            )
         except RefreshRejected as exc:
             rejected += 1
             print(f"{name:<{width}}  rejected: {exc.reason} (from {exc.url}; nothing written)", flush=True)
@@ -82,8 +93,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"no snapshots under {sources_dir_option(args.sources_dir)}")
         return 0
     table = [("source", "version", "retrieved", "rows", "sha256")] + [
-        (r["source"], r["version"], str(r["retrieved"] or "-"), str(r["rows"] if r["rows"] is not None else "-"),
-         (r["sha256"] or "-")[:12])
+        (
+            r["source"],
+            r["version"],
+            str(r["retrieved"] or "-"),
+            str(r["rows"] if r["rows"] is not None else "-"),
+            (r["sha256"] or "-")[:12],
+        )
         for r in rows
     ]
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
@@ -115,13 +131,28 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     refresh.add_argument("source", nargs="?", metavar="SOURCE", help="one source (default: every source)")
     refresh.add_argument("--url", help="download from here instead of the newest manifest's origin.url (needs SOURCE)")
     refresh.add_argument("--version", help="version folder name (default: today's UTC date, YYYY-MM-DD)")
-    refresh.add_argument("--timeout", type=_positive_seconds, default=30.0, help="seconds per network operation (default 30)")
-    refresh.add_argument("--deadline", type=_positive_seconds,
-                         help="seconds for the whole download, retries included (default: every attempt timing out plus backoff)")
-    refresh.add_argument("--retries", type=_retry_count, default=3, help="retries on connection errors, timeouts, HTTP 5xx/429 (default 3)")
-    refresh.add_argument("--max-row-loss", type=_share, default=0.2, metavar="SHARE",
-                         help="refuse a new version with more than this share fewer rows than the previous one, raw or "
-                              "usable after cleaning (default 0.2, i.e. 20%%)")
+    refresh.add_argument(
+        "--timeout", type=_positive_seconds, default=30.0, help="seconds per network operation (default 30)"
+    )
+    refresh.add_argument(
+        "--deadline",
+        type=_positive_seconds,
+        help="seconds for the whole download, retries included (default: every attempt timing out plus backoff)",
+    )
+    refresh.add_argument(
+        "--retries",
+        type=_retry_count,
+        default=3,
+        help="retries on connection errors, timeouts, HTTP 5xx/429 (default 3)",
+    )
+    refresh.add_argument(
+        "--max-row-loss",
+        type=_share,
+        default=0.2,
+        metavar="SHARE",
+        help="refuse a new version with more than this share fewer rows than the previous one, raw or "
+        "usable after cleaning (default 0.2, i.e. 20%%)",
+    )
     sources_dir_option(refresh)
     refresh.set_defaults(func=cmd_refresh)
 

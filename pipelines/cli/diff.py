@@ -1,6 +1,6 @@
 """`flopcast diff [OLD] [NEW]`: what changed in the clean data between two snapshot versions.
 
-``register(subparsers)`` adds the ``diff`` command to the main parser (pipelines/cli.py). The work
+``register(subparsers)`` adds the ``diff`` command to the main parser (pipelines/cli/main.py). The work
 is done by pipelines.lib.release_diff; this module only parses, prints and picks exit codes:
 0 compared (or nothing to compare), 1 a snapshot cannot be read or cleaned, 2 a usage error.
 
@@ -83,15 +83,22 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     diff = subparsers.add_parser(
-        "diff", help="what changed in the clean data between two snapshot versions of a source",
+        "diff",
+        help="what changed in the clean data between two snapshot versions of a source",
         description="Compare the typed, cleaned rows of two snapshot versions (formatting differences "
-                    "in the files are not changes). Default: the two newest versions.",
+        "in the files are not changes). Default: the two newest versions.",
     )
     diff.add_argument("old", nargs="?", metavar="OLD", help="older version (default: the second newest)")
     diff.add_argument("new", nargs="?", metavar="NEW", help="newer version (default: the newest)")
-    diff.add_argument("--source", default="epoch_notable_models", help="source to compare (default: epoch_notable_models)")
-    diff.add_argument("--format", choices=("table", "csv", "json"), default="table",
-                      help="rows as a table (default), CSV or JSON; with csv/json the summary goes to stderr")
+    diff.add_argument(
+        "--source", default="epoch_notable_models", help="source to compare (default: epoch_notable_models)"
+    )
+    diff.add_argument(
+        "--format",
+        choices=("table", "csv", "json"),
+        default="table",
+        help="rows as a table (default), CSV or JSON; with csv/json the summary goes to stderr",
+    )
     diff.add_argument("--limit", type=_row_limit, metavar="N", help="print at most N rows (the summary counts all)")
     diff.add_argument("--sources-dir", help="snapshot folders (default: FLOPCAST_SOURCES_DIR or ./sources)")
     diff.set_defaults(func=cmd_diff)

@@ -41,8 +41,10 @@ def _main_source(sources_dir: Path) -> tuple[dict[str, str], dt.date]:
         clean = clean_frame(raw, NOTABLE_MODELS, CleanContext(str(snapshot.data_path), retrieved)).clean
     except Exception as exc:  # a corrupted snapshot or manifest: say which and why, no traceback
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise MainSourceUnreadable(f"cannot read the main source {NOTABLE_MODELS.source} under {sources_dir} to check "
-                                   f"model ids against it: {reason}") from None
+        raise MainSourceUnreadable(
+            f"cannot read the main source {NOTABLE_MODELS.source} under {sources_dir} to check "
+            f"model ids against it: {reason}"
+        ) from None
     return dict(zip(clean["model_id"].to_list(), clean["model"].to_list())), retrieved
 
 
@@ -78,10 +80,14 @@ def _target(args, curated_dir: Path) -> Path:
     else:
         target = curated_dir / "corrections.csv"
     target = require_inside(target, curated_dir, "the curated file")
-    if target.suffix != ".csv" or target.parent not in (Path(os.path.abspath(curated_dir)),
-                                                       Path(os.path.abspath(curated_dir / "scenarios"))):
-        raise UnsafePath(f"{target}: curated files are sources/curated/*.csv or sources/curated/scenarios/<name>.csv; "
-                         "the build reads no other file")
+    if target.suffix != ".csv" or target.parent not in (
+        Path(os.path.abspath(curated_dir)),
+        Path(os.path.abspath(curated_dir / "scenarios")),
+    ):
+        raise UnsafePath(
+            f"{target}: curated files are sources/curated/*.csv or sources/curated/scenarios/<name>.csv; "
+            "the build reads no other file"
+        )
     if target.parent.name == "scenarios":
         problem = scenario_name_problem(target.stem)
         if problem:
@@ -110,19 +116,32 @@ def cmd_add(args) -> int:
     try:
         existing = existing_bytes.decode("utf-8-sig")
     except UnicodeDecodeError:
-        print(f"flopcast curate add: {target} is not UTF-8 text; run `flopcast curate check` for the line", file=sys.stderr)
+        print(
+            f"flopcast curate add: {target} is not UTF-8 text; run `flopcast curate check` for the line",
+            file=sys.stderr,
+        )
         return 1
     header = next(csv.reader(io.StringIO(existing)), None) or STANDARD_HEADER
     missing = [c for c in (args.field, "publication_date" if args.new_run else None) if c and c not in header]
     if missing:
-        print(f"flopcast curate add: {target} has no column {', '.join(missing)}; add it to the header or use --file", file=sys.stderr)
+        print(
+            f"flopcast curate add: {target} has no column {', '.join(missing)}; add it to the header or use --file",
+            file=sys.stderr,
+        )
         return 2
     row = {c: "" for c in header}
-    row.update({
-        "action": "add" if args.new_run else "correct", "model_id": args.model_id or "", "model": args.model or "",
-        args.field: args.value, "citation": args.citation, "note": args.note or "", "author": args.author or "",
-        "date": args.date or dt.datetime.now(dt.UTC).date().isoformat(),
-    })
+    row.update(
+        {
+            "action": "add" if args.new_run else "correct",
+            "model_id": args.model_id or "",
+            "model": args.model or "",
+            args.field: args.value,
+            "citation": args.citation,
+            "note": args.note or "",
+            "author": args.author or "",
+            "date": args.date or dt.datetime.now(dt.UTC).date().isoformat(),
+        }
+    )
     if args.new_run:
         row["publication_date"] = args.publication_date or ""
     buffer = io.StringIO()
@@ -136,17 +155,27 @@ def cmd_add(args) -> int:
     # rename replaces the file, so a refused or interrupted add leaves it exactly as it was.
     try:
         models, snapshot_date = _main_source(sources)
-        load_curated(curated_dir, models, display_root=sources.parent, snapshot_date=snapshot_date,
-                     replacements={target: new_text})
+        load_curated(
+            curated_dir,
+            models,
+            display_root=sources.parent,
+            snapshot_date=snapshot_date,
+            replacements={target: new_text},
+        )
     except (CuratedError, MainSourceUnreadable) as exc:
         print(f"flopcast curate add: not added, {exc}", file=sys.stderr)
         return 1
     try:
         atomic_write_bytes(target, new_text.encode("utf-8"))
     except (UnsafePath, OSError) as exc:
-        print(f"flopcast curate add: not added, cannot write {target}: {getattr(exc, 'strerror', None) or exc}", file=sys.stderr)
+        print(
+            f"flopcast curate add: not added, cannot write {target}: {getattr(exc, 'strerror', None) or exc}",
+            file=sys.stderr,
+        )
         return 1
-    print(f"added to {target}: {row['action']} {row['model_id'] or row['model']} {args.field} = {args.value} ({args.citation})")
+    print(
+        f"added to {target}: {row['action']} {row['model_id'] or row['model']} {args.field} = {args.value} ({args.citation})"
+    )
     return 0
 
 
@@ -168,9 +197,13 @@ def register(subparsers) -> None:
     add.add_argument("--note")
     add.add_argument("--author")
     add.add_argument("--date", help="when the value was entered (default: today, UTC)")
-    add.add_argument("--new-run", action="store_true", help="a run the source does not have (needs --model and --publication-date)")
+    add.add_argument(
+        "--new-run", action="store_true", help="a run the source does not have (needs --model and --publication-date)"
+    )
     add.add_argument("--publication-date", help="YYYY-MM-DD, for --new-run")
-    add.add_argument("--scenario", help="append to sources/curated/scenarios/<name>.csv instead of the baseline corrections")
+    add.add_argument(
+        "--scenario", help="append to sources/curated/scenarios/<name>.csv instead of the baseline corrections"
+    )
     add.add_argument("--file", help="curated file to append to (default: sources/curated/corrections.csv)")
     add.add_argument("--sources-dir", help="default: FLOPCAST_SOURCES_DIR or ./sources")
     add.set_defaults(func=cmd_add)

@@ -42,11 +42,17 @@ class BuildOutcome:
             lines.append("Published tables (rows):")
             for name, table in sorted(self.manifest["tables"].items()):
                 lines.append(f"  {name:<44} {table['rows']:>8,}")
-            lines.append("Quarantined rows by source (quarantine.rejected_rows) and cells set to null (quarantine.rejected_cells):")
+            lines.append(
+                "Quarantined rows by source (quarantine.rejected_rows) and cells set to null (quarantine.rejected_cells):"
+            )
             lines.append(f"  {'':<44} {'rows':>8} {'cells':>8}")
             for source in sorted(set(self.quarantined) | set(self.rejected_cells)):
-                lines.append(f"  {source:<44} {self.quarantined.get(source, 0):>8,} {self.rejected_cells.get(source, 0):>8,}")
-            lines.append("Sources: " + ", ".join(f"{s} {v['version']}" for s, v in sorted(self.manifest["sources"].items())))
+                lines.append(
+                    f"  {source:<44} {self.quarantined.get(source, 0):>8,} {self.rejected_cells.get(source, 0):>8,}"
+                )
+            lines.append(
+                "Sources: " + ", ".join(f"{s} {v['version']}" for s, v in sorted(self.manifest["sources"].items()))
+            )
         lines.append(f"Checks: {self.checks_passed} passed, {len(self.checks_failed)} failed")
         for failed in self.checks_failed:
             lines.append(f"  failed check: {failed} (details: {self.locations.checks_dir}/ and the check's metadata)")
@@ -60,8 +66,11 @@ class BuildOutcome:
             lines.append(f"Manifest:  {self.locations.manifest}")
             lines.append(f"Build succeeded in {elapsed_seconds:.1f}s.")
         else:
-            before = ("the last published warehouse is unchanged" if self.locations.published_db.exists()
-                      else f"nothing was published before either (no warehouse at {self.locations.published_db})")
+            before = (
+                "the last published warehouse is unchanged"
+                if self.locations.published_db.exists()
+                else f"nothing was published before either (no warehouse at {self.locations.published_db})"
+            )
             lines.append(f"Build FAILED after {elapsed_seconds:.1f}s: nothing was published; {before}.")
         return "\n".join(lines)
 
@@ -76,22 +85,30 @@ def release_diff_lines(con) -> list[str]:
     if diff.height == 0:
         return ["Release diff: no earlier version of the main source to compare with (or no change)."]
     versions = f"{diff['old_version'][0]} -> {diff['new_version'][0]}"
-    return [f"Release diff of the main source ({versions}), see marts.release_diff or `flopcast diff`:",
-            *("  " + line for line in format_summary(summarize_diff(diff)))]
+    return [
+        f"Release diff of the main source ({versions}), see marts.release_diff or `flopcast diff`:",
+        *("  " + line for line in format_summary(summarize_diff(diff))),
+    ]
 
 
 def curated_lines(con) -> list[str]:
     """The curated layer's effect, and every curated new run the source now has too."""
-    counts = con.execute("SELECT estimates, status, count(*) FROM marts.value_provenance GROUP BY ALL ORDER BY ALL").fetchall()
+    counts = con.execute(
+        "SELECT estimates, status, count(*) FROM marts.value_provenance GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
     if not counts:
         return ["Curated values: none (sources/curated/ is empty)."]
-    lines = ["Curated values applied (see marts.value_provenance): "
-             + ", ".join(f"{estimates}/{status} {n}" for estimates, status, n in counts)]
+    lines = [
+        "Curated values applied (see marts.value_provenance): "
+        + ", ".join(f"{estimates}/{status} {n}" for estimates, status, n in counts)
+    ]
     for model_id, field_name, status, source, curated, where in con.execute("""
             SELECT model_id, field, status, source_value, curated_value, file || ':' || line
             FROM marts.value_provenance WHERE status IN ('agreement', 'conflict') ORDER BY ALL""").fetchall():
-        lines.append(f"  {status}: curated new run {model_id} is now in the source too; {field_name} source {source} "
-                     f"vs curated {curated} ({where}){'; the curated value is used' if status == 'conflict' else ''}")
+        lines.append(
+            f"  {status}: curated new run {model_id} is now in the source too; {field_name} source {source} "
+            f"vs curated {curated} ({where}){'; the curated value is used' if status == 'conflict' else ''}"
+        )
     return lines
 
 
@@ -150,8 +167,12 @@ def keep_sqlite_connections(instance: dg.DagsterInstance) -> bool:
     events, runs = instance.event_log_storage, instance.run_storage
     if type(events) is not SqliteEventLogStorage or type(runs) is not SqliteRunStorage:
         return False
-    if not (callable(getattr(events, "conn_string_for_shard", None)) and isinstance(getattr(runs, "_conn_string", None), str)
-            and hasattr(events, "_db_lock") and isinstance(getattr(events, "_initialized_dbs", None), set)):
+    if not (
+        callable(getattr(events, "conn_string_for_shard", None))
+        and isinstance(getattr(runs, "_conn_string", None), str)
+        and hasattr(events, "_db_lock")
+        and isinstance(getattr(events, "_initialized_dbs", None), set)
+    ):
         return False
     engines: dict[str, object] = {}
 
@@ -160,8 +181,9 @@ def keep_sqlite_connections(instance: dg.DagsterInstance) -> bool:
         if engine is None:
             import sqlalchemy
 
-            engine = sqlalchemy.create_engine(conn_string, pool_size=2, max_overflow=4,
-                                              connect_args={"timeout": 15, "check_same_thread": False})
+            engine = sqlalchemy.create_engine(
+                conn_string, pool_size=2, max_overflow=4, connect_args={"timeout": 15, "check_same_thread": False}
+            )
             sqlalchemy.event.listen(engine, "connect", _sqlite_commits_without_fsync)
             engines[conn_string] = engine
         return engine
@@ -219,10 +241,14 @@ def _run_build(locations: Locations, settings: dict | None) -> BuildOutcome:
         outcome.manifest = json.loads(locations.manifest.read_text(encoding="utf-8"))
         with connect(locations.published_db, read_only=True) as con:
             outcome.quarantined = dict(
-                con.execute("SELECT source, count(*) FROM quarantine.rejected_rows GROUP BY source ORDER BY source").fetchall()
+                con.execute(
+                    "SELECT source, count(*) FROM quarantine.rejected_rows GROUP BY source ORDER BY source"
+                ).fetchall()
             )
             outcome.rejected_cells = dict(
-                con.execute("SELECT source, count(*) FROM quarantine.rejected_cells GROUP BY source ORDER BY source").fetchall()
+                con.execute(
+                    "SELECT source, count(*) FROM quarantine.rejected_cells GROUP BY source ORDER BY source"
+                ).fetchall()
             )
             outcome.headline = headline_lines(con) + release_diff_lines(con) + curated_lines(con)
     return outcome
