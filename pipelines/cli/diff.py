@@ -14,19 +14,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipelines.cli.options import non_negative_int
 from pipelines.lib.warehouse import sources_dir_option
 
 PROG = "flopcast diff"
-
-
-def _row_limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
-    return value
 
 
 def _resolve_pair(args: argparse.Namespace, sources_dir: Path, versions: list[str]) -> tuple[str, str] | int:
@@ -99,7 +90,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         default="table",
         help="rows as a table (default), CSV or JSON; with csv/json the summary goes to stderr",
     )
-    diff.add_argument("--limit", type=_row_limit, metavar="N", help="print at most N rows (the summary counts all)")
+    diff.add_argument(
+        "--limit", type=non_negative_int, metavar="N", help="print at most N rows (the summary counts all)"
+    )
     diff.add_argument("--sources-dir", help="snapshot folders (default: FLOPCAST_SOURCES_DIR or ./sources)")
     diff.set_defaults(func=cmd_diff)
     return diff

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pipelines.cli.options import non_negative_int
 from pipelines.lib.warehouse import sources_dir_option
 
 
@@ -20,16 +21,6 @@ def _positive_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
-    return value
-
-
-def _retry_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
     return value
 
 
@@ -141,7 +132,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     refresh.add_argument(
         "--retries",
-        type=_retry_count,
+        type=non_negative_int,
         default=3,
         help="retries on connection errors, timeouts, HTTP 5xx/429 (default 3)",
     )

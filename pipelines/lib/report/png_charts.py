@@ -421,15 +421,17 @@ def chart_backtest(ax, data: ReportData) -> str:
             label=f"Projected {horizon} year{'s' if horizon > 1 else ''} ahead (band held {held} of {part.height})",
         )
         values += low + high
-    _log_axis(ax)
-    limits = _ylim_from(values, 2, 2)
-    if limits:
-        ax.set_ylim(*limits)
-    _year_axis(ax, first - 0.5, data.as_of.year + 1)
-    ax.set_title(f"Backtest of the published method ({_label(METHOD_LABELS, method)})")
-    ax.set_xlabel("Target date (1 July of each year)")
-    ax.set_ylabel("Largest run so far (FLOP, log scale)")
-    ax.legend(loc="upper left")
+    _finish_axes(
+        ax,
+        formatter=None,
+        values=values,
+        pads=(2, 2),
+        years=(first - 0.5, data.as_of.year + 1),
+        title=f"Backtest of the published method ({_label(METHOD_LABELS, method)})",
+        xlabel="Target date (1 July of each year)",
+        ylabel="Largest run so far (FLOP, log scale)",
+        legend="upper left",
+    )
     skill = data.backtest_skill.filter((pl.col("metric") == "training_compute_flop") & (pl.col("method") == method))
     mae = float((skill["mean_abs_error_oom"] * skill["n_backtests"]).sum() / max(int(skill["n_backtests"].sum()), 1))
     bias = float((skill["mean_error_oom"] * skill["n_backtests"]).sum() / max(int(skill["n_backtests"].sum()), 1))
@@ -441,6 +443,47 @@ def chart_backtest(ax, data: ReportData) -> str:
     )
 
 
+def _observed_with_bands(ax, data: ReportData, series, column: str, unit: float, label: str):
+    """Draw the observed frontier runs of `column` (divided by `unit`) and the projection bands of `series`.
+
+    Returns (bands, values drawn) or None when there is neither: the power and cost charts share it.
+    """
+    bands = [(sr.band(data, metric, method), name, color) for metric, method, name, color in series]
+    bands = [b for b in bands if b[0] is not None]
+    observed = sr.observed(data, column, since=sr.CONTEXT_SINCE_YEAR, min_flop=sr.CONTEXT_MIN_FLOP)
+    if not bands and observed.height == 0:
+        return None
+    ax.scatter(
+        observed["publication_year_fraction"],
+        observed[column] / unit,
+        s=18,
+        color=COLORS["run"],
+        alpha=0.45,
+        linewidth=0,
+        zorder=3,
+        label=label,
+    )
+    for band, name, color in bands:
+        _draw_band(ax, band, color, name)
+    values = (observed[column] / unit).to_list() + [v for b, _, _ in bands for v in b.low + b.high]
+    return bands, values
+
+
+def _finish_axes(ax, *, formatter, values, pads, years, title, xlabel, ylabel, legend, references=None) -> None:
+    """The log value axis fitted to what is drawn, the year axis, reference lines, titles and legend."""
+    _log_axis(ax, formatter)
+    limits = _ylim_from(values + [r[0] for r in references or []], *pads)
+    if limits:
+        ax.set_ylim(*limits)
+    _year_axis(ax, *years)
+    if references is not None:
+        _reference_lines(ax, references)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(loc=legend)
+
+
 POWER_SERIES = (  # (metric, method, legend name, colour)
     ("cluster_power_gw", "trend", "Largest cluster, power capacity", COLORS["cluster"]),
     ("training_power_gw", "from_compute", "Largest run, from compute", COLORS["run"]),
@@ -450,24 +493,17 @@ POWER_SERIES = (  # (metric, method, legend name, colour)
 
 def chart_power(ax, data: ReportData) -> str:
     """Draw the largest run's and cluster's power against power stations and countries; returns its description (the alt text)."""
-    bands = [(sr.band(data, metric, method), name, color) for metric, method, name, color in POWER_SERIES]
-    bands = [b for b in bands if b[0] is not None]
-    observed = sr.observed(data, "training_power_w", since=sr.CONTEXT_SINCE_YEAR, min_flop=sr.CONTEXT_MIN_FLOP)
-    if not bands and observed.height == 0:
-        return _no_data(ax, "power projection")
-    ax.scatter(
-        observed["publication_year_fraction"],
-        observed["training_power_w"] / 1e9,
-        s=18,
-        color=COLORS["run"],
-        alpha=0.45,
-        linewidth=0,
-        zorder=3,
-        label=f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP (Epoch power draw)",
+    drawn = _observed_with_bands(
+        ax,
+        data,
+        POWER_SERIES,
+        "training_power_w",
+        1e9,
+        f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP (Epoch power draw)",
     )
-    for band, name, color in bands:
-        _draw_band(ax, band, color, name)
-    values = (observed["training_power_w"] / 1e9).to_list() + [v for b, _, _ in bands for v in b.low + b.high]
+    if drawn is None:
+        return _no_data(ax, "power projection")
+    bands, values = drawn
     for claim_id in ("cluster_2026_power", "cluster_2028_power"):
         claim = sr.claim(data, claim_id)
         if claim and claim["year"] is not None and finite(claim["claimed_value"]):
@@ -489,17 +525,19 @@ def chart_power(ax, data: ReportData) -> str:
         for value, text, kind in sr.power_references(data)
     ]
     countries = [r for r in references if r[3] == ":"]
-    _log_axis(ax, gw_tick)
-    limits = _ylim_from(values + [r[0] for r in references], 2, 3)
-    if limits:
-        ax.set_ylim(*limits)
     x_end = max((b.x[-1] for b, _, _ in bands), default=data.as_of.year + 1)
-    _year_axis(ax, sr.CONTEXT_SINCE_YEAR, x_end + 0.8)
-    _reference_lines(ax, references)
-    ax.set_title("Power of the largest training run and cluster vs power stations and countries")
-    ax.set_xlabel("Year")
-    ax.set_ylabel("Power (log scale)")
-    ax.legend(loc="lower right")
+    _finish_axes(
+        ax,
+        formatter=gw_tick,
+        values=values,
+        pads=(2, 3),
+        years=(sr.CONTEXT_SINCE_YEAR, x_end + 0.8),
+        title="Power of the largest training run and cluster vs power stations and countries",
+        xlabel="Year",
+        ylabel="Power (log scale)",
+        legend="lower right",
+        references=references,
+    )
     year = sr.headline_year(data)
     summary = "; ".join(
         f"{name.lower()} {fmt_number(b.at(year)[1])} GW in {year}" for b, name, _ in bands if year and b.at(year)
@@ -575,16 +613,18 @@ def chart_data(ax, data: ReportData) -> str:
             llama["training_tokens"],
             f"{llama['model']}: {fmt_tokens(llama['training_tokens'])}{sr.curated_mark(data, llama, 'training_tokens')}",
         )
-    _log_axis(ax, tokens_tick)
-    limits = _ylim_from(values, 3, 3)
-    if limits:
-        ax.set_ylim(*limits)
     x_end = band.x[-1] if band else data.as_of.year + 1
-    _year_axis(ax, sr.CONTEXT_SINCE_YEAR, x_end + 0.8)
-    ax.set_title("Training data of the largest run vs the stock of public text")
-    ax.set_xlabel("Year")
-    ax.set_ylabel("Training tokens (log scale, T = trillion)")
-    ax.legend(loc="upper left")
+    _finish_axes(
+        ax,
+        formatter=tokens_tick,
+        values=values,
+        pads=(3, 3),
+        years=(sr.CONTEXT_SINCE_YEAR, x_end + 0.8),
+        title="Training data of the largest run vs the stock of public text",
+        xlabel="Year",
+        ylabel="Training tokens (log scale, T = trillion)",
+        legend="upper left",
+    )
     year = sr.headline_year(data)
     summary = ""
     if band and year and band.at(year):
@@ -603,24 +643,12 @@ COST_SERIES = (  # (metric, method, legend name, colour)
 
 def chart_cost(ax, data: ReportData) -> str:
     """Draw the largest run's and cluster's cost against reference sums; returns its description (the alt text)."""
-    bands = [(sr.band(data, metric, method), name, color) for metric, method, name, color in COST_SERIES]
-    bands = [b for b in bands if b[0] is not None]
-    observed = sr.observed(data, "training_cost_usd", since=sr.CONTEXT_SINCE_YEAR, min_flop=sr.CONTEXT_MIN_FLOP)
-    if not bands and observed.height == 0:
-        return _no_data(ax, "cost projection")
-    ax.scatter(
-        observed["publication_year_fraction"],
-        observed["training_cost_usd"],
-        s=18,
-        color=COLORS["run"],
-        alpha=0.45,
-        linewidth=0,
-        zorder=3,
-        label=f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP",
+    drawn = _observed_with_bands(
+        ax, data, COST_SERIES, "training_cost_usd", 1, f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP"
     )
-    for band, name, color in bands:
-        _draw_band(ax, band, color, name)
-    values = observed["training_cost_usd"].to_list() + [v for b, _, _ in bands for v in b.low + b.high]
+    if drawn is None:
+        return _no_data(ax, "cost projection")
+    bands, values = drawn
     first = True
     for claim_id, what in (
         ("gpt4_cost", "GPT-4 run"),
@@ -639,17 +667,19 @@ def chart_cost(ax, data: ReportData) -> str:
             first = False
             values.append(claim["claimed_value"])
     references = [(value, text, COLORS["reference"], "--") for value, text in sr.cost_references(data)]
-    _log_axis(ax, usd_tick)
-    limits = _ylim_from(values + [r[0] for r in references], 3, 3)
-    if limits:
-        ax.set_ylim(*limits)
     x_end = max((b.x[-1] for b, _, _ in bands), default=data.as_of.year + 1)
-    _year_axis(ax, sr.CONTEXT_SINCE_YEAR, x_end + 0.8)
-    _reference_lines(ax, references)
-    ax.set_title("Cost of the largest training run and cluster")
-    ax.set_xlabel("Year")
-    ax.set_ylabel("US dollars (log scale)")
-    ax.legend(loc="lower right")
+    _finish_axes(
+        ax,
+        formatter=usd_tick,
+        values=values,
+        pads=(3, 3),
+        years=(sr.CONTEXT_SINCE_YEAR, x_end + 0.8),
+        title="Cost of the largest training run and cluster",
+        xlabel="Year",
+        ylabel="US dollars (log scale)",
+        legend="lower right",
+        references=references,
+    )
     year = sr.headline_year(data)
     summary = "; ".join(
         f"{name.lower()} {fmt_usd(b.at(year)[1])} in {year}" for b, name, _ in bands if year and b.at(year)
