@@ -524,6 +524,23 @@ def figure_backtest(data: ReportData) -> dict:
     }
 
 
+def observed_with_bands(data: ReportData, series, column: str, label: str, *, scale: float, fmt, unit: str = ""):
+    """Traces of the observed frontier runs of `column` and the projection bands of `series`, and the values drawn.
+
+    None when there is neither: the power and cost charts share it.
+    """
+    bands = [(sr.band(data, metric, method), name, color) for metric, method, name, color in series]
+    bands = [b for b in bands if b[0] is not None]
+    observed = sr.observed(data, column, since=sr.CONTEXT_SINCE_YEAR, min_flop=sr.CONTEXT_MIN_FLOP)
+    if not bands and observed.height == 0:
+        return None
+    traces = [run_points(data, observed, column, label, COLORS["run"], scale=scale, fmt=fmt)]
+    for band, name, color in bands:
+        traces += band_traces(band, color, name, fmt=fmt_number if unit else fmt, unit=unit)
+    values = [v * scale for v in observed[column].to_list()] + [v for b, _, _ in bands for v in b.low + b.high]
+    return bands, traces, values
+
+
 POWER_SERIES = (
     ("cluster_power_gw", "trend", "Largest cluster, power capacity", COLORS["cluster"]),
     ("training_power_gw", "from_compute", "Largest run, from compute", COLORS["run"]),
@@ -534,27 +551,11 @@ POWER_SERIES = (
 def figure_power(data: ReportData) -> dict:
     """The interactive chart of the largest run's and cluster's power against power stations and countries."""
     title = "Power of the largest training run and cluster vs power stations and countries"
-    bands = [(sr.band(data, metric, method), name, color) for metric, method, name, color in POWER_SERIES]
-    bands = [b for b in bands if b[0] is not None]
-    observed = sr.observed(data, "training_power_w", since=sr.CONTEXT_SINCE_YEAR, min_flop=sr.CONTEXT_MIN_FLOP)
-    if not bands and observed.height == 0:
+    label = f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP (Epoch power draw)"
+    drawn = observed_with_bands(data, POWER_SERIES, "training_power_w", label, scale=1e-9, fmt=gw_tick, unit=" GW")
+    if drawn is None:
         return empty(title, "power projection")
-    traces = [
-        run_points(
-            data,
-            observed,
-            "training_power_w",
-            f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP (Epoch power draw)",
-            COLORS["run"],
-            scale=1e-9,
-            fmt=gw_tick,
-        )
-    ]
-    for band, name, color in bands:
-        traces += band_traces(band, color, name, unit=" GW")
-    values = [v / 1e9 for v in observed["training_power_w"].to_list()] + [
-        v for b, _, _ in bands for v in b.low + b.high
-    ]
+    bands, traces, values = drawn
     stars, star_values = post_stars(
         data,
         ("cluster_2026_power", "cluster_2028_power"),
@@ -689,24 +690,11 @@ COST_SERIES = (
 def figure_cost(data: ReportData) -> dict:
     """The interactive chart of the largest run's and cluster's cost against reference sums."""
     title = "Cost of the largest training run and cluster"
-    bands = [(sr.band(data, metric, method), name, color) for metric, method, name, color in COST_SERIES]
-    bands = [b for b in bands if b[0] is not None]
-    observed = sr.observed(data, "training_cost_usd", since=sr.CONTEXT_SINCE_YEAR, min_flop=sr.CONTEXT_MIN_FLOP)
-    if not bands and observed.height == 0:
+    label = f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP"
+    drawn = observed_with_bands(data, COST_SERIES, "training_cost_usd", label, scale=1.0, fmt=fmt_usd)
+    if drawn is None:
         return empty(title, "cost projection")
-    traces = [
-        run_points(
-            data,
-            observed,
-            "training_cost_usd",
-            f"Observed frontier runs ≥{fmt_number(sr.CONTEXT_MIN_FLOP)} FLOP",
-            COLORS["run"],
-            fmt=fmt_usd,
-        )
-    ]
-    for band, name, color in bands:
-        traces += band_traces(band, color, name, fmt=fmt_usd)
-    values = observed["training_cost_usd"].to_list() + [v for b, _, _ in bands for v in b.low + b.high]
+    bands, traces, values = drawn
     what = {"gpt4_cost": "GPT-4 run", "frontier_2024_cost": "frontier run", "cluster_2028_cost": "cluster"}
     stars, star_values = post_stars(
         data,
