@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,40 @@ def pytest_unconfigure(config):
     home = getattr(config, "_flopcast_dagster_home", None)
     if home:
         shutil.rmtree(home, ignore_errors=True)
+
+
+def build_command(sources_dir: Path, warehouse_dir: Path, *extra: str) -> list[str]:
+    """`flopcast build` as a child process runs it (the determinism and killed-build tests)."""
+    return [
+        sys.executable,
+        "-m",
+        "pipelines.cli",
+        "build",
+        "--sources-dir",
+        str(sources_dir),
+        "--warehouse-dir",
+        str(warehouse_dir),
+        *extra,
+    ]
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """Write {relative path: text} under root (a folder of SQL models, YAML files...)."""
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+def file_tree(root: Path) -> dict[str, str | None]:
+    """Every path under root (hidden ones included) with the sha256 of each file: 'nothing changed' checks."""
+    import hashlib
+
+    return {
+        p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None)
+        for p in sorted(root.rglob("*"))
+    }
 
 
 def copy_sources(destination: Path) -> Path:

@@ -117,45 +117,34 @@ def test_export_copies_parquet_and_refuses_to_overwrite(cli_warehouse, tmp_path)
     assert unknown.returncode == 2 and "marts.nope" in unknown.stderr
 
 
+def _add_gpt4_compute(sources, value: str, citation: str, *extra: str, check: bool = False):
+    """`flopcast curate add` of GPT-4's training compute (the model and field every case here uses)."""
+    what = ["--model-id", "gpt-4-mar-2023", "--field", "training_compute_flop"]
+    return flopcast(
+        "curate",
+        "add",
+        "--sources-dir",
+        str(sources),
+        *what,
+        "--value",
+        value,
+        "--citation",
+        citation,
+        *extra,
+        check=check,
+    )
+
+
 def test_curate_check_and_add(tmp_path):
     from tests.conftest import copy_sources
 
     sources = copy_sources(tmp_path / "sources")
     assert "no curated values" in flopcast("curate", "check", "--sources-dir", str(sources), check=True).stdout
-    bad = flopcast(
-        "curate",
-        "add",
-        "--sources-dir",
-        str(sources),
-        "--model-id",
-        "gpt-4-mar-2023",
-        "--field",
-        "training_compute_flop",
-        "--value",
-        "2.2e25",
-        "--citation",
-        "https://example.org",
-    )
+    bad = _add_gpt4_compute(sources, "2.2e25", "https://example.org")
     assert bad.returncode == 1 and "has no unit" in bad.stderr
     assert not (sources / "curated" / "corrections.csv").exists()  # nothing half-added
-    flopcast(
-        "curate",
-        "add",
-        "--sources-dir",
-        str(sources),
-        "--model-id",
-        "gpt-4-mar-2023",
-        "--field",
-        "training_compute_flop",
-        "--value",
-        "2.2e25 FLOP",
-        "--citation",
-        "https://example.org/paper",
-        "--author",
-        "ana",
-        "--date",
-        "2026-08-01",
-        check=True,
+    _add_gpt4_compute(
+        sources, "2.2e25 FLOP", "https://example.org/paper", "--author", "ana", "--date", "2026-08-01", check=True
     )
     text = (sources / "curated" / "corrections.csv").read_text()
     assert text.splitlines()[1].startswith("correct,gpt-4-mar-2023,") and "https://example.org/paper" in text

@@ -9,12 +9,11 @@ import json
 import os
 import random
 import subprocess
-import sys
 
 import pytest
 
 from pipelines.lib.sources import SOURCES, load_snapshot
-from tests.conftest import PROJECT_ROOT, copy_sources
+from tests.conftest import PROJECT_ROOT, build_command, copy_sources
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -40,16 +39,7 @@ def shuffle_sources(sources_dir, seed: int = 7) -> None:
 
 def cli_build(sources_dir, warehouse_dir, **env) -> dict:
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "build",
-            "--sources-dir",
-            str(sources_dir),
-            "--warehouse-dir",
-            str(warehouse_dir),
-        ],
+        build_command(sources_dir, warehouse_dir),
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,

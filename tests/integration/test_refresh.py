@@ -27,7 +27,7 @@ from pipelines.cli.sources import register
 from pipelines.lib import refresh as refresh_module
 from pipelines.lib.refresh import RefreshRejected, list_sources, refresh_source, verify_sources
 from pipelines.lib.sources import MANIFEST_NAME, SOURCES, list_versions, load_snapshot, verify_snapshot
-from tests.conftest import BUNDLED_SOURCES, copy_sources
+from tests.conftest import BUNDLED_SOURCES, copy_sources, file_tree
 
 pytestmark = pytest.mark.integration
 
@@ -197,12 +197,7 @@ def sources(tmp_path) -> Path:
     return copy_sources(tmp_path / "sources")
 
 
-def tree(root: Path) -> dict[str, str | None]:
-    """Every path under root (hidden ones included) with the sha256 of each file."""
-    return {
-        p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None)
-        for p in sorted(root.rglob("*"))
-    }
+tree = file_tree
 
 
 def assert_rejected(sources: Path, url: str, *fragments: str, **options) -> RefreshRejected:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import io
 import socketserver
 import threading
@@ -19,7 +18,7 @@ import pytest
 from pipelines.cli.sources import register
 from pipelines.lib.refresh import RefreshRejected, refresh_source
 from pipelines.lib.sources import list_versions, load_snapshot
-from tests.conftest import BUNDLED_SOURCES, copy_sources
+from tests.conftest import BUNDLED_SOURCES, copy_sources, file_tree
 
 pytestmark = pytest.mark.integration
 
@@ -193,11 +192,7 @@ def sources(tmp_path) -> Path:
     return copy_sources(tmp_path / "sources")
 
 
-def tree(root: Path) -> dict[str, str | None]:
-    return {
-        p.relative_to(root).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else None)
-        for p in sorted(root.rglob("*"))
-    }
+tree = file_tree
 
 
 def rejected(sources: Path, url: str, *fragments: str, **options) -> str:

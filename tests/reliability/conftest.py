@@ -5,29 +5,18 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 
 from pipelines.lib.publish import content_hash
-from tests.conftest import PROJECT_ROOT
+from tests.conftest import PROJECT_ROOT, build_command
 
 
 def start_build(sources_dir: Path, warehouse_dir: Path, *extra: str, log: Path) -> subprocess.Popen:
     handle = open(log, "wb")
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "build",
-            "--sources-dir",
-            str(sources_dir),
-            "--warehouse-dir",
-            str(warehouse_dir),
-            *extra,
-        ],
+        build_command(sources_dir, warehouse_dir, *extra),
         stdout=handle,
         stderr=subprocess.STDOUT,
         cwd=PROJECT_ROOT,

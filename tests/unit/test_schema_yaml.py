@@ -13,16 +13,9 @@ from pipelines.lib import column_docs
 from pipelines.lib.settings import DEFAULTS, SQL_VARIABLES, set_sql_variables, sql_variables
 from pipelines.lib.sql_graph import SqlGraphError, load_sql_project, read_model
 from pipelines.lib.sql_runner import run_model, run_test
+from tests.conftest import write_tree
 
 EXTERNAL = ("clean.runs",)
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def load(root: Path):

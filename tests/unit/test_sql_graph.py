@@ -15,16 +15,9 @@ from pipelines.lib.sql_graph import (
     table_references,
     topological_order,
 )
+from tests.conftest import write_tree
 
 EXTERNAL = ("clean.notable_models", "quarantine.rejected_rows")
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def names(models) -> list[str]:
