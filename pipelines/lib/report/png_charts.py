@@ -174,6 +174,19 @@ def _post_marker(ax, x: float, y: float, text: str, label: str | None = None) ->
     )
 
 
+def _post_markers(ax, data: ReportData, claim_ids, text, legend: str) -> list[float]:
+    """A star for each of the post's claims that has a year and a value (the first drawn carries the
+    legend entry); returns the values drawn, for the axis limits."""
+    drawn = []
+    for claim_id in claim_ids:
+        claim = sr.claim(data, claim_id)
+        if claim and claim["year"] is not None and finite(claim["claimed_value"]):
+            label = None if drawn else legend
+            _post_marker(ax, claim["year"] + 0.5, claim["claimed_value"], text(claim), label=label)
+            drawn.append(claim["claimed_value"])
+    return drawn
+
+
 def _annotate_run(ax, x: float, y: float, text: str, offset=(14, -34)) -> None:
     """A named run, labelled below-right: the space under a rising cloud of points is empty."""
     ax.annotate(
@@ -333,17 +346,13 @@ def chart_projection_fan(ax, data: ReportData) -> str:
             alpha=0.8,
             label=f"The post's path: {fmt_growth(post_growth['claimed_value'])} from 1e26 in 2022",
         )
-    for claim_id in ("gpt4_compute", "frontier_2024_compute"):
-        claim = sr.claim(data, claim_id)
-        if claim and claim["year"] is not None and finite(claim["claimed_value"]):
-            _post_marker(
-                ax,
-                claim["year"] + 0.5,
-                claim["claimed_value"],
-                f"post, {claim['year']}: {fmt_number(claim['claimed_value'])} FLOP",
-                label="The post's milestones" if claim_id == "gpt4_compute" else None,
-            )
-            values.append(claim["claimed_value"])
+    values += _post_markers(
+        ax,
+        data,
+        ("gpt4_compute", "frontier_2024_compute"),
+        lambda c: f"post, {c['year']}: {fmt_number(c['claimed_value'])} FLOP",
+        "The post's milestones",
+    )
     gpt4, largest = sr.named_run(data, sr.GPT4_PATTERN, "training_compute_flop"), sr.largest_run(data)
     if gpt4:
         _annotate_run(
@@ -469,6 +478,18 @@ def _observed_with_bands(ax, data: ReportData, series, column: str, unit: float,
     return bands, values
 
 
+def _projection_years(data: ReportData, bands) -> tuple[float, float]:
+    """The year axis of a projection chart: from the context start to just past the last band."""
+    x_end = max((b.x[-1] for b, _, _ in bands), default=data.as_of.year + 1)
+    return sr.CONTEXT_SINCE_YEAR, x_end + 0.8
+
+
+def _band_summary(data: ReportData, bands, fmt) -> str:
+    """Each band's central value in the headline year, for the chart's description."""
+    year = sr.headline_year(data)
+    return "; ".join(f"{name.lower()} {fmt(b.at(year)[1])} in {year}" for b, name, _ in bands if year and b.at(year))
+
+
 def _finish_axes(ax, *, formatter, values, pads, years, title, xlabel, ylabel, legend, references=None) -> None:
     """The log value axis fitted to what is drawn, the year axis, reference lines, titles and legend."""
     _log_axis(ax, formatter)
@@ -504,17 +525,13 @@ def chart_power(ax, data: ReportData) -> str:
     if drawn is None:
         return _no_data(ax, "power projection")
     bands, values = drawn
-    for claim_id in ("cluster_2026_power", "cluster_2028_power"):
-        claim = sr.claim(data, claim_id)
-        if claim and claim["year"] is not None and finite(claim["claimed_value"]):
-            _post_marker(
-                ax,
-                claim["year"] + 0.5,
-                claim["claimed_value"],
-                f"post: {fmt_number(claim['claimed_value'])} GW cluster ({claim['year']})",
-                label="The post's cluster claims" if claim_id == "cluster_2026_power" else None,
-            )
-            values.append(claim["claimed_value"])
+    values += _post_markers(
+        ax,
+        data,
+        ("cluster_2026_power", "cluster_2028_power"),
+        lambda c: f"post: {fmt_number(c['claimed_value'])} GW cluster ({c['year']})",
+        "The post's cluster claims",
+    )
     # Countries are labelled at the left edge, power plants at the right edge (under the bands): a
     # country as large as a power station (Greece's 6.5 GW beside the 6.8 GW station) no longer puts
     # the two labels one above the other around what looks like one line.
@@ -525,23 +542,19 @@ def chart_power(ax, data: ReportData) -> str:
         for value, text, kind in sr.power_references(data)
     ]
     countries = [r for r in references if r[3] == ":"]
-    x_end = max((b.x[-1] for b, _, _ in bands), default=data.as_of.year + 1)
     _finish_axes(
         ax,
         formatter=gw_tick,
         values=values,
         pads=(2, 3),
-        years=(sr.CONTEXT_SINCE_YEAR, x_end + 0.8),
+        years=_projection_years(data, bands),
         title="Power of the largest training run and cluster vs power stations and countries",
         xlabel="Year",
         ylabel="Power (log scale)",
         legend="lower right",
         references=references,
     )
-    year = sr.headline_year(data)
-    summary = "; ".join(
-        f"{name.lower()} {fmt_number(b.at(year)[1])} GW in {year}" for b, name, _ in bands if year and b.at(year)
-    )
+    summary = _band_summary(data, bands, lambda v: f"{fmt_number(v)} GW")
     return (
         "Log-scale chart of projected power with 90% bands, against one nuclear reactor, the largest US power "
         f"station and the average electricity demand of {len(countries)} countries: " + summary + "."
@@ -649,41 +662,28 @@ def chart_cost(ax, data: ReportData) -> str:
     if drawn is None:
         return _no_data(ax, "cost projection")
     bands, values = drawn
-    first = True
-    for claim_id, what in (
-        ("gpt4_cost", "GPT-4 run"),
-        ("frontier_2024_cost", "frontier run"),
-        ("cluster_2028_cost", "cluster"),
-    ):
-        claim = sr.claim(data, claim_id)
-        if claim and claim["year"] is not None and finite(claim["claimed_value"]):
-            _post_marker(
-                ax,
-                claim["year"] + 0.5,
-                claim["claimed_value"],
-                f"post: {fmt_usd(claim['claimed_value'])} {what} ({claim['year']})",
-                label="The post's cost claims" if first else None,
-            )
-            first = False
-            values.append(claim["claimed_value"])
+    what = {"gpt4_cost": "GPT-4 run", "frontier_2024_cost": "frontier run", "cluster_2028_cost": "cluster"}
+    values += _post_markers(
+        ax,
+        data,
+        tuple(what),
+        lambda c: f"post: {fmt_usd(c['claimed_value'])} {what[c['claim_id']]} ({c['year']})",
+        "The post's cost claims",
+    )
     references = [(value, text, COLORS["reference"], "--") for value, text in sr.cost_references(data)]
-    x_end = max((b.x[-1] for b, _, _ in bands), default=data.as_of.year + 1)
     _finish_axes(
         ax,
         formatter=usd_tick,
         values=values,
         pads=(3, 3),
-        years=(sr.CONTEXT_SINCE_YEAR, x_end + 0.8),
+        years=_projection_years(data, bands),
         title="Cost of the largest training run and cluster",
         xlabel="Year",
         ylabel="US dollars (log scale)",
         legend="lower right",
         references=references,
     )
-    year = sr.headline_year(data)
-    summary = "; ".join(
-        f"{name.lower()} {fmt_usd(b.at(year)[1])} in {year}" for b, name, _ in bands if year and b.at(year)
-    )
+    summary = _band_summary(data, bands, fmt_usd)
     return (
         "Log-scale chart of projected run cost and cluster hardware cost with 90% bands, against $1B, $10B and "
         "$100B reference lines and the seed post's cost claims: " + summary + "."
