@@ -4,6 +4,7 @@ kept rows to quarantine.rejected_cells."""
 import dagster as dg
 
 from pipelines.defs.resources import FlopcastResource
+from pipelines.defs.sql_models import described_schema
 from pipelines.lib.sources import SOURCES, SourceSpec
 from pipelines.lib.stages import clean_table_name, materialize_clean
 from pipelines.lib.warehouse import connect
@@ -25,9 +26,11 @@ def clean_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     def _clean(flopcast: FlopcastResource) -> dg.MaterializeResult:
         with connect(flopcast.locations.build_db) as con:
             result = materialize_clean(con, flopcast.locations.sources_dir, spec.name, flopcast.analysis.as_of)
+            schema = described_schema(con, f"clean.{clean_table_name(spec.name)}")
         preview = result.rejected_preview.select("row_number", "reasons")
         return dg.MaterializeResult(
             metadata={
+                **schema,
                 "dagster/row_count": result.clean_rows,
                 "raw_rows": result.raw_rows,
                 "quarantined_rows": result.rejected_rows,
