@@ -34,6 +34,17 @@ from pipelines.lib.curated_fields import FIELDS, META_COLUMNS
 from pipelines.lib.parsing import slug
 from pipelines.lib.settings import DEFAULTS, Settings
 
+# The citation and authorship of a curated value and the line of the file it came from: the last
+# columns of the curated rows and of marts.value_provenance alike.
+WHO_AND_WHERE = {
+    "citation": pl.String,
+    "note": pl.String,
+    "author": pl.String,
+    "curated_date": pl.Date,
+    "file": pl.String,
+    "line": pl.Int64,
+}
+
 BASELINE = "baseline"
 CURATED_SCHEMA = {
     "estimates": pl.String,
@@ -45,12 +56,7 @@ CURATED_SCHEMA = {
     "value_text": pl.String,
     "value_date": pl.Date,
     "value_as_written": pl.String,
-    "citation": pl.String,
-    "note": pl.String,
-    "author": pl.String,
-    "curated_date": pl.Date,
-    "file": pl.String,
-    "line": pl.Int64,
+    **WHO_AND_WHERE,
 }
 MAIN_SOURCE = "epoch_notable_models"
 SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
@@ -525,12 +531,7 @@ PROVENANCE_SCHEMA = {
     "status": pl.String,
     "source_value": pl.String,
     "curated_value": pl.String,
-    "citation": pl.String,
-    "note": pl.String,
-    "author": pl.String,
-    "curated_date": pl.Date,
-    "file": pl.String,
-    "line": pl.Int64,
+    **WHO_AND_WHERE,
 }
 
 

@@ -13,26 +13,15 @@ from tests.conftest import PROJECT_ROOT
 pytestmark = pytest.mark.e2e
 
 
+def _build(*args: str) -> subprocess.CompletedProcess:
+    """`flopcast build ARGS` in a child process, as a user runs it."""
+    command = [sys.executable, "-m", "pipelines.cli", "build", *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+
+
 def test_cli_refuses_an_impossible_override_before_building(tmp_path):
     warehouse = tmp_path / "warehouse"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "build",
-            "--set",
-            "pue=-1",
-            "--set",
-            "pue=-1",
-            "--warehouse-dir",
-            str(warehouse),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=120,
-    )
+    result = _build("--set", "pue=-1", "--set", "pue=-1", "--warehouse-dir", str(warehouse))
     assert result.returncode == 2, result.stdout + result.stderr
     assert "pue = -1 is not allowed: pue must be >= 1" in result.stderr
     assert "raw__" not in result.stdout and "Build" not in result.stdout  # no step ran, no summary
@@ -40,23 +29,8 @@ def test_cli_refuses_an_impossible_override_before_building(tmp_path):
 
 
 def test_cli_names_every_out_of_range_value(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipelines.cli",
-            "build",
-            "--set",
-            "hardware_utilization=1.5",
-            "--set",
-            "money_binding_usd=-1",
-            "--warehouse-dir",
-            str(tmp_path / "w"),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        timeout=120,
+    result = _build(
+        "--set", "hardware_utilization=1.5", "--set", "money_binding_usd=-1", "--warehouse-dir", str(tmp_path / "w")
     )
     assert result.returncode == 2
     assert (

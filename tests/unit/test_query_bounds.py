@@ -133,39 +133,20 @@ def test_terminal_output_escapes_control_characters(warehouse, capsys):
     assert "Evil\\x1b[2J" in table and "a\\x00b" in table
 
 
+def _models_as_csv(warehouse, *extra: str) -> int:
+    """`flopcast query` of every model name, ordered by compute, as CSV."""
+    sql = "select model from marts.training_runs order by training_compute_flop"
+    return main(["query", sql, "--format", "csv", *extra, "--warehouse-dir", str(warehouse)])
+
+
 def test_csv_neutralises_formulas_unless_raw_and_drops_nul(warehouse, capsys):
-    assert (
-        main(
-            [
-                "query",
-                "select model from marts.training_runs order by training_compute_flop",
-                "--format",
-                "csv",
-                "--warehouse-dir",
-                str(warehouse),
-            ]
-        )
-        == 0
-    )
+    assert _models_as_csv(warehouse) == 0
     out = capsys.readouterr().out
     assert out.endswith("plain\n")  # one newline after the last record, no blank line
     lines = out.splitlines()
     assert lines[3:7] == ['"\'=HYPERLINK(""http://x"",""click"")"', "'+cmd|' /C calc'!A0", "'@SUM(1)", "'-2+3"]
     assert lines[2] == "nulbyte" and lines[7] == "plain"
-    assert (
-        main(
-            [
-                "query",
-                "select model from marts.training_runs order by training_compute_flop",
-                "--format",
-                "csv",
-                "--raw-csv",
-                "--warehouse-dir",
-                str(warehouse),
-            ]
-        )
-        == 0
-    )
+    assert _models_as_csv(warehouse, "--raw-csv") == 0
     assert capsys.readouterr().out.splitlines()[4] == "+cmd|' /C calc'!A0"
     assert query.format_csv(["n"], [(-5,), (-2.5,)]) == "n\n-5\n-2.5"  # numbers are data, not formulas
 
