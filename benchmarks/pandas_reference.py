@@ -27,15 +27,14 @@ from __future__ import annotations
 
 import argparse
 import heapq
-import json
-import os
-import resource
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from benchmarks.child_result import finished, write_result
 
 COLUMNS = {
     "Model": "model",
@@ -149,16 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--snapshot-date", default="2026-07-19")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    result = {
-        "mode": "pandas_reference",
-        **run(args.csv, args.snapshot_date),
-        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-        "status": "ok",
-    }
-    if args.out:
-        tmp = args.out.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, args.out)
+    result = finished("pandas_reference", run(args.csv, args.snapshot_date))
+    write_result(args.out, result)
     stages = ", ".join(f"{k} {v['seconds']:.2f}s" for k, v in result["stages"].items())
     print(
         f"pandas: {stages}; slope {result['fits']['notable_since_2010']['slope']:.4f} OOM/yr; "

@@ -35,9 +35,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
-import resource
 import sys
 import tempfile
 import time
@@ -47,6 +45,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from benchmarks.child_result import finished, write_result
 
 SOURCE = "epoch_notable_models"
 NAME, DATE = "Model", "Publication date"
@@ -381,16 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="pandas-same-work-") as scratch:
         write_dir = args.write_dir or Path(scratch)
         write_dir.mkdir(parents=True, exist_ok=True)
-        result = {
-            "mode": "pandas_same_work",
-            **run(args.csv, args.sha256, args.snapshot_date, write_dir, args.version),
-            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-            "status": "ok",
-        }
-    if args.out:
-        tmp = args.out.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, args.out)
+        result = finished("pandas_same_work", run(args.csv, args.sha256, args.snapshot_date, write_dir, args.version))
+    write_result(args.out, result)
     stages = ", ".join(f"{k} {v['seconds']:.2f}s ({v['cpu_seconds']:.2f} CPU-s)" for k, v in result["stages"].items())
     print(
         f"pandas same work: {stages}; {result['clean_rows']:,} clean, {result['rejected_rows']:,} rejected rows, "

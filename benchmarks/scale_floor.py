@@ -28,12 +28,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import resource
 import sys
 import time
 from pathlib import Path
+
+from benchmarks.child_result import finished, write_result
 
 SOURCE = "epoch_notable_models"
 
@@ -144,16 +144,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import pipelines.lib.cleaning  # noqa: F401
 
-    result = {
-        "mode": "scale_floor",
-        **run(args.sources, args.work),
-        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-        "status": "ok",
-    }
-    if args.out:
-        tmp = args.out.with_suffix(".tmp")
-        tmp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, args.out)
+    result = finished("scale_floor", run(args.sources, args.work))
+    write_result(args.out, result)
     stages = ", ".join(f"{k} {v['seconds']:.2f}s ({v['cpu_seconds']:.2f} CPU-s)" for k, v in result["stages"].items())
     print(
         f"floor: {stages}; total {result['total_cpu_seconds']:.2f} CPU-s; peak RSS {result['peak_rss_bytes'] / 2**20:,.0f} MiB"
