@@ -28,9 +28,8 @@ class Settings:
     # --- business rules (the SQL models read these as DuckDB variables) ---
     frontier_top_n: int = 10  # is_frontier: among the N largest runs by training compute at release
     large_scale_min_flop: float = 1e23  # is_large_scale: at least this much training compute
-    largest_clusters_top_n: int = (
-        10  # the largest-cluster population: among the N largest by power when first operational
-    )
+    # the largest-cluster population: among the N largest by power when first operational
+    largest_clusters_top_n: int = 10
 
     def replace(self, **changes) -> Settings:
         """A copy with the given fields changed (settings are frozen)."""
