@@ -27,9 +27,8 @@ class _ProgressHandler(logging.Handler):
         self.stream = stream
         self.started: dict[str, float] = {}
         self.check_labels: dict[str, list[str]] = {}  # step key -> "asset:check" of each passed check
-        self.materialized: set[str] = (
-            set()
-        )  # steps that materialized an asset (a SQL model runs its schema.yml tests too)
+        # steps that materialized an asset (a SQL model runs its schema.yml tests too)
+        self.materialized: set[str] = set()
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, DAGSTER_META, None)
