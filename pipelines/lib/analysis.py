@@ -26,9 +26,8 @@ class AnalysisConfig:
     horizon_year: int = DEFAULTS.horizon_year
     bootstrap_resamples: int = DEFAULTS.bootstrap_resamples
     seed: int = DEFAULTS.seed
-    cluster_start_year: int = (
-        DEFAULTS.cluster_start_year
-    )  # the largest-cluster fit window; ranking always uses the whole history
+    # the largest-cluster fit window; ranking always uses the whole history
+    cluster_start_year: int = DEFAULTS.cluster_start_year
     assumption_overrides: dict | None = None
 
     def assumptions(self) -> dict[str, Assumption]:

@@ -15,9 +15,8 @@ from pipelines.lib.report.formatting import finite
 from pipelines.lib.report.queries import ReportData
 from pipelines.lib.settings import DEFAULTS
 
-HEADLINE_YEAR = (
-    DEFAULTS.headline_year
-)  # a round year just past the post's last milestone (2028); falls back to the horizon
+# a round year just past the post's last milestone (2028); falls back to the horizon
+HEADLINE_YEAR = DEFAULTS.headline_year
 # Countries drawn on the power chart: the median country, then ever larger ones up to the largest.
 COUNTRY_QUANTILES = (0.5, 0.75, 0.9, 0.975, 1.0)
 # The projection charts show observed frontier runs of at least this size as context: smaller
