@@ -204,6 +204,7 @@ def bench_size(n: int, root: Path, args) -> dict:
             env=_pipeline_env(args),
             project_root=PROJECT_ROOT,
             baseline_commit=args.baseline_commit,
+            rounds=args.repeats,
         )
 
     stages_done = entry["pipeline"]["result"].get("stages", {})
@@ -760,7 +761,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--resamples", type=int, default=200, help="bootstrap resamples per fit in the pipeline runs")
     parser.add_argument(
-        "--repeats", type=int, default=None, help="repeats of the build, the floor (default 3; 1 with --quick)"
+        "--repeats",
+        type=int,
+        default=None,
+        help="repeats of the build and its floor, and rounds of the scale comparison (default 3; 1 with --quick)",
     )
     parser.add_argument(
         "--profile-sizes", default=None, help="sizes to cProfile raw+clean at (default 1000000; none with --quick)"

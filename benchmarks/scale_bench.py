@@ -1,14 +1,19 @@
 """Scale work against its yardsticks (issue 14, point 3), run by benchmarks/run.py at --scale-sizes.
 
-At each of those sizes, right after the pipeline run on the same synthetic sources, three more
-child processes, so that every ratio is measured in one run on the same machine state:
+At each of those sizes, right after the pipeline run on the same synthetic sources, more child
+processes, so that every ratio is measured in one run on the same machine state: SCALE_ROUNDS (run.py: --repeats)
+interleaved rounds of
 
   baseline          raw + clean of the pipeline as it was before the scale work (BASELINE_COMMIT,
                     extracted with `git archive` into the scratch folder and run by the current
                     benchmarks/pipeline_bench.py with --stop-after clean, the extracted package first
                     on PYTHONPATH)
+  now               raw + clean of the current pipeline (the same script, this checkout)
   floor             benchmarks/scale_floor.py: the smallest script doing the same raw + clean work
                     with the same guarantees (main source only, one connection, no batches)
+
+then once
+
   pandas_same_work  benchmarks/pandas_same_work.py: the same work in plain pandas
 
 The ratios use CPU seconds (user + system of every thread of the process, stage by stage:
@@ -28,6 +33,7 @@ from pathlib import Path
 # The commit before issue 14's scale work: "today" in its targets.
 BASELINE_COMMIT = "9ff4e743d5b7ce94afe9a268f6b7d7191adffef7"
 SCALE_SIZES = (1_000_000,)
+SCALE_ROUNDS = 3  # interleaved rounds of before, now and the floor (see bench_scale)
 TARGETS = {
     "raw_clean_vs_baseline": 0.45,  # CPU-time ratio, at most
     "pandas_same_work_speedup": 2.0,  # pandas CPU / flopcast raw + clean CPU, at least
@@ -75,6 +81,12 @@ def raw_clean_wall(result: dict) -> float | None:
     return sum(stages[s]["seconds"] for s in RAW_CLEAN) if all(s in stages for s in RAW_CLEAN) else None
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def bench_scale(
     n: int,
     sources: Path,
@@ -86,54 +98,70 @@ def bench_scale(
     env: dict,
     project_root: Path,
     baseline_commit: str = BASELINE_COMMIT,
+    rounds: int = SCALE_ROUNDS,
 ) -> dict:
-    """The baseline's raw + clean, the floor and pandas doing the same work, on `sources`."""
+    """The baseline's raw + clean, today's and the floor, in `rounds` interleaved rounds (before,
+    now, floor; then the next round), then pandas doing the same work once, all on `sources`.
+
+    Interleaved because this machine's speed drifts by 5-10% from one minute to the next (a shared
+    virtual machine): a ratio of two runs made seconds apart is steadier than one of runs made
+    minutes apart, and the median of the rounds' ratios is what the targets use."""
     manifest = _read_json(sources / "epoch_notable_models" / "2026-07-19" / "manifest.json")
     csv = sources / "epoch_notable_models" / "2026-07-19" / "notable_ai_models.csv"
-    entry: dict = {"baseline_commit": baseline_commit}
-
-    print(f"[{n:,}] raw + clean of {baseline_commit[:12]} (before the scale work)", flush=True)
+    entry: dict = {"baseline_commit": baseline_commit, "rounds": []}
     tree = extract_baseline(project_root, root / f"baseline-{baseline_commit[:12]}", baseline_commit)
-    out = root / f"baseline-{n}.json"
-    run = measure(
-        [
-            sys.executable,
-            str(project_root / "benchmarks" / "pipeline_bench.py"),
-            "--sources",
-            str(sources),
-            "--work",
-            str(root / f"work-baseline-{n}"),
-            "--out",
-            str(out),
-            "--stop-after",
-            "clean",
-            "--no-sql-tests",
-        ],
-        log=logs / f"baseline-{n}.log",
-        env={**env, "PYTHONPATH": str(tree)},
-        **limits,
-    )
-    entry["baseline"] = {**run, "result": _read_json(out)}
 
-    print(f"[{n:,}] floor of raw + clean", flush=True)
-    out = root / f"floor-{n}.json"
-    run = measure(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.scale_floor",
-            "--sources",
-            str(sources),
-            "--work",
-            str(root / f"work-floor-{n}"),
-            "--out",
-            str(out),
-        ],
-        log=logs / f"floor-{n}.log",
-        env=env,
-        **limits,
-    )
-    entry["floor"] = {**run, "result": _read_json(out)}
+    def raw_and_clean(label: str, number: int, path_first: Path | None) -> dict:
+        out = root / f"{label}-{n}-{number}.json"
+        run = measure(
+            [
+                sys.executable,
+                str(project_root / "benchmarks" / "pipeline_bench.py"),
+                "--sources",
+                str(sources),
+                "--work",
+                str(root / f"work-{label}-{n}"),
+                "--out",
+                str(out),
+                "--stop-after",
+                "clean",
+                "--no-sql-tests",
+            ],
+            log=logs / f"{label}-{n}-{number}.log",
+            env={**env, "PYTHONPATH": str(path_first)} if path_first else env,
+            **limits,
+        )
+        subprocess.run(["rm", "-rf", str(root / f"work-{label}-{n}")], check=False)
+        return {**run, "result": _read_json(out)}
+
+    for number in range(1, rounds + 1):
+        print(
+            f"[{n:,}] round {number}/{rounds}: raw + clean of {baseline_commit[:12]} (before the scale work)",
+            flush=True,
+        )
+        baseline = raw_and_clean("baseline", number, tree)
+        print(f"[{n:,}] round {number}/{rounds}: raw + clean now", flush=True)
+        now = raw_and_clean("now", number, None)
+        print(f"[{n:,}] round {number}/{rounds}: the floor of raw + clean", flush=True)
+        out = root / f"floor-{n}-{number}.json"
+        run = measure(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.scale_floor",
+                "--sources",
+                str(sources),
+                "--work",
+                str(root / f"work-floor-{n}"),
+                "--out",
+                str(out),
+            ],
+            log=logs / f"floor-{n}-{number}.log",
+            env=env,
+            **limits,
+        )
+        subprocess.run(["rm", "-rf", str(root / f"work-floor-{n}")], check=False)
+        entry["rounds"].append({"baseline": baseline, "now": now, "floor": {**run, "result": _read_json(out)}})
 
     print(f"[{n:,}] pandas doing the same work", flush=True)
     out = root / f"pandas-same-work-{n}.json"
@@ -142,9 +170,34 @@ def bench_scale(
         cmd += ["--sha256", manifest["file"]["sha256"]]
     run = measure(cmd, log=logs / f"pandas-same-work-{n}.log", **limits)
     entry["pandas_same_work"] = {**run, "result": _read_json(out)}
-    for folder in (root / f"work-baseline-{n}", root / f"work-floor-{n}"):
-        subprocess.run(["rm", "-rf", str(folder)], check=False)
     return entry
+
+
+def round_ratios(scale: dict) -> list[dict]:
+    """Per complete round: the CPU seconds of before, now and the floor, and now's and the floor's ratio to before."""
+    ratios = []
+    for number, entry in enumerate(scale.get("rounds", []), start=1):
+        before = raw_clean_cpu(entry.get("baseline", {}).get("result", {}))
+        now = raw_clean_cpu(entry.get("now", {}).get("result", {}))
+        floor = entry.get("floor", {}).get("result", {}).get("total_cpu_seconds")
+        if before and now and floor:
+            ratios.append(
+                {
+                    "round": number,
+                    "before": before,
+                    "now": now,
+                    "floor": floor,
+                    "now_ratio": now / before,
+                    "floor_ratio": floor / before,
+                }
+            )
+    return ratios
+
+
+def median_round(scale: dict) -> dict | None:
+    """The round whose now / before ratio is the median (the lower middle one of an even count)."""
+    ratios = sorted(round_ratios(scale), key=lambda r: r["now_ratio"])
+    return ratios[(len(ratios) - 1) // 2] if ratios else None
 
 
 def _fmt(seconds: float | None) -> str:
@@ -152,41 +205,43 @@ def _fmt(seconds: float | None) -> str:
 
 
 def target_rows(results: dict) -> list[dict]:
-    """The issue-14 scale rows of the targets table."""
+    """The issue-14 scale rows of the targets table: medians of the interleaved rounds' ratios."""
     rows = []
     for key, entry in sorted(results.get("sizes", {}).items(), key=lambda kv: int(kv[0])):
         scale = entry.get("scale")
         if not scale:
             continue
-        now = raw_clean_cpu(entry.get("pipeline", {}).get("result", {}))
-        before = raw_clean_cpu(scale.get("baseline", {}).get("result", {}))
-        floor = scale.get("floor", {}).get("result", {}).get("total_cpu_seconds")
+        ratios = round_ratios(scale)
         pandas = scale.get("pandas_same_work", {}).get("result", {}).get("total_cpu_seconds")
         n = f"{int(key):,}"
-        if now and before:
-            ratio = now / before
+        if ratios:
+            ratio = _median([r["now_ratio"] for r in ratios])
+            floor_ratio = _median([r["floor_ratio"] for r in ratios])
+            each = ", ".join(f"{r['now_ratio']:.3f}" for r in ratios)
+            middle = median_round(scale)
             rows.append(
                 {
-                    "measurement": f"{n} rows: raw + clean CPU time, vs {scale['baseline_commit'][:7]} (before) in the same run",
+                    "measurement": f"{n} rows: raw + clean CPU time, vs {scale['baseline_commit'][:7]} (before), "
+                    f"median of {len(ratios)} interleaved rounds",
                     "target": f"≤ {TARGETS['raw_clean_vs_baseline']:.2f}×",
-                    "measured": f"{ratio:.2f}× ({now:.1f} / {before:.1f} CPU-s; the floor: {_fmt(floor).replace(' s', ' CPU-s')}, "
-                    f"{floor / before:.2f}×)"
-                    if floor
-                    else f"{ratio:.2f}× ({now:.1f} / {before:.1f} CPU-s)",
+                    "measured": f"{ratio:.3f}× (rounds {each}; median round {middle['now']:.1f} / "
+                    f"{middle['before']:.1f} CPU-s); the floor {floor_ratio:.3f}×",
                     "met": ratio <= TARGETS["raw_clean_vs_baseline"],
                 }
             )
-        if now and pandas:
-            speedup = pandas / now
-            rows.append(
-                {
-                    "measurement": f"{n} rows: raw + clean vs pandas doing the same work (CPU time)",
-                    "target": f"≥ {TARGETS['pandas_same_work_speedup']:.0f}× faster",
-                    "measured": f"{speedup:.2f}× ({now:.1f} vs pandas {pandas:.1f} CPU-s)"
-                    + (f"; the floor {pandas / floor:.2f}×" if floor else ""),
-                    "met": speedup >= TARGETS["pandas_same_work_speedup"],
-                }
-            )
+            if pandas:
+                now = _median([r["now"] for r in ratios])
+                floor = _median([r["floor"] for r in ratios])
+                speedup = pandas / now
+                rows.append(
+                    {
+                        "measurement": f"{n} rows: raw + clean vs pandas doing the same work (CPU time)",
+                        "target": f"≥ {TARGETS['pandas_same_work_speedup']:.0f}× faster",
+                        "measured": f"{speedup:.2f}× ({now:.1f} vs pandas {pandas:.1f} CPU-s; flopcast the median of "
+                        f"{len(ratios)} runs); the floor {pandas / floor:.2f}×",
+                        "met": speedup >= TARGETS["pandas_same_work_speedup"],
+                    }
+                )
     return rows
 
 
@@ -231,23 +286,24 @@ def revise_targets(rows: list[dict], results: dict) -> list[dict]:
 
 
 def markdown(results: dict) -> list[str]:
-    """A section per scale size: today's code, the pipeline, the floor and pandas, step by step."""
+    """A section per scale size: before, now, the floor (the median round) and pandas, step by step."""
     lines = []
     for key, entry in sorted(results.get("sizes", {}).items(), key=lambda kv: int(kv[0])):
         scale = entry.get("scale")
         if not scale:
             continue
-        pipeline = entry.get("pipeline", {}).get("result", {})
-        baseline = scale.get("baseline", {}).get("result", {})
-        floor = scale.get("floor", {}).get("result", {})
+        middle = median_round(scale)
+        chosen = scale["rounds"][middle["round"] - 1] if middle else {}
         pandas = scale.get("pandas_same_work", {}).get("result", {})
         lines += [
             "",
             f"## Raw + clean at {int(key):,} rows: before, now, the floor, pandas doing the same work",
             "",
             "CPU seconds (every thread of the process) and wall seconds of the raw and clean work on the same "
-            f"synthetic file, each in its own child process, one after the other in this run. Before = commit "
-            f"{scale['baseline_commit'][:12]} (`benchmarks/scale_bench.py`).",
+            f"synthetic file, each in its own child process. Before = commit {scale['baseline_commit'][:12]} "
+            f"(`benchmarks/scale_bench.py`). Before, now and the floor ran in {len(scale.get('rounds', []))} "
+            "interleaved rounds; the table shows the round with the median now / before ratio, the list under it "
+            "every round.",
             "",
             "| Run | Steps (CPU-s) | CPU total | Wall | Peak RSS | Clean / rejected rows / rejected cells |",
             "| --- | --- | --- | --- | --- | --- |",
@@ -264,31 +320,24 @@ def markdown(results: dict) -> list[str]:
                 else "—"
             )
 
-        for label, run, result, steps, total, wall in (
-            (
-                "before (raw, clean stages)",
-                scale.get("baseline", {}),
-                baseline,
-                baseline.get("stages", {}),
-                raw_clean_cpu(baseline),
-                raw_clean_wall(baseline),
-            ),
-            (
-                "now (raw, clean stages)",
-                entry.get("pipeline", {}),
-                pipeline,
-                pipeline.get("stages", {}),
-                raw_clean_cpu(pipeline),
-                raw_clean_wall(pipeline),
-            ),
+        runs = []
+        for label, name in (("before (raw, clean stages)", "baseline"), ("now (raw, clean stages)", "now")):
+            run = chosen.get(name, {})
+            result = run.get("result", {})
+            runs.append((label, run, result, result.get("stages", {}), raw_clean_cpu(result), raw_clean_wall(result)))
+        floor_run = chosen.get("floor", {})
+        floor = floor_run.get("result", {})
+        runs.append(
             (
                 "the floor (scale_floor.py)",
-                scale.get("floor", {}),
+                floor_run,
                 floor,
                 floor.get("stages", {}),
                 floor.get("total_cpu_seconds"),
                 floor.get("total_seconds"),
-            ),
+            )
+        )
+        runs.append(
             (
                 "pandas, same work",
                 scale.get("pandas_same_work", {}),
@@ -296,8 +345,9 @@ def markdown(results: dict) -> list[str]:
                 pandas.get("stages", {}),
                 pandas.get("total_cpu_seconds"),
                 pandas.get("total_seconds"),
-            ),
-        ):
+            )
+        )
+        for label, run, result, steps, total, wall in runs:
             shown = {k: v for k, v in steps.items() if k not in ("sql_models", "trend_fits", "sql_tests")}
             step_text = ", ".join(f"{k} {v.get('cpu_seconds', float('nan')):.1f}" for k, v in shown.items()) or run.get(
                 "status", "not run"
@@ -307,5 +357,11 @@ def markdown(results: dict) -> list[str]:
                 f"| {label} | {step_text} | {_fmt(total).replace(' s', ' CPU-s')} | {_fmt(wall)} | "
                 f"{f'{rss / 1e9:.2f} GB' if rss else '—'} | "
                 f"{counts(result.get('details', result)) if result else '—'} |"
+            )
+        lines.append("")
+        for r in round_ratios(scale):
+            lines.append(
+                f"- Round {r['round']}: before {r['before']:.1f}, now {r['now']:.1f} ({r['now_ratio']:.3f}×), "
+                f"the floor {r['floor']:.1f} CPU-s ({r['floor_ratio']:.3f}×)"
             )
     return lines

@@ -5,23 +5,26 @@
 On the main source only, in one process on one DuckDB connection, each step once and in memory:
 
   checksum   sha256 of the snapshot checked against its manifest (before the raw table is kept)
-  raw        one CREATE TABLE ... AS SELECT from DuckDB's CSV reader: every cell of the 47 columns as
-             text, uncompressed, row numbers from the insertion order, a record longer than the
-             csv module's field limit refused (the build's fast path, minus its fallback)
+  raw        one COPY from DuckDB's CSV reader to a zstd Parquet file: every cell of the 47
+             columns as text, a record longer than the csv module's field limit refused, and a view
+             over the file adding the lineage, row numbers from the file's row order (the build's
+             fast path, minus its fallback)
   read       the 20 mapped columns and the lineage back as one Arrow table
   type       cleaning.type_columns on all rows at once (strict first, the lenient parser only where
              the strict cast fails, reasons only on the rows that have one)
   derive     the source's derive step, duplicate resolution over all rows, the split into clean rows
              (in the source's order, as the build writes them) and the quarantine (rejected rows
              with every reason and their raw record read back, rejected cells with their raw text)
-  write      clean.<table> in one CREATE TABLE ... AS SELECT on one DuckDB thread, and the
-             quarantine tables (rejected rows with their raw record as JSON, rejected cells)
+  write      clean.<table> in one CREATE TABLE ... AS SELECT on one DuckDB thread, in the build's
+             storage format (warehouse.STORAGE_VERSION), and the quarantine tables (rejected rows
+             with their raw record as JSON, rejected cells)
 
 No batches, no stage boundaries (a Dagster asset opens its own connection and re-reads what the
-previous one wrote), no other sources, no Dagster: what is left is the work itself. A view over
-the CSV instead of the raw table would skip the raw step's copy, but a reader of the published
-warehouse (a read-only copy in a release folder, external access off for `flopcast query`) could
-not read it, so the floor keeps the table. CPU seconds include every thread of the process.
+previous one wrote), no other sources, no Dagster: what is left is the work itself. raw.* is kept
+as the build keeps it, in a Parquet file behind a view; a view over the CSV itself would skip the
+copy, but it has no row numbers without `row_number() OVER ()`, and every read of it (clean, the
+quarantine, cell conservation, an analyst's query) would parse the CSV again. CPU seconds include
+every thread of the process.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ def run(sources_dir: Path, work_dir: Path) -> dict:
     )
     from pipelines.lib.raw import _plain_header
     from pipelines.lib.sources import load_snapshot, verify_snapshot
-    from pipelines.lib.warehouse import quote
+    from pipelines.lib.warehouse import STORAGE_VERSION, quote
 
     times, cpu = {}, {}
     clock = [time.perf_counter(), time.process_time()]
@@ -71,7 +74,12 @@ def run(sources_dir: Path, work_dir: Path) -> dict:
     for leftover in (db, db.with_suffix(".duckdb.wal")):
         leftover.unlink(missing_ok=True)
     con = duckdb.connect(
-        str(db), config={"threads": 1, "memory_limit": os.environ.get("FLOPCAST_DUCKDB_MEMORY_LIMIT", "2GB")}
+        str(db),
+        config={
+            "threads": 1,
+            "memory_limit": os.environ.get("FLOPCAST_DUCKDB_MEMORY_LIMIT", "2GB"),
+            "storage_compatibility_version": STORAGE_VERSION,
+        },
     )
     clock[:] = [time.perf_counter(), time.process_time()]
 
@@ -79,16 +87,19 @@ def run(sources_dir: Path, work_dir: Path) -> dict:
     lap("checksum")
     names = _plain_header(snapshot.data_path)
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
-    con.execute("SET force_compression = 'uncompressed'")
-    con.execute(
-        f"CREATE TABLE raw AS SELECT {', '.join(f'c{i} AS {quote(n)}' for i, n in enumerate(names))}, "
-        f"'{SOURCE}' AS _source, '{snapshot.version}' AS _source_version, CAST(NULL AS BIGINT) AS _row_number "
+    select = (
+        f"SELECT {', '.join(f'c{i} AS {quote(n)}' for i, n in enumerate(names))} "
         f"FROM read_csv('{snapshot.data_path}', header = true, auto_detect = false, columns = {columns}, delim = ',', "
         "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, encoding = 'utf-8', "
         "max_line_size = 131072)"
     )
-    con.execute("UPDATE raw SET _row_number = rowid + 1")
-    con.execute("RESET force_compression")
+    lineage = f"'{SOURCE}' AS _source, '{snapshot.version}' AS _source_version"
+    parquet = work_dir / "raw.parquet"
+    con.execute(f"COPY ({select}) TO '{parquet}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3)")
+    con.execute(
+        f"CREATE VIEW raw AS SELECT * EXCLUDE (file_row_number), {lineage}, file_row_number + 1 AS _row_number "
+        f"FROM read_parquet('{parquet}', file_row_number = true)"
+    )
     lap("raw")
     mapped = ", ".join(quote(c.source) for c in spec.columns)
     raw = pl.from_arrow(con.sql(f"SELECT {mapped}, _source, _source_version, _row_number FROM raw").to_arrow_table())

@@ -229,6 +229,8 @@ _EMPTY_LIST = pl.Series([[]], dtype=pl.List(pl.String))
 # A name the lenient parser would change: outer or doubled blanks, a tab or newline, a leading
 # quote, a NUL byte, or nothing at all. Any other name is already clean.
 _UNTIDY_NAME = r'^\s|\s$|\s\s|[^\S ]|^"|\x00|^$'
+# A text cell the lenient parser would change: outer blanks, a NUL byte, or nothing at all.
+_UNTIDY_TEXT = r"^\s|\s$|\x00|^$"
 
 
 def _lenient(cells: pl.Series, col: Column) -> pl.DataFrame:
@@ -246,10 +248,12 @@ def _typed_column(cells: pl.Series, col: Column) -> pl.DataFrame:
     if col.kind == "number":
         return _number_strict_first(cells, col)
     if col.kind == "name":
-        return _name_strict_first(cells, col)
+        return _tidy_first(cells, col, _UNTIDY_NAME)
+    if col.kind == "text":
+        return _tidy_first(cells, col, _UNTIDY_TEXT)
     if col.kind in ("list", "date", "boolean"):
         return _per_distinct(cells, col)
-    return _lenient(cells, col)  # text (cheap as it is) and integer (small sources only)
+    return _lenient(cells, col)  # integer (small sources only)
 
 
 def _with_rows_replaced(full: pl.DataFrame, where: pl.Series, part: pl.DataFrame) -> pl.DataFrame:
@@ -277,8 +281,10 @@ def _number_strict_first(cells: pl.Series, col: Column) -> pl.DataFrame:
     return _with_rows_replaced(typed, rest, _lenient(cells.filter(rest), col))
 
 
-def _name_strict_first(cells: pl.Series, col: Column) -> pl.DataFrame:
-    untidy = cells.str.contains(_UNTIDY_NAME).fill_null(False)
+def _tidy_first(cells: pl.Series, col: Column, untidy_pattern: str) -> pl.DataFrame:
+    """A name or text cell that untidy_pattern does not match is already what the lenient parser
+    would make of it; only the others go through the lenient parser."""
+    untidy = cells.str.contains(untidy_pattern).fill_null(False)
     typed = pl.DataFrame(
         [cells.alias(col.name), pl.Series(_PROBLEM, [None], dtype=pl.String).new_from_index(0, len(cells))]
     )

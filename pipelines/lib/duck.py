@@ -14,6 +14,9 @@ import duckdb
 # The schemas a release publishes (tables, Parquet files, column docs); raw, staging and
 # intermediate stay in the private build database.
 PUBLIC_SCHEMAS = ("clean", "marts", "quarantine")
+# The folder beside a database file that holds the Parquet files behind its raw.* views
+# (pipelines/lib/raw.py): .build/raw/ for the build, releases/<id>/raw/ once published.
+RAW_FILES_DIR = "raw"
 
 
 def quote(identifier: str) -> str:

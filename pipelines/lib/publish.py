@@ -1,11 +1,12 @@
 """Publish: checkpoint the private build database and atomically switch the published warehouse.
 
 Every build publishes a complete *release* folder, ``warehouse/releases/<id>/`` (database copy,
-Parquet files, report, manifest, data card), staged under a temporary name and fsynced. The
-symlink ``warehouse/current`` is then swapped to it in one rename, the single commit point; the
+the Parquet files behind its raw.* views, Parquet files, report, manifest, data card), staged under
+a temporary name and fsynced. The symlink ``warehouse/current`` is then swapped to it in one rename, the single commit point; the
 published names (``warehouse/flopcast.duckdb``, ``parquet/``, ``manifest.json``, ``report/``...) are
-fixed symlinks through ``current``. A reader holding the database open keeps the file it opened; a
-new connection sees the new release; nobody ever sees parts of two builds, and a build killed at
+fixed symlinks through ``current``. A reader holding the database open keeps the file it opened
+(its raw.* views read files of that release, which the build after next prunes); a new connection
+sees the new release; nobody ever sees parts of two builds, and a build killed at
 any moment leaves the previous release current.
 """
 
@@ -23,7 +24,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.lib.column_docs import apply_comments
-from pipelines.lib.duck import PUBLIC_SCHEMAS, table_columns
+from pipelines.lib.duck import PUBLIC_SCHEMAS, RAW_FILES_DIR, table_columns
+from pipelines.lib.raw import raw_file, raw_view_files, repoint_raw_views
 from pipelines.lib.sources import SOURCES, load_snapshot
 from pipelines.lib.warehouse import Locations, connect, quote, release
 
@@ -204,6 +206,34 @@ PUBLISHED_ENTRIES = ("flopcast.duckdb", "parquet", "manifest.json", "report", "D
 RELEASES, CURRENT = "releases", "current"
 
 
+def _stage_raw_files(raw_files: dict[str, Path], folder: Path) -> None:
+    """The Parquet files behind raw.* into the release: hard links where the file system allows
+    (the build replaces its files by renaming new ones over them, so a link keeps the old
+    content), copies otherwise."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, source in sorted(raw_files.items()):
+        target = raw_file(folder, name)
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
+
+
+def _repoint_raw_views(release_dir: Path, raw_files: dict[str, Path]) -> None:
+    """The released database's raw.* views, pointed at the release's own raw/ files, written and fsynced."""
+    if not raw_files:
+        return
+    db = release_dir / "flopcast.duckdb"
+    con = duckdb.connect(str(db))
+    try:
+        repoint_raw_views(con, "raw", {name: raw_file(release_dir / RAW_FILES_DIR, name) for name in raw_files})
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    with open(db, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
 def release_name(manifest: dict) -> str:
     """The manifest's hash says what the release holds; the random suffix keeps every publish in a
     folder of its own (a rebuild with new report code but the same data must not reuse the old one)."""
@@ -266,8 +296,10 @@ def publish(
             _write_parquet(con, stats, staging / "parquet")
             if extras is not None:
                 extras(con, manifest, staging)
+            raw_files = raw_view_files(con, "raw")
         release(locations.build_db)  # if the build held it open (warehouse.held_open): closed, so the copy is whole
         shutil.copyfile(locations.build_db, staging / "flopcast.duckdb")
+        _stage_raw_files(raw_files, staging / RAW_FILES_DIR)
         if locations.build_report_dir.is_dir():
             shutil.copytree(locations.build_report_dir, staging / "report")
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -275,6 +307,9 @@ def publish(
 
         name = release_name(manifest)
         os.rename(staging, releases / name)
+        # Only now that the release has its final path can its raw.* views read its own files
+        # (DuckDB reads a file when a view over it is created); it is not current yet.
+        _repoint_raw_views(releases / name, raw_files)
         previous = os.readlink(warehouse / CURRENT) if (warehouse / CURRENT).is_symlink() else None
         _atomic_symlink(f"{RELEASES}/{name}", warehouse / CURRENT)  # the commit point
         for entry in PUBLISHED_ENTRIES:

@@ -24,7 +24,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from pipelines.lib.duck import literal
+from pipelines.lib.duck import RAW_FILES_DIR, literal
 
 
 class QueryRefused(ValueError):
@@ -139,18 +139,23 @@ class QueryTimeout(RuntimeError):
 def connect_read_only(
     db_path: Path, temp_directory: Path | None = None, *, memory_limit: str | None = None
 ) -> duckdb.DuckDBPyConnection:
-    """A read-only connection with external access off and its configuration locked.
+    """A read-only connection with external access off (but for the release's raw/ files) and its configuration locked.
 
     temp_directory: where DuckDB may spill (a private folder outside the release: by default DuckDB
     would spill next to the database file, i.e. inside the published release that a later build prunes).
     """
     if not db_path.is_file():
         raise FileNotFoundError(f"no published warehouse at {db_path}: run `make build` (or `flopcast build`) first")
-    config = {"enable_external_access": False}
-    if temp_directory is not None:
-        config["temp_directory"] = str(temp_directory)
-    con = duckdb.connect(str(db_path), read_only=True, config=config)
+    config = {} if temp_directory is None else {"temp_directory": str(temp_directory)}
+    # The release the symlink points at now, resolved once: the database and the folder it may read
+    # are then of the same release even if a build swaps `current` meanwhile.
+    release_db = db_path.resolve()
+    con = duckdb.connect(str(release_db), read_only=True, config=config)
     try:
+        # External access off, except to the Parquet files behind the release's raw.* views
+        # (pipelines/lib/raw.py); DuckDB only takes the allowed folder before access is turned off.
+        con.execute(f"SET allowed_directories = [{literal(str(release_db.parent / RAW_FILES_DIR) + os.sep)}]")
+        con.execute("SET enable_external_access = false")
         memory = memory_limit or os.environ.get("FLOPCAST_QUERY_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
         con.execute("SET memory_limit = " + literal(memory))
         temp_limit = os.environ.get("FLOPCAST_QUERY_TEMP_LIMIT") or DEFAULT_TEMP_LIMIT

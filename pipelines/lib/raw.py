@@ -1,7 +1,7 @@
 """raw.*: read a snapshot file losslessly, every cell as text, tagged with where it came from.
 
-Two readers give the same table. ``load_text_table`` (the build's) streams the file into DuckDB
-with DuckDB's CSV reader; ``read_text_table`` uses Python's csv module, which gives exact
+Two readers give the same table. ``load_text_table`` (the build's) streams the file through
+DuckDB's CSV reader into the Parquet file behind the view raw.<source>; ``read_text_table`` uses Python's csv module, which gives exact
 record numbers and locates every defect, and is the fallback whenever the fast path cannot vouch
 for the result (see the comment above ``load_text_table``). polars' reader is not used: it turns
 blank lines into all-null rows and reports malformed records without a row number.
@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from pipelines.lib.duck import literal
+from pipelines.lib.duck import RAW_FILES_DIR, literal, registered
 from pipelines.lib.sources import SourceError
-from pipelines.lib.warehouse import quote, write_table
+from pipelines.lib.warehouse import quote
 
 LINEAGE_COLUMNS = ("_source", "_source_version", "_row_number")
 _BOM = b"\xef\xbb\xbf"
@@ -213,17 +214,27 @@ def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
     )
 
 
-# --- the fast path: DuckDB's parallel CSV reader, straight into the raw table ----------------------
+# --- the fast path: DuckDB's CSV reader, straight into the raw file --------------------------------
 #
 # read_text_table holds the whole file as Python lists (about 10x the file's size in memory, and a
 # minute per GB). load_text_table lets DuckDB's CSV reader parse the file and stream it into the
-# table instead, and only falls back to read_text_table, which then either reads the file or
+# raw file instead, and only falls back to read_text_table, which then either reads the file or
 # raises its exact, located RawFormatError, when the fast path cannot vouch for giving the same
 # table: the header is not one plain line, or DuckDB refuses a record (ragged rows, unbalanced
 # quotes, bytes that are not UTF-8, a record longer than the csv module's field limit).
 # tests/property/test_raw_fast_path.py checks that both paths agree on hostile files.
+#
+# Where raw.<source> lives: one Parquet file per source beside the database
+# (<database folder>/raw/<source>.parquet, zstd), and raw.<source> is a view over it that names the
+# columns and adds the lineage (source, version, and the row number from the file's own row order).
+# Copying every cell of 47 text columns into a DuckDB table cost 7-9 CPU-s for 1M rows, a third of
+# it the kernel copying 1 GB of uncompressed pages; the Parquet file is 5.9 CPU-s and 39 MB
+# (BENCHMARKS.md), and no `row_number() OVER ()` is needed. The Parquet columns are named by
+# position (c0, c1, ...): any header a CSV can carry, even one called file_row_number, is only ever
+# a name in the view.
 
 _HEADER_PROBE_BYTES = 1 << 20
+RAW_PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE 122880"
 
 
 def _plain_header(path: Path) -> list[str] | None:
@@ -246,8 +257,23 @@ def _plain_header(path: Path) -> list[str] | None:
     return names
 
 
-def _duckdb_load(con, path: Path, names: list[str], target: str, source: str, version: str) -> int | None:
-    """raw rows into the new table `target` (committed); None, and no table, if the fast path cannot vouch."""
+def raw_files_dir(con: duckdb.DuckDBPyConnection) -> Path:
+    """Where the raw Parquet files of the connection's database live: <database folder>/raw/."""
+    (path,) = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    if not path or path == ":memory:":
+        raise ValueError(
+            "raw.* is kept in Parquet files beside the database file: pass raw_dir for an in-memory database"
+        )
+    return Path(path).resolve().parent / RAW_FILES_DIR
+
+
+def raw_file(raw_dir: Path, table: str) -> Path:
+    """The Parquet file behind raw.<table>."""
+    return raw_dir / f"{table}.parquet"
+
+
+def _duckdb_load(con, path: Path, names: list[str], target: Path) -> int | None:
+    """raw rows into the Parquet file `target`; None, and no file, if the fast path cannot vouch."""
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
     # max_line_size: a record longer than the csv module's field limit is refused, and the exact
     # path then reads the file or names the cell that is too long (a cell is never longer than its
@@ -257,60 +283,132 @@ def _duckdb_load(con, path: Path, names: list[str], target: str, source: str, ve
         "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
         f"encoding = 'utf-8', parallel = true, max_line_size = {csv.field_size_limit()})"
     )
-    cells = ", ".join(f"c{i} AS {quote(name)}" for i, name in enumerate(names))
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
     try:
-        # Stored uncompressed: choosing compressions for dozens of free-text columns more than
-        # doubled the load (25 s against 11 s for 1M rows, BENCHMARKS.md), for a table only kept
-        # for lineage. Insertion order is preserved (DuckDB's default), so rowid follows the
-        # file's record order; rowids are final only once committed, hence the separate UPDATE
-        # (0.1 CPU-s for 1M rows: the column is written once, no window over the rows).
-        # On one DuckDB thread (the sha256 of the same file runs on another meanwhile): on two, the
-        # parallel reader and the appends spend about 30% more CPU for the same table (1M rows:
-        # 13 against 9.5 CPU-s) and were no faster on this two-core machine. (`parallel = false`
-        # is not the same reader: it accepts a file that ends inside a quoted field.)
-        con.execute("SET force_compression = 'uncompressed'")
+        # On one DuckDB thread (the sha256 of the same file runs on another meanwhile), which also
+        # keeps the file's rows in the CSV's record order: the view's row numbers are that order.
+        # (`parallel = false` is not the same reader: it accepts a file that ends inside a quoted field.)
         con.execute("SET threads = 1")
-        con.execute(
-            f"CREATE OR REPLACE TABLE {target} AS SELECT {cells}, {literal(source)} AS _source, "
-            f"{literal(version)} AS _source_version, CAST(NULL AS BIGINT) AS _row_number FROM {reader}"
-        )
+        (rows,) = con.execute(
+            f"COPY (SELECT * FROM {reader}) TO {literal(str(target))} ({RAW_PARQUET_OPTIONS})"
+        ).fetchone()
     except duckdb.Error:
+        target.unlink(missing_ok=True)
         return None
     finally:
-        con.execute("RESET force_compression")
         con.execute(f"SET threads = {int(threads)}")
-    con.execute(f"UPDATE {target} SET _row_number = rowid + 1")
-    return con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
+    return rows
+
+
+def _frame_to_file(con, frame: pl.DataFrame, names: list[str], target: Path) -> None:
+    """The exact path's rows (read_text_table's frame) into the Parquet file `target`, columns by position."""
+    data = frame.select(pl.col(name).alias(f"c{i}") for i, name in enumerate(names))
+    with registered(con, "_raw_frame", data.to_arrow()):
+        con.execute(f"COPY (SELECT * FROM _raw_frame) TO {literal(str(target))} ({RAW_PARQUET_OPTIONS})")
+
+
+def raw_view_sql(schema: str, table: str, names: list[str], source: str, version: str, parquet: Path) -> str:
+    """The view raw.<table>: the file's columns by their header names, then the lineage columns."""
+    cells = ", ".join(f"c{i} AS {quote(name)}" for i, name in enumerate(names))
+    return (
+        f"CREATE VIEW {quote(schema)}.{quote(table)} AS SELECT {cells}, {literal(source)} AS _source, "
+        f"{literal(version)} AS _source_version, file_row_number + 1 AS _row_number "
+        f"FROM read_parquet({literal(str(parquet))}, file_row_number = true)"
+    )
+
+
+def _drop_relation(con, schema: str, table: str) -> None:
+    """Drop schema.table, a view (this layout) or a table (databases written before it)."""
+    kind = con.execute(
+        "SELECT table_type FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = ? AND table_name = ?",
+        [schema, table],
+    ).fetchone()
+    if kind is not None:
+        con.execute(f"DROP {'VIEW' if kind[0] == 'VIEW' else 'TABLE'} {quote(schema)}.{quote(table)}")
 
 
 def load_text_table(
-    con, path: Path, *, schema: str, table: str, source: str, version: str, before_commit=None
+    con,
+    path: Path,
+    *,
+    schema: str,
+    table: str,
+    source: str,
+    version: str,
+    raw_dir: Path | None = None,
+    before_commit=None,
 ) -> tuple[int, int, str]:
-    """raw.<table>: what read_text_table returns, written to DuckDB; (rows, data columns, reader),
-    reader being "duckdb" (the fast path) or "csv" (the exact path).
+    """raw.<table>: what read_text_table returns, as a view over the Parquet file
+    raw_dir/<table>.parquet (raw_dir: raw_files_dir(con) unless given); (rows, data columns,
+    reader), reader being "duckdb" (the fast path) or "csv" (the exact path).
 
-    The rows go to a loading table first and replace schema.table in one transaction, after
-    ``before_commit`` (optional; e.g. waiting for the checksum computed alongside) has returned: if
-    anything raises, the old table is left as it was.
+    The rows go to a loading file first, which replaces the table's file, and the view is
+    (re)created, only after ``before_commit`` (optional; e.g. waiting for the checksum computed
+    alongside) has returned: if anything raises before, the old file and view are left as they were.
     """
-    loading = f"_loading_{table}"
-    target, staged = f"{quote(schema)}.{quote(table)}", f"{quote(schema)}.{quote(loading)}"
+    raw_dir = raw_files_dir(con) if raw_dir is None else raw_dir
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    loading, final = raw_dir / f"_loading_{table}.parquet", raw_file(raw_dir, table)
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
     try:
         names = _plain_header(path)
-        rows = _duckdb_load(con, path, names, staged, source, version) if names is not None else None
+        rows = _duckdb_load(con, path, names, loading) if names is not None else None
         reader = "duckdb"
         if rows is None:  # the exact path: reads the file, or raises the located RawFormatError
             frame = read_text_table(path, source=source, version=version)
-            write_table(con, schema, loading, frame)
-            rows, names, reader = frame.height, [c for c in frame.columns if c not in LINEAGE_COLUMNS], "csv"
+            names = [c for c in frame.columns if c not in LINEAGE_COLUMNS]
+            _frame_to_file(con, frame, names, loading)
+            rows, reader = frame.height, "csv"
         if before_commit is not None:
             before_commit()
-        con.execute("BEGIN TRANSACTION")
-        con.execute(f"DROP TABLE IF EXISTS {target}")
-        con.execute(f"ALTER TABLE {staged} RENAME TO {quote(table)}")
-        con.execute("COMMIT")
+        os.replace(loading, final)
     finally:
-        con.execute(f"DROP TABLE IF EXISTS {staged}")
+        loading.unlink(missing_ok=True)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _drop_relation(con, schema, table)
+        con.execute(raw_view_sql(schema, table, names, source, version, final))
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return rows, len(names), reader
+
+
+_VIEW_FILE = re.compile(r"read_parquet\('((?:[^']|'')*)'")
+
+
+def raw_view_files(con, schema: str) -> dict[str, Path]:
+    """{view name: the Parquet file it reads} for the views of `schema` made by raw_view_sql."""
+    files = {}
+    for name, sql in con.execute(
+        "SELECT view_name, sql FROM duckdb_views() WHERE database_name = current_database() "
+        "AND schema_name = ? ORDER BY view_name",
+        [schema],
+    ).fetchall():
+        match = _VIEW_FILE.search(sql)
+        if match:
+            files[name] = Path(match.group(1).replace("''", "'"))
+    return files
+
+
+def repoint_raw_views(con, schema: str, files: dict[str, Path]) -> None:
+    """Make each view `name` of `schema` read files[name] instead of the file it reads now (publish:
+    the released database's raw.* read the release's own copies), in one transaction."""
+    sqls = dict(
+        con.execute(
+            "SELECT view_name, sql FROM duckdb_views() WHERE database_name = current_database() AND schema_name = ?",
+            [schema],
+        ).fetchall()
+    )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name, new in sorted(files.items()):
+            match = _VIEW_FILE.search(sqls[name])
+            con.execute(f"DROP VIEW {quote(schema)}.{quote(name)}")
+            con.execute(sqls[name][: match.start(1) - 1] + literal(str(new)) + sqls[name][match.end(1) + 1 :])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

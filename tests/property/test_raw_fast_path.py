@@ -9,6 +9,9 @@ with the exact path's message.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import duckdb
 import polars as pl
 import pytest
@@ -29,14 +32,18 @@ def _exact(path):
 
 def _fast(path):
     con = duckdb.connect()
+    raw_dir = tempfile.TemporaryDirectory(prefix="flopcast-raw-")  # never beside the file: it may be a bundled source
     try:
-        rows, _, reader = load_text_table(con, path, schema="raw", table=SOURCE, source=SOURCE, version=VERSION)
+        rows, _, reader = load_text_table(
+            con, path, schema="raw", table=SOURCE, source=SOURCE, version=VERSION, raw_dir=Path(raw_dir.name)
+        )
         table = pl.from_arrow(con.sql(f'SELECT * FROM raw."{SOURCE}" ORDER BY _row_number').to_arrow_table())
         return table, None, reader
     except RawFormatError as exc:
         return None, str(exc), None
     finally:
         con.close()
+        raw_dir.cleanup()
 
 
 def assert_same_table(path, note=note) -> str | None:
