@@ -12,8 +12,9 @@ def raw_asset(spec: SourceSpec) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", spec.name],
         group_name="raw",
-        kinds={"duckdb", "csv"},
-        description=f"{spec.description}: every cell as text, checksum verified, tagged with source, version and row number.",
+        kinds={"csv", "parquet", "duckdb"},
+        description=f"{spec.description}: every cell as text, checksum verified, tagged with source, version and "
+        "row number (a DuckDB view over one Parquet file).",
     )
     def _raw(flopcast: FlopcastResource) -> dg.MaterializeResult:
         with connect(flopcast.locations.build_db) as con:
