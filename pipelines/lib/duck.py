@@ -30,12 +30,17 @@ def literal(text: str) -> str:
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[tuple[str, str]]:
-    """(name, DuckDB type) of each column of schema.table in the connection's database, in order."""
-    return con.execute(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database() "
-        "AND table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        [schema, table],
-    ).fetchall()
+    """(name, DuckDB type) of each column of schema.table (a table or a view) in the connection's
+    database, in order; [] if there is no such relation.
+
+    DESCRIBE binds only this relation; information_schema.columns binds every view of the
+    database, and each raw.* view reads its Parquet file's footer to be bound (0.1-0.5 CPU-s a call
+    at 1M rows). Both give the same names and type spellings (checked on every relation of a build)."""
+    try:
+        described = con.execute(f"DESCRIBE {quote(schema)}.{quote(table)}").fetchall()
+    except duckdb.CatalogException:
+        return []
+    return [(row[0], row[1]) for row in described]
 
 
 @contextlib.contextmanager
