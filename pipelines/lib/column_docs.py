@@ -33,7 +33,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib.duck import PUBLIC_SCHEMAS, literal, quote, table_columns
+from pipelines.lib.duck import PUBLIC_SCHEMAS, literal, quote, table_columns, transaction
 
 Doc = tuple[str | None, str]  # (unit or None, description)
 
@@ -353,14 +353,9 @@ def apply_comments(con: duckdb.DuckDBPyConnection) -> int:
             )
     # One transaction: each COMMENT on its own commits to the WAL (~3 ms apiece, ~1 s for a build's
     # 330 comments); together they take 0.1 s, and a failure leaves no comment half-applied.
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for statement in statements:
             con.execute(statement)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
     return len(statements)
 
 

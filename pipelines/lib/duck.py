@@ -44,6 +44,18 @@ def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> li
 
 
 @contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block's statements in one transaction: committed if the block completes, rolled back if it raises."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@contextlib.contextmanager
 def registered(con: duckdb.DuckDBPyConnection, name: str, data) -> Iterator[str]:
     """`data` (an Arrow table or reader) visible to SQL on `con` as the view `name` inside the
     block, and unregistered after it, also when the statement fails."""

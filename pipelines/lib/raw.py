@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.lib.duck import RAW_FILES_DIR, literal, registered
+from pipelines.lib.duck import RAW_FILES_DIR, literal, registered, transaction
 from pipelines.lib.sources import SourceError
 from pipelines.lib.warehouse import quote
 
@@ -227,7 +227,7 @@ def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
 # Where raw.<source> lives: one Parquet file per source beside the database
 # (<database folder>/raw/<source>.parquet, zstd), and raw.<source> is a view over it that names the
 # columns and adds the lineage (source, version, and the row number from the file's own row order).
-# Copying every cell of 47 text columns into a DuckDB table cost 7-9 CPU-s for 1M rows, a third of
+# Copying every cell of 47 text columns into a DuckDB table cost 7-9 CPU-s for 1M rows, a fifth of
 # it the kernel copying 1 GB of uncompressed pages; the Parquet file is 5.9 CPU-s and 39 MB
 # (BENCHMARKS.md), and no `row_number() OVER ()` is needed. The Parquet columns are named by
 # position (c0, c1, ...): any header a CSV can carry, even one called file_row_number, is only ever
@@ -365,28 +365,30 @@ def load_text_table(
         os.replace(loading, final)
     finally:
         loading.unlink(missing_ok=True)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         _drop_relation(con, schema, table)
         con.execute(raw_view_sql(schema, table, names, source, version, final))
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return rows, len(names), reader
 
 
 _VIEW_FILE = re.compile(r"read_parquet\('((?:[^']|'')*)'")
 
 
+def _view_sqls(con, schema: str) -> dict[str, str]:
+    """{view name: its CREATE VIEW statement} for the views of `schema`."""
+    return dict(
+        con.execute(
+            "SELECT view_name, sql FROM duckdb_views() WHERE database_name = current_database() "
+            "AND schema_name = ? ORDER BY view_name",
+            [schema],
+        ).fetchall()
+    )
+
+
 def raw_view_files(con, schema: str) -> dict[str, Path]:
     """{view name: the Parquet file it reads} for the views of `schema` made by raw_view_sql."""
     files = {}
-    for name, sql in con.execute(
-        "SELECT view_name, sql FROM duckdb_views() WHERE database_name = current_database() "
-        "AND schema_name = ? ORDER BY view_name",
-        [schema],
-    ).fetchall():
+    for name, sql in _view_sqls(con, schema).items():
         match = _VIEW_FILE.search(sql)
         if match:
             files[name] = Path(match.group(1).replace("''", "'"))
@@ -396,19 +398,9 @@ def raw_view_files(con, schema: str) -> dict[str, Path]:
 def repoint_raw_views(con, schema: str, files: dict[str, Path]) -> None:
     """Make each view `name` of `schema` read files[name] instead of the file it reads now (publish:
     the released database's raw.* read the release's own copies), in one transaction."""
-    sqls = dict(
-        con.execute(
-            "SELECT view_name, sql FROM duckdb_views() WHERE database_name = current_database() AND schema_name = ?",
-            [schema],
-        ).fetchall()
-    )
-    con.execute("BEGIN TRANSACTION")
-    try:
+    sqls = _view_sqls(con, schema)
+    with transaction(con):
         for name, new in sorted(files.items()):
             match = _VIEW_FILE.search(sqls[name])
             con.execute(f"DROP VIEW {quote(schema)}.{quote(name)}")
             con.execute(sqls[name][: match.start(1) - 1] + literal(str(new)) + sqls[name][match.end(1) + 1 :])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
