@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-from-lock
 
-.PHONY: build test test-slow lint format dev venv lock clean reliability bench
+.PHONY: build test test-slow lint format dev venv lock clean reliability bench bench-instructions
 
 # The virtualenv is created from the hash-locked requirements.lock whenever the lock changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -59,6 +59,11 @@ reliability: $(STAMP)
 # Takes up to an hour at 10 million rows; BENCH_ARGS="--quick" for a short run, or e.g. "--sizes 100000 --merge".
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# Raw + clean in instructions (valgrind's callgrind), before / now / the floor at 100,000 rows: a
+# yardstick a busy machine does not move (about 10 minutes; needs valgrind). Prints the ratios.
+bench-instructions: $(STAMP)
+	$(BIN)/python -m benchmarks.instruction_count $(BENCH_ARGS)
 
 # Re-resolve the lock (maintainers only; needs uv): keeps every pin hashed for pip --require-hashes.
 lock:

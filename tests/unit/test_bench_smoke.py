@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
+import subprocess
 import sys
+from pathlib import Path
 
 import polars as pl
 import pytest
 
-from benchmarks import generate, pandas_reference, pipeline_bench, run
+from benchmarks import generate, instruction_count, pandas_reference, pipeline_bench, run
 from pipelines.lib.sources import count_csv_records, load_snapshot, sha256_of, verify_snapshot
 
 ROWS = 2_000
@@ -105,3 +108,30 @@ def test_measure_reports_timeouts_instead_of_crashing(tmp_path):
         [sys.executable, "-c", "import time; time.sleep(30)"], log=tmp_path / "slow.log", timeout=0.5, mem_cap=8e9
     )
     assert slow["status"] == "timeout" and slow["wall_seconds"] < 10
+
+
+@pytest.mark.slow  # callgrind runs Python 30-60x slower: about 15 s
+@pytest.mark.skipif(shutil.which("callgrind_control") is None, reason="valgrind is not installed")
+def test_instruction_count_reads_the_dumps_a_child_asks_callgrind_for(tmp_path):
+    """The instruction yardstick counts what runs between a child's dumps, under a real callgrind."""
+    work, prefix = tmp_path, tmp_path / "callgrind.out"
+    code = (
+        "from benchmarks.instruction_count import _dump\n"
+        "_dump('between-x')\n"
+        "_dump('measured-small'); sum(range(10_000))\n"
+        "_dump('measured-large'); sum(range(3_000_000))\n"
+        "_dump('measured-last')\n"
+    )
+    subprocess.run(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={prefix}", sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        check=True,
+        capture_output=True,
+    )
+    totals = instruction_count.dump_totals(prefix)
+    assert {"between-x", "measured-small", "measured-large", "measured-last"} <= totals.keys()
+    # Each dump holds what ran since the one before: the 3-million-step loop sits in "measured-last".
+    assert totals["measured-last"] > 10 * totals["measured-large"] > 0
+    assert instruction_count._measured(subprocess.Popen(["true"]), work) == sum(
+        v for k, v in totals.items() if k.startswith("measured-")
+    )
