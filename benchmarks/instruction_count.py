@@ -19,7 +19,9 @@ On one thread each (POLARS_MAX_THREADS=1, FLOPCAST_DUCKDB_THREADS=1): callgrind 
 threads one at a time, so a thread that spins while waiting for another would count millions of
 instructions it does not execute on a real machine. The count is the work; what two threads add or
 save in CPU time is what scale_bench measures. An instruction is not a fixed time (a cache miss
-costs more than an add), so this is evidence beside the CPU-time ratio, not a replacement for it.
+costs more than an add), so this is evidence beside the CPU-time ratio, not a replacement for it;
+and valgrind presents a CPU without SHA extensions or AVX-512, so libraries take other code paths
+than natively (the snapshot's sha256, which every side computes, counts several times its native cost).
 
 Needs valgrind (callgrind and callgrind_control); about 10 minutes at 100,000 rows on two cores
 (callgrind runs a program 30-60x slower).
