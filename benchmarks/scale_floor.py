@@ -5,10 +5,10 @@
 On the main source only, in one process on one DuckDB connection, each step once and in memory:
 
   checksum   sha256 of the snapshot checked against its manifest (before the raw table is kept)
-  raw        one COPY from DuckDB's CSV reader to a zstd Parquet file: every cell of the 47
-             columns as text, a record longer than the csv module's field limit refused, and a view
-             over the file adding the lineage, row numbers from the file's row order (the build's
-             fast path, minus its fallback)
+  raw        the build's fast path minus its fallback (raw._arrow_load: the quote scan, then
+             pyarrow's CSV reader streamed into a zstd Parquet file, every cell of the 47 columns as
+             text, a cell longer than the csv module's field limit refused), and a view over the
+             file naming the columns and adding the lineage, row numbers from the file's row order
   read       the 20 mapped columns and the lineage back as one Arrow table
   type       cleaning.type_columns on all rows at once (strict first, the lenient parser only where
              the strict cast fails, reasons only on the rows that have one)
@@ -56,7 +56,7 @@ def run(sources_dir: Path, work_dir: Path) -> dict:
         resolve_spec_duplicates,
         type_columns,
     )
-    from pipelines.lib.raw import _plain_header
+    from pipelines.lib.raw import _arrow_load, _plain_header
     from pipelines.lib.sources import load_snapshot, verify_snapshot
     from pipelines.lib.warehouse import STORAGE_VERSION, quote
 
@@ -86,18 +86,13 @@ def run(sources_dir: Path, work_dir: Path) -> dict:
     verify_snapshot(snapshot)
     lap("checksum")
     names = _plain_header(snapshot.data_path)
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
-    select = (
-        f"SELECT {', '.join(f'c{i} AS {quote(n)}' for i, n in enumerate(names))} "
-        f"FROM read_csv('{snapshot.data_path}', header = true, auto_detect = false, columns = {columns}, delim = ',', "
-        "quote = '\"', escape = '\"', strict_mode = true, null_padding = false, encoding = 'utf-8', "
-        "max_line_size = 131072)"
-    )
     lineage = f"'{SOURCE}' AS _source, '{snapshot.version}' AS _source_version"
     parquet = work_dir / "raw.parquet"
-    con.execute(f"COPY ({select}) TO '{parquet}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3)")
+    if _arrow_load(snapshot.data_path, names, parquet) is None:
+        raise SystemExit(f"{snapshot.data_path}: the fast path refused the file; the floor measures only that path")
     con.execute(
-        f"CREATE VIEW raw AS SELECT * EXCLUDE (file_row_number), {lineage}, file_row_number + 1 AS _row_number "
+        f"CREATE VIEW raw AS SELECT {', '.join(f'c{i} AS {quote(n)}' for i, n in enumerate(names))}, {lineage}, "
+        "file_row_number + 1 AS _row_number "
         f"FROM read_parquet('{parquet}', file_row_number = true)"
     )
     lap("raw")

@@ -1,7 +1,7 @@
 """raw.*: read a snapshot file losslessly, every cell as text, tagged with where it came from.
 
 Two readers give the same table. ``load_text_table`` (the build's) streams the file through
-DuckDB's CSV reader into the Parquet file behind the view raw.<source>; ``read_text_table`` uses Python's csv module, which gives exact
+pyarrow's CSV reader into the Parquet file behind the view raw.<source>; ``read_text_table`` uses Python's csv module, which gives exact
 record numbers and locates every defect, and is the fallback whenever the fast path cannot vouch
 for the result (see the comment above ``load_text_table``). polars' reader is not used: it turns
 blank lines into all-null rows and reports malformed records without a row number.
@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from pipelines.lib.duck import RAW_FILES_DIR, literal, registered, transaction
@@ -166,7 +167,7 @@ def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
 
     ``_row_number`` is the 1-based record number after the header (a quoted field spanning several
     lines is one record; blank lines are not records), the number every later message refers to.
-    Empty fields after the last column (a trailing comma) are dropped, as DuckDB's reader does; a
+    Empty fields after the last column (a trailing comma) are dropped (as DuckDB's reader did); a
     record with too few fields, or a value beyond the last column, is refused.
     """
     text = _decode(path, path.read_bytes())
@@ -214,15 +215,19 @@ def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
     )
 
 
-# --- the fast path: DuckDB's CSV reader, straight into the raw file --------------------------------
+# --- the fast path: pyarrow's CSV reader, streamed into the raw file -------------------------------
 #
 # read_text_table holds the whole file as Python lists (about 10x the file's size in memory, and a
-# minute per GB). load_text_table lets DuckDB's CSV reader parse the file and stream it into the
+# minute per GB). load_text_table lets pyarrow's CSV reader parse the file and stream it into the
 # raw file instead, and only falls back to read_text_table, which then either reads the file or
 # raises its exact, located RawFormatError, when the fast path cannot vouch for giving the same
-# table: the header is not one plain line, or DuckDB refuses a record (ragged rows, unbalanced
-# quotes, bytes that are not UTF-8, a record longer than the csv module's field limit).
+# table: the header is not one plain line, a quote is anywhere but at a quoted field's start, end
+# or doubled inside it (_quotes_well_formed: pyarrow alone would accept text after a closing quote
+# and a quote left open at the end of the file), or pyarrow refuses a record (ragged rows, bytes
+# that are not UTF-8), or a cell is longer than the csv module's field limit.
 # tests/property/test_raw_fast_path.py checks that both paths agree on hostile files.
+# Until session 7 this was DuckDB's CSV reader (strict_mode) in a COPY to Parquet: the same table,
+# at 1.1-1.6x pyarrow's CPU time for 1M rows, the quote scan included (BENCHMARKS.md).
 #
 # Where raw.<source> lives: one Parquet file per source beside the database
 # (<database folder>/raw/<source>.parquet, zstd), and raw.<source> is a view over it that names the
@@ -234,7 +239,8 @@ def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
 # a name in the view.
 
 _HEADER_PROBE_BYTES = 1 << 20
-RAW_PARQUET_OPTIONS = "FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE 122880"
+RAW_ROW_GROUP_ROWS = 122_880
+RAW_PARQUET_OPTIONS = f"FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE {RAW_ROW_GROUP_ROWS}"
 
 
 def _plain_header(path: Path) -> list[str] | None:
@@ -272,31 +278,97 @@ def raw_file(raw_dir: Path, table: str) -> Path:
     return raw_dir / f"{table}.parquet"
 
 
-def _duckdb_load(con, path: Path, names: list[str], target: Path) -> int | None:
-    """raw rows into the Parquet file `target`; None, and no file, if the fast path cannot vouch."""
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(names))) + "}"
-    # max_line_size: a record longer than the csv module's field limit is refused, and the exact
-    # path then reads the file or names the cell that is too long (a cell is never longer than its
-    # record), instead of measuring every cell afterwards (0.9 CPU-s for 1M rows).
-    reader = (
-        f"read_csv({literal(str(path))}, header = true, auto_detect = false, columns = {columns}, "
-        "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-        f"encoding = 'utf-8', parallel = true, max_line_size = {csv.field_size_limit()})"
-    )
-    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+# A double quote may sit just after a field starts (or after another quote, for a doubled one) when
+# it opens a quoted field, and just before a field ends (or before another quote) when it closes one.
+_OPENS_AFTER = np.zeros(256, dtype=bool)
+_OPENS_AFTER[[ord(","), ord("\n"), ord("\r"), ord('"')]] = True
+_CLOSES_BEFORE = _OPENS_AFTER
+_QUOTE_SCAN_BYTES = 1 << 24  # the file is read 16 MB at a time: memory stays flat at any size
+
+
+def _quotes_well_formed(path: Path) -> bool:
+    """True if every double quote of the file opens a quoted field at a field's start, closes it at
+    a field's end, or is doubled inside it, and none is left open at the end of the file.
+
+    pyarrow's CSV reader accepts two things the csv module refuses (and reads them differently):
+    text after a closing quote ('"abc"def' as 'abcdef') and a quote still open at the end of the
+    file. Counting quotes tells which quotes open and which close (the header has none); a file
+    with a quote anywhere else, even a literal one inside an unquoted field, which the csv module
+    would accept, goes to the exact path instead."""
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        block = bytearray(_QUOTE_SCAN_BYTES + 2)  # one chunk and the byte on either side of it
+        seen = 0
+        for start in range(0, size, _QUOTE_SCAN_BYTES):
+            low = max(start - 1, 0)
+            handle.seek(low)
+            got = handle.readinto(memoryview(block)[: min(start + _QUOTE_SCAN_BYTES + 1, size) - low])
+            buf = np.frombuffer(block, dtype=np.uint8, count=got)
+            first = start - low  # where the chunk itself begins in buf
+            quotes = np.flatnonzero(buf[first : first + min(_QUOTE_SCAN_BYTES, size - start)] == ord('"')) + first
+            closes = (np.arange(seen, seen + quotes.size) & 1) == 1
+            opening, closing = quotes[~closes], quotes[closes]
+            seen += quotes.size
+            if opening.size and (start + opening[0] - first == 0 or not _OPENS_AFTER[buf[opening - 1]].all()):
+                return False
+            closing = closing[start + closing - first + 1 < size]  # a quote that ends the file closes it
+            if not _CLOSES_BEFORE[buf[closing + 1]].all():
+                return False
+        return seen % 2 == 0
+
+
+class _Refused(Exception):
+    """The fast path cannot vouch for this file: the exact path reads it."""
+
+
+def _arrow_load(path: Path, names: list[str], target: Path) -> int | None:
+    """raw rows into the Parquet file `target` through pyarrow's CSV reader, streamed (one thread,
+    in file order); None, and no file, if the fast path cannot vouch for the exact path's table."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    if not _quotes_well_formed(path):
+        return None
+    columns = [f"c{i}" for i in range(len(names))]
+    schema = pa.schema([(c, pa.string()) for c in columns])
+    limit = csv.field_size_limit()  # in characters; a cell of at most `limit` bytes is within it
+    rows = 0
     try:
-        # On one DuckDB thread (the sha256 of the same file runs on another meanwhile), which also
-        # keeps the file's rows in the CSV's record order: the view's row numbers are that order.
-        # (`parallel = false` is not the same reader: it accepts a file that ends inside a quoted field.)
-        con.execute("SET threads = 1")
-        (rows,) = con.execute(
-            f"COPY (SELECT * FROM {reader}) TO {literal(str(target))} ({RAW_PARQUET_OPTIONS})"
-        ).fetchone()
-    except duckdb.Error:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 22, skip_rows=1, column_names=columns),
+            parse_options=pacsv.ParseOptions(
+                delimiter=",", quote_char='"', double_quote=True, escape_char=False, newlines_in_values=True
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(columns, pa.string()),
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                check_utf8=True,
+            ),
+        )
+        with pq.ParquetWriter(target, schema, compression="zstd", compression_level=3) as writer:
+            pending: list = []
+            pending_rows = 0
+            for batch in reader:
+                if any((pc.max(pc.binary_length(cells)).as_py() or 0) > limit for cells in batch.columns):
+                    raise _Refused
+                pending.append(batch)
+                pending_rows += batch.num_rows
+                rows += batch.num_rows
+                if pending_rows >= RAW_ROW_GROUP_ROWS:  # whole row groups, as DuckDB's COPY wrote them
+                    table = pa.Table.from_batches(pending, schema)
+                    whole = pending_rows - pending_rows % RAW_ROW_GROUP_ROWS
+                    writer.write_table(table.slice(0, whole), row_group_size=RAW_ROW_GROUP_ROWS)
+                    pending, pending_rows = table.slice(whole).to_batches(), pending_rows - whole
+            if pending_rows or rows == 0:
+                writer.write_table(pa.Table.from_batches(pending, schema), row_group_size=RAW_ROW_GROUP_ROWS)
+    except (pa.ArrowException, _Refused):
         target.unlink(missing_ok=True)
         return None
-    finally:
-        con.execute(f"SET threads = {int(threads)}")
     return rows
 
 
@@ -341,7 +413,7 @@ def load_text_table(
 ) -> tuple[int, int, str]:
     """raw.<table>: what read_text_table returns, as a view over the Parquet file
     raw_dir/<table>.parquet (raw_dir: raw_files_dir(con) unless given); (rows, data columns,
-    reader), reader being "duckdb" (the fast path) or "csv" (the exact path).
+    reader), reader being "pyarrow" (the fast path) or "csv" (the exact path).
 
     The rows go to a loading file first, which replaces the table's file, and the view is
     (re)created, only after ``before_commit`` (optional; e.g. waiting for the checksum computed
@@ -353,8 +425,8 @@ def load_text_table(
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
     try:
         names = _plain_header(path)
-        rows = _duckdb_load(con, path, names, loading) if names is not None else None
-        reader = "duckdb"
+        rows = _arrow_load(path, names, loading) if names is not None else None
+        reader = "pyarrow"
         if rows is None:  # the exact path: reads the file, or raises the located RawFormatError
             frame = read_text_table(path, source=source, version=version)
             names = [c for c in frame.columns if c not in LINEAGE_COLUMNS]

@@ -1,6 +1,6 @@
 """The one clean stage (stages.materialize_clean; stages.clean_frame runs the same function on an
 in-memory DuckDB) gives the same tables whatever its batch and transaction sizes, and whichever
-reader made raw.*: the build (DuckDB's CSV reader, small batches appended over several
+reader made raw.*: the build (pyarrow's CSV reader, small batches appended over several
 transactions, duplicates across batches) against clean_frame (read_text_table, one batch), table
 for table, on the bundled sources and on a synthetic file with dirty rows."""
 

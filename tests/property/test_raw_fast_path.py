@@ -1,6 +1,6 @@
-"""The raw stage's fast path (DuckDB's CSV reader) gives exactly the exact path's table, or steps aside.
+"""The raw stage's fast path (pyarrow's CSV reader) gives exactly the exact path's table, or steps aside.
 
-``load_text_table`` parses with DuckDB and falls back to ``read_text_table`` (Python's csv module)
+``load_text_table`` parses with pyarrow and falls back to ``read_text_table`` (Python's csv module)
 when it cannot vouch for the result. For every hostile file of test_hostile_input.py (hypothesis
 draws and the hand-picked ones) the table it writes must equal what ``read_text_table`` returns,
 cell for cell and row number for row number, and a file the exact path refuses must be refused
@@ -17,6 +17,7 @@ import polars as pl
 import pytest
 from hypothesis import given, note
 
+from pipelines.lib import raw
 from pipelines.lib.raw import RawFormatError, load_text_table, read_text_table
 from tests.property.test_hostile_input import FILE_NAME, HANDPICKED, HOSTILE, REAL_FILE, hostile_files
 
@@ -83,7 +84,7 @@ def test_fast_path_matches_the_exact_reader_on_handpicked_files(work_dir, name):
 
 
 def test_the_real_file_takes_the_fast_path():
-    assert assert_same_table(REAL_FILE, note=print) == "duckdb"
+    assert assert_same_table(REAL_FILE, note=print) == "pyarrow"
 
 
 @pytest.mark.parametrize("row", ["1,2,", "1,2,,", '1,2,""', "1,2,3", "1,2, ", "1", "1,", ",,"])
@@ -93,3 +94,43 @@ def test_extra_fields_after_the_last_column(tmp_path, row):
     path = tmp_path / "extra.csv"
     path.write_bytes(f"a,b\n0,0\n{row}\n".encode())
     assert_same_table(path, note=print)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        '"abc"def,x',  # text after a closing quote: pyarrow alone reads 'abcdef'
+        'x,"a,"def',  # the same, after a comma inside the quotes
+        'x,"y',  # a quote still open at the end of the file: pyarrow alone reads 'y\\n'
+        'ab"c,x',  # a literal quote inside an unquoted field: the csv module keeps it
+        '"a""b","c"',  # a doubled quote inside a quoted field
+        '""abc,x',  # an empty quoted field followed by text
+        '"x"\r\n"y","z"',  # quoted fields across CRLF line ends
+    ],
+)
+def test_quotes_pyarrow_would_read_differently(tmp_path, row):
+    """pyarrow's reader accepts malformed quoting that the csv module refuses; the quote scan sends
+    those files to the exact path, which reads or refuses them with its own message."""
+    path = tmp_path / "quotes.csv"
+    path.write_bytes(f"a,b\n0,0\n{row}\n".encode())
+    assert_same_table(path, note=print)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 64])
+def test_quote_scan_reads_the_same_across_chunk_boundaries(tmp_path, monkeypatch, chunk):
+    """The quote scan reads the file in chunks; a quote's neighbours may sit in the next chunk."""
+    monkeypatch.setattr(raw, "_QUOTE_SCAN_BYTES", chunk)
+    cases = {
+        b'a,b\n"x","y"\n': True,
+        b'a,b\n"a""b","c"\n': True,
+        b'a,b\n"x",y': True,
+        b'a,b\nx,"y"': True,
+        b'a,b\n"abc"def,x\n': False,
+        b'a,b\n"a,"def,x\n': False,
+        b'a,b\nx,"y\n': False,
+        b'a,b\nab"c,x\n': False,
+    }
+    for data, well_formed in cases.items():
+        path = tmp_path / "quotes.csv"
+        path.write_bytes(data)
+        assert raw._quotes_well_formed(path) is well_formed, data
