@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -115,8 +116,8 @@ def count(which: str, sources: Path, work: Path, *, baseline_tree: Path | None =
         which,
         *child_args,
     ]
-    log = open(work / "child.log", "wb")  # noqa: SIM115 (closed with the process, in _measured)
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with open(work / "child.log", "wb") as log:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def _measured(proc: subprocess.Popen, work: Path) -> int:
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="write the result here as JSON")
     args = parser.parse_args(argv)
     for tool in ("valgrind", "callgrind_control"):
-        if subprocess.run(["which", tool], capture_output=True).returncode != 0:
+        if shutil.which(tool) is None:
             parser.error(f"{tool} is not installed (Debian: apt-get install valgrind)")
     with tempfile.TemporaryDirectory(prefix="flopcast-instructions-") as scratch:
         result = measure(args.rows, args.workdir or Path(scratch))

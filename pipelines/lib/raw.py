@@ -239,8 +239,12 @@ def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
 # a name in the view.
 
 _HEADER_PROBE_BYTES = 1 << 20
+# How both paths write the raw file (pyarrow for the fast path, DuckDB's COPY for the exact one).
 RAW_ROW_GROUP_ROWS = 122_880
-RAW_PARQUET_OPTIONS = f"FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, ROW_GROUP_SIZE {RAW_ROW_GROUP_ROWS}"
+RAW_ZSTD_LEVEL = 3
+RAW_PARQUET_OPTIONS = (
+    f"FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL {RAW_ZSTD_LEVEL}, ROW_GROUP_SIZE {RAW_ROW_GROUP_ROWS}"
+)
 
 
 def _plain_header(path: Path) -> list[str] | None:
@@ -278,11 +282,11 @@ def raw_file(raw_dir: Path, table: str) -> Path:
     return raw_dir / f"{table}.parquet"
 
 
-# A double quote may sit just after a field starts (or after another quote, for a doubled one) when
-# it opens a quoted field, and just before a field ends (or before another quote) when it closes one.
-_OPENS_AFTER = np.zeros(256, dtype=bool)
-_OPENS_AFTER[[ord(","), ord("\n"), ord("\r"), ord('"')]] = True
-_CLOSES_BEFORE = _OPENS_AFTER
+# The bytes a double quote may have beside it: one that opens a quoted field comes just after a
+# field starts (or after another quote, for a doubled one), one that closes it just before the
+# field ends (or before another quote).
+_QUOTE_NEIGHBOURS = np.zeros(256, dtype=bool)
+_QUOTE_NEIGHBOURS[[ord(","), ord("\n"), ord("\r"), ord('"')]] = True
 _QUOTE_SCAN_BYTES = 1 << 24  # the file is read 16 MB at a time: memory stays flat at any size
 
 
@@ -309,10 +313,10 @@ def _quotes_well_formed(path: Path) -> bool:
             closes = (np.arange(seen, seen + quotes.size) & 1) == 1
             opening, closing = quotes[~closes], quotes[closes]
             seen += quotes.size
-            if opening.size and (start + opening[0] - first == 0 or not _OPENS_AFTER[buf[opening - 1]].all()):
+            if opening.size and (start + opening[0] - first == 0 or not _QUOTE_NEIGHBOURS[buf[opening - 1]].all()):
                 return False
             closing = closing[start + closing - first + 1 < size]  # a quote that ends the file closes it
-            if not _CLOSES_BEFORE[buf[closing + 1]].all():
+            if not _QUOTE_NEIGHBOURS[buf[closing + 1]].all():
                 return False
         return seen % 2 == 0
 
@@ -350,7 +354,7 @@ def _arrow_load(path: Path, names: list[str], target: Path) -> int | None:
                 check_utf8=True,
             ),
         )
-        with pq.ParquetWriter(target, schema, compression="zstd", compression_level=3) as writer:
+        with pq.ParquetWriter(target, schema, compression="zstd", compression_level=RAW_ZSTD_LEVEL) as writer:
             pending: list = []
             pending_rows = 0
             for batch in reader:
