@@ -4,11 +4,12 @@
 
 On the main source only, in one process on one DuckDB connection, each step once and in memory:
 
-  checksum   sha256 of the snapshot checked against its manifest (before the raw table is kept)
-  raw        the build's fast path minus its fallback (raw._arrow_load: the quote scan, then
-             pyarrow's CSV reader streamed into a zstd Parquet file, every cell of the 47 columns as
-             text, a cell longer than the csv module's field limit refused), and a view over the
-             file naming the columns and adding the lineage, row numbers from the file's row order
+  checksum   sha256 of the snapshot checked against its manifest (before the raw table is kept),
+             with the quote scan (raw.QuoteScan) on the same read, as the build does it
+  raw        the build's fast path minus its fallback (raw._arrow_load: pyarrow's CSV reader
+             streamed into a zstd Parquet file, every cell of the 47 columns as text, a cell longer
+             than the csv module's field limit refused), and a view over the file naming the
+             columns and adding the lineage, row numbers from the file's row order
   read       the 20 mapped columns and the lineage back as one Arrow table
   type       cleaning.type_columns on all rows at once (strict first, the lenient parser only where
              the strict cast fails, reasons only on the rows that have one)
@@ -56,7 +57,7 @@ def run(sources_dir: Path, work_dir: Path) -> dict:
         resolve_spec_duplicates,
         type_columns,
     )
-    from pipelines.lib.raw import _arrow_load, _plain_header
+    from pipelines.lib.raw import QuoteScan, _arrow_load, _plain_header
     from pipelines.lib.sources import load_snapshot, verify_snapshot
     from pipelines.lib.warehouse import STORAGE_VERSION, quote
 
@@ -83,12 +84,13 @@ def run(sources_dir: Path, work_dir: Path) -> dict:
     )
     clock[:] = [time.perf_counter(), time.process_time()]
 
-    verify_snapshot(snapshot)
+    quotes = QuoteScan()
+    verify_snapshot(snapshot, quotes.feed)
     lap("checksum")
     names = _plain_header(snapshot.data_path)
     lineage = f"'{SOURCE}' AS _source, '{snapshot.version}' AS _source_version"
     parquet = work_dir / "raw.parquet"
-    if _arrow_load(snapshot.data_path, names, parquet) is None:
+    if not quotes.well_formed() or _arrow_load(snapshot.data_path, names, parquet) is None:
         raise SystemExit(f"{snapshot.data_path}: the fast path refused the file; the floor measures only that path")
     con.execute(
         f"CREATE VIEW raw AS SELECT {', '.join(f'c{i} AS {quote(n)}' for i, n in enumerate(names))}, {lineage}, "

@@ -222,9 +222,11 @@ def read_text_table(path: Path, *, source: str, version: str) -> pl.DataFrame:
 # raw file instead, and only falls back to read_text_table, which then either reads the file or
 # raises its exact, located RawFormatError, when the fast path cannot vouch for giving the same
 # table: the header is not one plain line, a quote is anywhere but at a quoted field's start, end
-# or doubled inside it (_quotes_well_formed: pyarrow alone would accept text after a closing quote
-# and a quote left open at the end of the file), or pyarrow refuses a record (ragged rows, bytes
-# that are not UTF-8), or a cell is longer than the csv module's field limit.
+# or doubled inside it (QuoteScan: pyarrow alone would accept text after a closing quote and a
+# quote left open at the end of the file), or pyarrow refuses a record (ragged rows, bytes that
+# are not UTF-8), or a cell is longer than the csv module's field limit. The build runs the quote
+# scan on the checksum's read of the file, beside pyarrow's parse, and drops pyarrow's table if
+# the scan says no (before session 8 the scan was a read of its own, before the parse).
 # tests/property/test_raw_fast_path.py checks that both paths agree on hostile files.
 # Until session 7 this was DuckDB's CSV reader (strict_mode) in a COPY to Parquet: the same table,
 # at 1.1-1.6x pyarrow's CPU time for 1M rows, the quote scan included (BENCHMARKS.md).
@@ -287,38 +289,75 @@ def raw_file(raw_dir: Path, table: str) -> Path:
 # field ends (or before another quote).
 _QUOTE_NEIGHBOURS = np.zeros(256, dtype=bool)
 _QUOTE_NEIGHBOURS[[ord(","), ord("\n"), ord("\r"), ord('"')]] = True
-_QUOTE_SCAN_BYTES = 1 << 24  # the file is read 16 MB at a time: memory stays flat at any size
+_QUOTE = ord('"')
+_QUOTE_SCAN_BYTES = 1 << 22  # _quotes_well_formed reads 4 MB at a time: memory stays flat at any size
 
 
-def _quotes_well_formed(path: Path) -> bool:
-    """True if every double quote of the file opens a quoted field at a field's start, closes it at
-    a field's end, or is doubled inside it, and none is left open at the end of the file.
+class QuoteScan:
+    """Whether every double quote of a file opens a quoted field at a field's start, closes it at a
+    field's end, or is doubled inside it, and none is left open at the end of the file: fed the
+    file's bytes in order, a chunk at a time (any split), then asked ``well_formed()``.
 
     pyarrow's CSV reader accepts two things the csv module refuses (and reads them differently):
     text after a closing quote ('"abc"def' as 'abcdef') and a quote still open at the end of the
     file. Counting quotes tells which quotes open and which close (the header has none); a file
     with a quote anywhere else, even a literal one inside an unquoted field, which the csv module
-    would accept, goes to the exact path instead."""
+    would accept, goes to the exact path instead.
+
+    Fed by the checksum's read of the file (materialize_raw), the scan costs no read of its own and
+    looks at bytes the hash has just brought into the cache."""
+
+    def __init__(self) -> None:
+        self._quotes = 0  # quotes seen so far: an even count before a quote means it opens a field
+        self._offset = 0  # bytes seen so far
+        self._last = 0  # the byte before the next chunk
+        self._closed_at_end = False  # the last chunk ended with a closing quote: its next byte is to come
+        self._ok = True
+        self._equal = np.empty(0, dtype=bool)  # reused: a fresh array per chunk costs page faults
+
+    def feed(self, chunk) -> None:
+        """The next bytes of the file (bytes, bytearray or memoryview)."""
+        buf = np.frombuffer(chunk, dtype=np.uint8)
+        if not self._ok or not buf.size:
+            return
+        if self._closed_at_end and not _QUOTE_NEIGHBOURS[buf[0]]:
+            self._ok = False
+            return
+        if self._equal.size < buf.size:
+            self._equal = np.empty(buf.size, dtype=bool)
+        equal = self._equal[: buf.size]
+        np.equal(buf, _QUOTE, out=equal)
+        quotes = np.flatnonzero(equal)
+        closes = (np.arange(self._quotes, self._quotes + quotes.size) & 1) == 1
+        opening, closing = quotes[~closes], quotes[closes]
+        if opening.size and opening[0] == 0:  # its byte before is the previous chunk's last
+            if self._offset == 0 or not _QUOTE_NEIGHBOURS[self._last]:
+                self._ok = False
+                return
+            opening = opening[1:]
+        self._closed_at_end = bool(closing.size) and closing[-1] == buf.size - 1
+        if self._closed_at_end:
+            closing = closing[:-1]
+        if not (_QUOTE_NEIGHBOURS[buf[opening - 1]].all() and _QUOTE_NEIGHBOURS[buf[closing + 1]].all()):
+            self._ok = False
+            return
+        self._quotes += quotes.size
+        self._offset += buf.size
+        self._last = int(buf[-1])
+
+    def well_formed(self) -> bool:
+        """After the last chunk: True if the fast path may read the file (a quote that ends the file closes it)."""
+        return self._ok and self._quotes % 2 == 0
+
+
+def _quotes_well_formed(path: Path) -> bool:
+    """QuoteScan over the whole file, read here (for a caller that has no read of the file to feed it)."""
+    scan = QuoteScan()
+    block = bytearray(_QUOTE_SCAN_BYTES)
     with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        block = bytearray(_QUOTE_SCAN_BYTES + 2)  # one chunk and the byte on either side of it
-        seen = 0
-        for start in range(0, size, _QUOTE_SCAN_BYTES):
-            low = max(start - 1, 0)
-            handle.seek(low)
-            got = handle.readinto(memoryview(block)[: min(start + _QUOTE_SCAN_BYTES + 1, size) - low])
-            buf = np.frombuffer(block, dtype=np.uint8, count=got)
-            first = start - low  # where the chunk itself begins in buf
-            quotes = np.flatnonzero(buf[first : first + min(_QUOTE_SCAN_BYTES, size - start)] == ord('"')) + first
-            closes = (np.arange(seen, seen + quotes.size) & 1) == 1
-            opening, closing = quotes[~closes], quotes[closes]
-            seen += quotes.size
-            if opening.size and (start + opening[0] - first == 0 or not _QUOTE_NEIGHBOURS[buf[opening - 1]].all()):
-                return False
-            closing = closing[start + closing - first + 1 < size]  # a quote that ends the file closes it
-            if not _QUOTE_NEIGHBOURS[buf[closing + 1]].all():
-                return False
-        return seen % 2 == 0
+        while got := handle.readinto(block):
+            scan.feed(memoryview(block)[:got])
+    return scan.well_formed()
 
 
 class _Refused(Exception):
@@ -327,14 +366,14 @@ class _Refused(Exception):
 
 def _arrow_load(path: Path, names: list[str], target: Path) -> int | None:
     """raw rows into the Parquet file `target` through pyarrow's CSV reader, streamed (one thread,
-    in file order); None, and no file, if the fast path cannot vouch for the exact path's table."""
+    in file order); None, and no file, if pyarrow refuses the file or a cell is over the field
+    limit. The caller must also see the file's quotes well formed (QuoteScan) before it trusts
+    the table: pyarrow alone misreads some quoting."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    if not _quotes_well_formed(path):
-        return None
     columns = [f"c{i}" for i in range(len(names))]
     schema = pa.schema([(c, pa.string()) for c in columns])
     limit = csv.field_size_limit()  # in characters; a cell of at most `limit` bytes is within it
@@ -414,6 +453,7 @@ def load_text_table(
     version: str,
     raw_dir: Path | None = None,
     before_commit=None,
+    quotes_well_formed=None,
 ) -> tuple[int, int, str]:
     """raw.<table>: what read_text_table returns, as a view over the Parquet file
     raw_dir/<table>.parquet (raw_dir: raw_files_dir(con) unless given); (rows, data columns,
@@ -422,6 +462,11 @@ def load_text_table(
     The rows go to a loading file first, which replaces the table's file, and the view is
     (re)created, only after ``before_commit`` (optional; e.g. waiting for the checksum computed
     alongside) has returned: if anything raises before, the old file and view are left as they were.
+
+    ``quotes_well_formed`` (optional): a function returning the QuoteScan verdict of a scan the
+    caller runs alongside (materialize_raw feeds it from the checksum's read); pyarrow then parses
+    at once, and its table is kept only if the verdict is True. Without it the file is scanned
+    here first.
     """
     raw_dir = raw_files_dir(con) if raw_dir is None else raw_dir
     raw_dir.mkdir(parents=True, exist_ok=True)
@@ -429,7 +474,11 @@ def load_text_table(
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
     try:
         names = _plain_header(path)
-        rows = _arrow_load(path, names, loading) if names is not None else None
+        rows = None
+        if names is not None and (quotes_well_formed is not None or _quotes_well_formed(path)):
+            rows = _arrow_load(path, names, loading)
+            if rows is not None and quotes_well_formed is not None and not quotes_well_formed():
+                rows = None  # pyarrow may have misread the quoting: its table is not kept
         reader = "pyarrow"
         if rows is None:  # the exact path: reads the file, or raises the located RawFormatError
             frame = read_text_table(path, source=source, version=version)

@@ -29,7 +29,7 @@ from pipelines.lib.cleaning import (
     type_columns,
 )
 from pipelines.lib.duck import literal, registered, table_columns
-from pipelines.lib.raw import LINEAGE_COLUMNS, load_text_table
+from pipelines.lib.raw import LINEAGE_COLUMNS, QuoteScan, load_text_table
 from pipelines.lib.sources import load_snapshot, verify_snapshot
 from pipelines.lib.warehouse import count_rows, quote, read_table, table_exists, write_table
 
@@ -67,12 +67,20 @@ def materialize_raw(
 ) -> RawResult:
     """Load every cell as text into raw.<source>, replacing it only once the snapshot's checksum holds.
 
-    The checksum is computed on a second thread while DuckDB parses the file (hashlib releases the
-    GIL), so a large file is read twice at the same time instead of one pass after the other.
+    The checksum is computed on a second thread while pyarrow parses the file (hashlib releases the
+    GIL), so a large file is read twice at the same time instead of one pass after the other; the
+    quote scan that decides whether pyarrow's table may be kept (raw.QuoteScan) rides on the
+    checksum's read.
     """
     snapshot = load_snapshot(sources_dir, source, version)
+    quotes = QuoteScan()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sha256") as pool:
-        checksum = pool.submit(verify_snapshot, snapshot)
+        checksum = pool.submit(verify_snapshot, snapshot, quotes.feed)
+
+        def quotes_well_formed() -> bool:
+            checksum.result()  # the scan has seen the whole file once the checksum is done
+            return quotes.well_formed()
+
         try:
             rows, columns, _reader = load_text_table(
                 con,
@@ -82,6 +90,7 @@ def materialize_raw(
                 source=source,
                 version=snapshot.version,
                 before_commit=checksum.result,
+                quotes_well_formed=quotes_well_formed,
             )
         except Exception:
             checksum.result()  # a file that fails its checksum is reported as that, whatever else is wrong
