@@ -27,14 +27,14 @@ build's great-expectations helper counts; peak RSS of the whole process tree, sa
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+from benchmarks.sitting import describe
+from benchmarks.sitting import sitting as measured_sitting
 
 FLOOR_IMPORTS = "import dagster, polars, duckdb, numpy, pyarrow, great_expectations, matplotlib, sqlglot"
 QUERY_FLOOR_IMPORTS = "import duckdb"
@@ -45,14 +45,6 @@ COLD_QUERY_TARGET_SECONDS = 1.0
 def _flopcast(project_root: Path) -> list[str]:
     script = Path(sys.executable).with_name("flopcast")
     return [str(script)] if script.exists() else [sys.executable, "-m", "pipelines.cli"]
-
-
-def _sitting(project_root: Path) -> dict:
-    """When and on what code the measurement ran: a later run may merge it into its own report."""
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short=12", "HEAD"], cwd=project_root, capture_output=True, text=True
-    ).stdout.strip()
-    return {"date": dt.date.today().isoformat(), "commit": commit, "loadavg_at_start": round(os.getloadavg()[0], 1)}
 
 
 def _medians(runs: list[dict]) -> tuple[float | None, float | None]:
@@ -114,7 +106,7 @@ def bench_build_vs_floor(
             shutil.rmtree(warehouse, ignore_errors=True)
         return run
 
-    sitting = _sitting(project_root)
+    sitting = measured_sitting(project_root)
     print("[build] import floors and the bundled build, alternating", flush=True)
     measure(listed_cmd, log=logs / "floor-warm-up.log", **limits)  # the page cache and .pyc files
     warm = build("warm-up", env={"PYTHONPROFILEIMPORTTIME": "1"})  # kept: the cold queries read its warehouse
@@ -171,7 +163,7 @@ def bench_cold_query(
         "query_command": 'flopcast query "select 1"',
         "floor_runs": floors,
         "query_runs": queries,
-        "sitting": _sitting(project_root),
+        "sitting": measured_sitting(project_root),
     }
     result["floor_seconds"], result["floor_cpu_seconds"] = _medians(floors)
     result["query_seconds"], result["query_cpu_seconds"] = _medians(queries)
@@ -234,12 +226,7 @@ def markdown(results: dict) -> list[str]:
     if not b and not q:
         return []
     sitting = b.get("sitting") or q.get("sitting")
-    when = (
-        f" Measured {sitting['date']} at commit {sitting['commit']} (load average {sitting['loadavg_at_start']} at the "
-        "start), which may be another sitting than the rest of this report."
-        if sitting
-        else ""
-    )
+    when = f" Measured {describe(sitting)}." if sitting else ""
     lines = [
         "",
         "## Bundled build against the import floor; cold query",

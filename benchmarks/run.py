@@ -36,6 +36,8 @@ from importlib import metadata
 from pathlib import Path
 
 from benchmarks import build_floor
+from benchmarks.sitting import from_machine, sittings_lines
+from benchmarks.sitting import sitting as measured_sitting
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_JSON = PROJECT_ROOT / "benchmarks" / "results.json"
@@ -169,7 +171,7 @@ def _pipeline_env(args) -> dict:
 def bench_size(n: int, root: Path, args) -> dict:
     sources, work, logs = root / f"sources-{n}", root / f"work-{n}", root / "logs"
     limits = {"timeout": args.timeout_min * 60, "mem_cap": args.mem_cap_gb * GB}
-    entry: dict = {"rows": n}
+    entry: dict = {"rows": n, "sitting": measured_sitting()}
     print(f"[{n:,}] generating", flush=True)
     gen = measure(
         _module("generate", "--rows", n, "--out", sources, "--force"), log=logs / f"generate-{n}.log", **limits
@@ -358,13 +360,14 @@ def bench_cold_query(root: Path, args, warehouse: Path) -> dict:
 def bench_bootstrap(root: Path, args) -> dict:
     limits = {"timeout": args.timeout_min * 60, "mem_cap": args.mem_cap_gb * GB}
     out = root / "bootstrap.json"
+    when = measured_sitting()
     print("[bootstrap] 10,000 resamples", flush=True)
     run = measure(
         _module("bootstrap_bench", "--out", out, "--repeats", args.repeats * 2 + 1),
         log=root / "logs" / "bootstrap.log",
         **limits,
     )
-    return {**run, "result": _read_json(out)}
+    return {**run, "result": _read_json(out), "sitting": when}
 
 
 def _summary(run: dict) -> str:
@@ -567,6 +570,24 @@ def evaluate_targets(results: dict) -> list[dict]:
     return rows
 
 
+def _measured_sittings(results: dict) -> list[tuple[str, dict]]:
+    """(what, sitting) for every measurement in results; an entry written before entries carried
+    their sitting gets the sitting of the run that wrote the file."""
+    fallback = from_machine(results.get("run_date"), results.get("machine"))
+    measured = []
+    for key, entry in sorted(results.get("sizes", {}).items(), key=lambda kv: int(kv[0])):
+        what = f"{int(key):,} rows" + (" with the raw + clean comparison" if entry.get("scale") else "")
+        measured.append((what, entry.get("sitting") or fallback))
+    for key, what in (
+        ("build_vs_floor", "the bundled build and its floor"),
+        ("cold_query", "the cold query"),
+        ("bootstrap", "the bootstrap"),
+    ):
+        if key in results:
+            measured.append((what, results[key].get("sitting") or fallback))
+    return measured
+
+
 def write_markdown(results: dict, path: Path) -> None:
     m = results["machine"]
     lines = [
@@ -580,24 +601,10 @@ def write_markdown(results: dict, path: Path) -> None:
         "bound: what it leaves out), `benchmarks/generate.py` (the synthetic data) and `benchmarks/run.py` (wall",
         "time, peak RSS, timeouts).",
         "",
-        f"Run {results['run_date']} on {m['cores']} cores, {m['ram_bytes'] / 2**30:.1f} GiB RAM ({m['cpu']}), "
+        f"Last run {results['run_date']} on {m['cores']} cores, {m['ram_bytes'] / 2**30:.1f} GiB RAM ({m['cpu']}), "
         f"Python {m['python']}, " + ", ".join(f"{k} {v}" for k, v in m["libraries"].items() if v) + ".",
-        f"Commit {m['git_commit'][:12]}{' with uncommitted pipeline changes' if m['pipeline_code_modified_since_commit'] else ''}; "
-        f"1-minute load average at start {m['loadavg_at_start'][0]:.1f} (other work on the machine inflates times).",
-        *(
-            [
-                f"Merged with an earlier run ({results['merged_from_previous_run']['run_date']}, commit "
-                f"{(results['merged_from_previous_run'].get('machine') or {}).get('git_commit', '?')[:12]}, load average at start "
-                f"{(results['merged_from_previous_run'].get('machine') or {}).get('loadavg_at_start', [float('nan')])[0]:.1f}) for: "
-                + ", ".join(
-                    [f"{int(k):,} rows" for k in results["merged_from_previous_run"]["sizes"]]
-                    + results["merged_from_previous_run"]["other"]
-                )
-                + "; the line above describes the latest run."
-            ]
-            if results.get("merged_from_previous_run")
-            else []
-        ),
+        "Each measurement below comes from the sitting that measured it (`--merge` keeps what a run does not redo):",
+        *sittings_lines(_measured_sittings(results)),
         f"Settings: sizes {', '.join(f'{s:,}' for s in results['settings']['sizes'])}; {results['settings']['resamples']} bootstrap resamples per "
         f"fit in the pipeline runs (the build's default, {BUILD_DEFAULT_RESAMPLES}, is timed separately); timeout "
         f"{results['settings']['timeout_min']:g} min and memory cap {results['settings']['mem_cap_gb']:g} GB per run; "
@@ -846,12 +853,12 @@ def main(argv: list[str] | None = None) -> int:
         previous = json.loads(args.results.read_text(encoding="utf-8"))
         kept = [k for k in previous.get("sizes", {}) if int(k) not in args.sizes]
         results["sizes"] = {k: previous["sizes"][k] for k in kept}
-        results["merged_from_previous_run"] = {
-            "run_date": previous.get("run_date"),
-            "sizes": kept,
-            "other": [],
-            "machine": previous.get("merged_from_previous_run", {}).get("machine") or previous.get("machine"),
-        }
+        # Entries from before entries carried their sitting: the run that measured them, as far as the file says.
+        earlier = previous.get("merged_from_previous_run") or {}
+        for k in kept:
+            if "sitting" not in results["sizes"][k]:
+                by = earlier if k in earlier.get("sizes", []) else previous
+                results["sizes"][k]["sitting"] = from_machine(by.get("run_date"), by.get("machine"))
         for key, skipped in (
             ("build_vs_floor", args.skip_build),
             ("cold_query", args.skip_build),
@@ -859,7 +866,9 @@ def main(argv: list[str] | None = None) -> int:
         ):
             if skipped and key in previous:
                 results[key] = previous[key]
-                results["merged_from_previous_run"]["other"].append(key)
+                if "sitting" not in results[key]:
+                    by = earlier if key in earlier.get("other", []) else previous
+                    results[key]["sitting"] = from_machine(by.get("run_date"), by.get("machine"))
         results["settings"]["sizes"] = sorted({*map(int, kept), *args.sizes})
     try:
         for n in args.sizes:

@@ -110,6 +110,30 @@ def test_measure_reports_timeouts_instead_of_crashing(tmp_path):
     assert slow["status"] == "timeout" and slow["wall_seconds"] < 10
 
 
+def test_a_merged_report_names_the_sitting_of_each_measurement(tmp_path):
+    """`--merge` keeps what a run does not redo; the report says which sitting measured each
+    entry (an entry from before entries carried one gets the sitting of the run that wrote it)."""
+    machine = {"git_commit": "a" * 40, "pipeline_code_modified_since_commit": False, "loadavg_at_start": [3.5, 0, 0]}
+    stamped = {"date": "2026-11-29", "time": "05:40", "commit": "b" * 12, "modified": False, "loadavg_at_start": 1.2}
+    unrecorded = {"rows": 10_000, "pipeline": {"status": "failed"}}
+    previous = {
+        "run_date": "2026-11-28",
+        "machine": machine,
+        "sizes": {"10000": unrecorded, "100000": {"rows": 100_000, "pipeline": {"status": "failed"}, "sitting": stamped}},
+        "bootstrap": {"status": "failed", "sitting": stamped},
+    }
+    results, markdown = tmp_path / "results.json", tmp_path / "BENCHMARKS.md"
+    results.write_text(json.dumps(previous), encoding="utf-8")
+    args = ["--sizes", "", "--skip-build", "--skip-bootstrap", "--merge", "--results", str(results)]
+    assert run.main([*args, "--markdown", str(markdown), "--workdir", str(tmp_path / "work")]) == 0
+    merged = json.loads(results.read_text(encoding="utf-8"))
+    assert merged["sizes"]["10000"]["sitting"]["commit"] == "a" * 12
+    assert merged["sizes"]["100000"]["sitting"] == stamped
+    text = markdown.read_text(encoding="utf-8")
+    assert "- 2026-11-28, commit aaaaaaaaaaaa (load average 3.5 at the start): 10,000 rows\n" in text
+    assert "- 2026-11-29 05:40 UTC, commit bbbbbbbbbbbb (load average 1.2 at the start): 100,000 rows, the bootstrap\n" in text
+
+
 @pytest.mark.slow  # callgrind runs Python 30-60x slower: about 15 s
 @pytest.mark.skipif(shutil.which("callgrind_control") is None, reason="valgrind is not installed")
 def test_instruction_count_reads_the_dumps_a_child_asks_callgrind_for(tmp_path):
