@@ -119,7 +119,10 @@ def test_a_merged_report_names_the_sitting_of_each_measurement(tmp_path):
     previous = {
         "run_date": "2026-11-28",
         "machine": machine,
-        "sizes": {"10000": unrecorded, "100000": {"rows": 100_000, "pipeline": {"status": "failed"}, "sitting": stamped}},
+        "sizes": {
+            "10000": unrecorded,
+            "100000": {"rows": 100_000, "pipeline": {"status": "failed"}, "sitting": stamped},
+        },
         "bootstrap": {"status": "failed", "sitting": stamped},
     }
     results, markdown = tmp_path / "results.json", tmp_path / "BENCHMARKS.md"
@@ -131,7 +134,10 @@ def test_a_merged_report_names_the_sitting_of_each_measurement(tmp_path):
     assert merged["sizes"]["100000"]["sitting"] == stamped
     text = markdown.read_text(encoding="utf-8")
     assert "- 2026-11-28, commit aaaaaaaaaaaa (load average 3.5 at the start): 10,000 rows\n" in text
-    assert "- 2026-11-29 05:40 UTC, commit bbbbbbbbbbbb (load average 1.2 at the start): 100,000 rows, the bootstrap\n" in text
+    assert (
+        "- 2026-11-29 05:40 UTC, commit bbbbbbbbbbbb (load average 1.2 at the start): 100,000 rows, the bootstrap\n"
+        in text
+    )
 
 
 @pytest.mark.slow  # callgrind runs Python 30-60x slower: about 15 s
