@@ -30,6 +30,8 @@ import sys
 import tarfile
 from pathlib import Path
 
+from benchmarks.sitting import host_probe
+
 # The commit before issue 14's scale work: "today" in its targets.
 BASELINE_COMMIT = "9ff4e743d5b7ce94afe9a268f6b7d7191adffef7"
 SCALE_SIZES = (1_000_000,)
@@ -135,8 +137,10 @@ def bench_scale(
         return {**run, "result": _read_json(out)}
 
     for number in range(1, rounds + 1):
+        probe = host_probe()  # how dear fresh memory is on the host right now (benchmarks/sitting.py)
         print(
-            f"[{n:,}] round {number}/{rounds}: raw + clean of {baseline_commit[:12]} (before the scale work)",
+            f"[{n:,}] round {number}/{rounds}: raw + clean of {baseline_commit[:12]} (before the scale work); "
+            f"host probe {probe['fresh_memory_cpu_seconds']:.2f} CPU-s for 256 MiB of fresh memory",
             flush=True,
         )
         baseline = raw_and_clean("baseline", number, tree)
@@ -161,7 +165,9 @@ def bench_scale(
             **limits,
         )
         subprocess.run(["rm", "-rf", str(root / f"work-floor-{n}")], check=False)
-        entry["rounds"].append({"baseline": baseline, "now": now, "floor": {**run, "result": _read_json(out)}})
+        entry["rounds"].append(
+            {"probe": probe, "baseline": baseline, "now": now, "floor": {**run, "result": _read_json(out)}}
+        )
 
     print(f"[{n:,}] pandas doing the same work", flush=True)
     out = root / f"pandas-same-work-{n}.json"
@@ -189,6 +195,7 @@ def round_ratios(scale: dict) -> list[dict]:
                     "floor": floor,
                     "now_ratio": now / before,
                     "floor_ratio": floor / before,
+                    "probe": entry.get("probe"),
                 }
             )
     return ratios
@@ -311,13 +318,11 @@ def markdown(results: dict) -> list[str]:
 
         def counts(details: dict) -> str:
             c = details.get("clean", {}).get("epoch_notable_models", {}) if "clean" in details else details
+            if not c:
+                return "—"
+            cells = c.get("rejected_cells")  # None: the run did not count them
             return (
-                (
-                    f"{c.get('clean_rows', 0):,} / {c.get('rejected_rows', 0):,} / "
-                    f"{c.get('rejected_cells', 0) if c.get('rejected_cells') is not None else '—':,}"
-                )
-                if c
-                else "—"
+                f"{c.get('clean_rows', 0):,} / {c.get('rejected_rows', 0):,} / {'—' if cells is None else f'{cells:,}'}"
             )
 
         runs = []
@@ -363,5 +368,11 @@ def markdown(results: dict) -> list[str]:
             lines.append(
                 f"- Round {r['round']}: before {r['before']:.1f}, now {r['now']:.1f} ({r['now_ratio']:.3f}×), "
                 f"the floor {r['floor']:.1f} CPU-s ({r['floor_ratio']:.3f}×)"
+                + (
+                    f"; host probe before the round {r['probe']['fresh_memory_cpu_seconds']:.2f} CPU-s for 256 MiB "
+                    "of fresh memory"
+                    if r.get("probe")
+                    else ""
+                )
             )
     return lines

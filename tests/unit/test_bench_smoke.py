@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from benchmarks import generate, instruction_count, pandas_reference, pipeline_bench, run
+from benchmarks import generate, instruction_count, pandas_reference, pipeline_bench, run, scale_bench
 from pipelines.lib.sources import count_csv_records, load_snapshot, sha256_of, verify_snapshot
 
 ROWS = 2_000
@@ -138,6 +138,38 @@ def test_a_merged_report_names_the_sitting_of_each_measurement(tmp_path):
         "- 2026-11-29 05:40 UTC, commit bbbbbbbbbbbb (load average 1.2 at the start): 100,000 rows, the bootstrap\n"
         in text
     )
+
+
+def test_each_scale_round_reports_its_ratios_and_the_host_probe_before_it():
+    """The 1M comparison runs in interleaved rounds; the report lists every round with its ratios
+    and how dear fresh memory was on the host just before it, and the median round is the middle ratio."""
+
+    def side(raw: float, clean: float) -> dict:
+        stages = {"raw": {"cpu_seconds": raw, "seconds": raw}, "clean": {"cpu_seconds": clean, "seconds": clean}}
+        return {"result": {"stages": stages}}
+
+    def round_(before: float, now: float, floor: float, probe: float | None) -> dict:
+        entry = {
+            "baseline": side(before, 0.0),
+            "now": side(now, 0.0),
+            "floor": {"result": {"total_cpu_seconds": floor}},
+        }
+        return {**entry, "probe": {"fresh_memory_cpu_seconds": probe}} if probe is not None else entry
+
+    scale = {
+        "baseline_commit": "c" * 40,
+        "rounds": [round_(40, 20, 18, 1.2), round_(40, 18, 17, 0.1), round_(40, 22, 19, None)],
+    }
+    assert scale_bench.median_round(scale)["round"] == 1
+    lines = scale_bench.markdown({"sizes": {"1000000": {"scale": scale}}})
+    rounds = [line for line in lines if line.startswith("- Round")]
+    assert rounds == [
+        "- Round 1: before 40.0, now 20.0 (0.500×), the floor 18.0 CPU-s (0.450×); host probe before the round "
+        "1.20 CPU-s for 256 MiB of fresh memory",
+        "- Round 2: before 40.0, now 18.0 (0.450×), the floor 17.0 CPU-s (0.425×); host probe before the round "
+        "0.10 CPU-s for 256 MiB of fresh memory",
+        "- Round 3: before 40.0, now 22.0 (0.550×), the floor 19.0 CPU-s (0.475×)",
+    ]
 
 
 @pytest.mark.slow  # callgrind runs Python 30-60x slower: about 15 s
