@@ -2,7 +2,8 @@
 
 At each of those sizes, right after the pipeline run on the same synthetic sources, more child
 processes, so that every ratio is measured in one run on the same machine state: SCALE_ROUNDS (run.py: --repeats)
-interleaved rounds of
+interleaved rounds (every other one in reverse order, so that the host's drift within a round does
+not always favour the same side; benchmarks/sitting.py's host probe before each) of
 
   baseline          raw + clean of the pipeline as it was before the scale work (BASELINE_COMMIT,
                     extracted with `git archive` into the scratch folder and run by the current
@@ -103,7 +104,7 @@ def bench_scale(
     rounds: int = SCALE_ROUNDS,
 ) -> dict:
     """The baseline's raw + clean, today's and the floor, in `rounds` interleaved rounds (before,
-    now, floor; then the next round), then pandas doing the same work once, all on `sources`.
+    now, the floor; the next round in reverse order), then pandas doing the same work once, all on `sources`.
 
     Interleaved because this machine's speed drifts by 5-10% from one minute to the next (a shared
     virtual machine): a ratio of two runs made seconds apart is steadier than one of runs made
@@ -136,17 +137,7 @@ def bench_scale(
         subprocess.run(["rm", "-rf", str(root / f"work-{label}-{n}")], check=False)
         return {**run, "result": _read_json(out)}
 
-    for number in range(1, rounds + 1):
-        probe = host_probe()  # how dear fresh memory is on the host right now (benchmarks/sitting.py)
-        print(
-            f"[{n:,}] round {number}/{rounds}: raw + clean of {baseline_commit[:12]} (before the scale work); "
-            f"host probe {probe['fresh_memory_cpu_seconds']:.2f} CPU-s for 256 MiB of fresh memory",
-            flush=True,
-        )
-        baseline = raw_and_clean("baseline", number, tree)
-        print(f"[{n:,}] round {number}/{rounds}: raw + clean now", flush=True)
-        now = raw_and_clean("now", number, None)
-        print(f"[{n:,}] round {number}/{rounds}: the floor of raw + clean", flush=True)
+    def floor(number: int) -> dict:
         out = root / f"floor-{n}-{number}.json"
         run = measure(
             [
@@ -165,9 +156,31 @@ def bench_scale(
             **limits,
         )
         subprocess.run(["rm", "-rf", str(root / f"work-floor-{n}")], check=False)
-        entry["rounds"].append(
-            {"probe": probe, "baseline": baseline, "now": now, "floor": {**run, "result": _read_json(out)}}
+        return {**run, "result": _read_json(out)}
+
+    sides = {
+        "baseline": (
+            f"raw + clean of {baseline_commit[:12]} (before the scale work)",
+            lambda k: raw_and_clean("baseline", k, tree),
+        ),
+        "now": ("raw + clean now", lambda k: raw_and_clean("now", k, None)),
+        "floor": ("the floor of raw + clean", floor),
+    }
+    for number in range(1, rounds + 1):
+        probe = host_probe()  # how dear fresh memory is on the host right now (benchmarks/sitting.py)
+        print(
+            f"[{n:,}] round {number}/{rounds}: host probe {probe['fresh_memory_cpu_seconds']:.2f} CPU-s for 256 MiB of fresh memory",
+            flush=True,
         )
+        # Every other round in reverse order (before, now, the floor; then the floor, now, before), so
+        # that the host's drift within a round does not always favour the same side.
+        order = list(sides) if number % 2 else list(reversed(sides))
+        done = {}
+        for side in order:
+            label, run_side = sides[side]
+            print(f"[{n:,}] round {number}/{rounds}: {label}", flush=True)
+            done[side] = run_side(number)
+        entry["rounds"].append({"probe": probe, "order": order, **done})
 
     print(f"[{n:,}] pandas doing the same work", flush=True)
     out = root / f"pandas-same-work-{n}.json"
@@ -309,8 +322,13 @@ def markdown(results: dict) -> list[str]:
             "CPU seconds (every thread of the process) and wall seconds of the raw and clean work on the same "
             f"synthetic file, each in its own child process. Before = commit {scale['baseline_commit'][:12]} "
             f"(`benchmarks/scale_bench.py`). Before, now and the floor ran in {len(scale.get('rounds', []))} "
-            "interleaved rounds; the table shows the round with the median now / before ratio, the list under it "
-            "every round.",
+            "interleaved rounds ("
+            + (
+                "every other one in reverse order"
+                if any("order" in r for r in scale.get("rounds", []))
+                else "before, now, the floor in every round"
+            )
+            + "); the table shows the round with the median now / before ratio, the list under it every round.",
             "",
             "| Run | Steps (CPU-s) | CPU total | Wall | Peak RSS | Clean / rejected rows / rejected cells |",
             "| --- | --- | --- | --- | --- | --- |",
