@@ -855,10 +855,14 @@ def main(argv: list[str] | None = None) -> int:
         results["sizes"] = {k: previous["sizes"][k] for k in kept}
         # Entries from before entries carried their sitting: the run that measured them, as far as the file says.
         earlier = previous.get("merged_from_previous_run") or {}
+
+        def stamp(entry: dict, key: str, listed_under: str) -> None:
+            if "sitting" not in entry:
+                by = earlier if key in earlier.get(listed_under, []) else previous
+                entry["sitting"] = from_machine(by.get("run_date"), by.get("machine"))
+
         for k in kept:
-            if "sitting" not in results["sizes"][k]:
-                by = earlier if k in earlier.get("sizes", []) else previous
-                results["sizes"][k]["sitting"] = from_machine(by.get("run_date"), by.get("machine"))
+            stamp(results["sizes"][k], k, "sizes")
         for key, skipped in (
             ("build_vs_floor", args.skip_build),
             ("cold_query", args.skip_build),
@@ -866,9 +870,7 @@ def main(argv: list[str] | None = None) -> int:
         ):
             if skipped and key in previous:
                 results[key] = previous[key]
-                if "sitting" not in results[key]:
-                    by = earlier if key in earlier.get("other", []) else previous
-                    results[key]["sitting"] = from_machine(by.get("run_date"), by.get("machine"))
+                stamp(results[key], key, "other")
         results["settings"]["sizes"] = sorted({*map(int, kept), *args.sizes})
     try:
         for n in args.sizes:

@@ -309,7 +309,7 @@ class QuoteScan:
 
     def __init__(self) -> None:
         self._quotes = 0  # quotes seen so far: an even count before a quote means it opens a field
-        self._offset = 0  # bytes seen so far
+        self._started = False  # a byte has been seen: a quote at a chunk's start is not the file's first byte
         self._last = 0  # the byte before the next chunk
         self._closed_at_end = False  # the last chunk ended with a closing quote: its next byte is to come
         self._ok = True
@@ -331,7 +331,7 @@ class QuoteScan:
         closes = (np.arange(self._quotes, self._quotes + quotes.size) & 1) == 1
         opening, closing = quotes[~closes], quotes[closes]
         if opening.size and opening[0] == 0:  # its byte before is the previous chunk's last
-            if self._offset == 0 or not _QUOTE_NEIGHBOURS[self._last]:
+            if not self._started or not _QUOTE_NEIGHBOURS[self._last]:
                 self._ok = False
                 return
             opening = opening[1:]
@@ -342,7 +342,7 @@ class QuoteScan:
             self._ok = False
             return
         self._quotes += quotes.size
-        self._offset += buf.size
+        self._started = True
         self._last = int(buf[-1])
 
     def well_formed(self) -> bool:
